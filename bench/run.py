@@ -1,0 +1,35 @@
+"""`make bench`: runs every benchmark and prints one table of measured
+ratios, each line with its target and whether it is met. --json prints the
+same rows as JSON for CI to keep."""
+
+import argparse
+import json
+
+import boot_ratio
+
+BENCHMARKS = [boot_ratio]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--rounds", type=int, default=15)
+    args = ap.parse_args()
+    rows = [row for bench in BENCHMARKS for row in bench.measure(args.rounds)]
+    for row in rows:
+        target = row["target"]
+        row["met"] = None if target is None else row["value"] <= target
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'benchmark':46} {'measured':>10} {'target':>9}  status")
+    for row in rows:
+        target = "-" if row["target"] is None else f"<= {row['target']:g}{row['unit']}"
+        status = {None: "", True: "met", False: "NOT MET"}[row["met"]]
+        note = f"  ({row['note']})" if row.get("note") else ""
+        print(f"{row['name']:46} {row['value']:9.3f}{row['unit']} {target:>9}  {status}{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+
+#define PL011_BASE	0x09000000UL
+#define PL011_DR	0x00
+#define PL011_FR	0x18
+#define PL011_FR_TXFF	(1u << 5)
+
+static inline volatile uint32_t *pl011_reg(unsigned long off)
+{
+	return (volatile uint32_t *)(PL011_BASE + off);
+}
+
+static void console_putc(char c)
+{
+	while (*pl011_reg(PL011_FR) & PL011_FR_TXFF)
+		;
+	*pl011_reg(PL011_DR) = (uint8_t)c;
+}
+
+void console_write(const char *s, unsigned long len)
+{
+	for (unsigned long i = 0; i < len; i++)
+		console_putc(s[i]);
+}
+
+void console_puts(const char *s)
+{
+	console_write(s, strlen(s));
+}
+
+/* Formats the whole event into one buffer before writing it, so that an event
+ * is never interleaved with other output. Too long an event is cut, never split. */
+void zvm_trace(const char *event, const char *fmt, ...)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line) - 1, "@zvm %s ", event);
+	va_list ap;
+
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	console_write(line, n);
+}

@@ -1,0 +1,38 @@
+/* The hypervisor's boot sequence (entered from start.S at EL2, MMU on). */
+#include <stdint.h>
+
+#include "console.h"
+#include "psci.h"
+#include "selftest.h"
+#include "version.h"
+
+/* QEMU places its board DTB at the base of RAM for an ELF -kernel. */
+#define BOARD_DTB_ADDR	0x40000000UL
+
+#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
+
+#ifdef ZVM_SELFTEST_PANIC
+/* A deliberate fault for the harness's own tests: a load from 4 GiB, which the
+ * EL2 identity map leaves unmapped, is a level-1 translation fault taken to
+ * EL2 as a data abort (EC 0x25) with FAR = the address. */
+static void selftest_panic(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(0x100000000UL) : "memory");
+	(void)v;
+}
+#endif
+
+void hyp_main(void)
+{
+	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx",
+		  (READ_SYSREG(CurrentEL) >> 2) & 3, ZVM_VERSION, zvm_build_id,
+		  READ_SYSREG(midr_el1));
+	board_selftest((const void *)BOARD_DTB_ADDR);
+	lzo_selftest();
+#ifdef ZVM_SELFTEST_PANIC
+	selftest_panic();
+#endif
+	psci_system_off();
+}

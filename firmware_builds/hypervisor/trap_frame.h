@@ -1,0 +1,34 @@
+/* The register frame the EL2 vectors save; layout shared with vectors.S. */
+#ifndef ZVM_TRAP_FRAME_H
+#define ZVM_TRAP_FRAME_H
+
+#define FRAME_SIZE	272	/* 16-byte aligned */
+#define FRAME_ELR	248
+#define FRAME_SPSR	256
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t x[31];
+	uint64_t elr;
+	uint64_t spsr;
+	uint64_t pad;
+};
+
+_Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, elr) == FRAME_ELR, "elr");
+_Static_assert(__builtin_offsetof(struct trap_frame, spsr) == FRAME_SPSR, "spsr");
+
+/* Vector kinds: 4 groups (current EL SP0, current EL SPx, lower EL AArch64,
+ * lower EL AArch32) of 4 (sync, irq, fiq, serror). */
+enum trap_kind {
+	TRAP_CUR_SP0_SYNC = 0,
+	TRAP_CUR_SPX_SYNC = 4,
+	TRAP_LOWER64_SYNC = 8,
+	TRAP_LOWER64_IRQ = 9,
+};
+
+void el2_trap(struct trap_frame *frame, uint64_t kind);
+#endif
+#endif

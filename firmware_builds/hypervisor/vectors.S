@@ -1,0 +1,78 @@
+/* EL2 exception vectors. Every entry saves the interrupted context into a
+ * struct trap_frame on the EL2 stack and calls el2_trap(frame, kind); when
+ * that returns, the (possibly changed) frame is restored and we eret. */
+#include "trap_frame.h"
+
+.macro ventry kind
+	.balign	0x80
+	sub	sp, sp, #FRAME_SIZE
+	stp	x0, x1, [sp, #0]
+	mov	x1, #\kind
+	b	trap_common
+.endm
+
+	.text
+	.balign	0x800
+	.global	el2_vectors
+el2_vectors:
+	ventry	0	/* current EL, SP_EL0: sync */
+	ventry	1	/* irq */
+	ventry	2	/* fiq */
+	ventry	3	/* serror */
+	ventry	4	/* current EL, SP_ELx: sync */
+	ventry	5
+	ventry	6
+	ventry	7
+	ventry	8	/* lower EL, AArch64: sync */
+	ventry	9
+	ventry	10
+	ventry	11
+	ventry	12	/* lower EL, AArch32 */
+	ventry	13
+	ventry	14
+	ventry	15
+
+trap_common:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x30, x2, [sp, #240]
+	str	x3, [sp, #FRAME_SPSR]
+
+	mov	x0, sp
+	bl	el2_trap
+
+	ldr	x3, [sp, #FRAME_SPSR]
+	ldp	x30, x2, [sp, #240]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x28, x29, [sp, #224]
+	ldp	x26, x27, [sp, #208]
+	ldp	x24, x25, [sp, #192]
+	ldp	x22, x23, [sp, #176]
+	ldp	x20, x21, [sp, #160]
+	ldp	x18, x19, [sp, #144]
+	ldp	x16, x17, [sp, #128]
+	ldp	x14, x15, [sp, #112]
+	ldp	x12, x13, [sp, #96]
+	ldp	x10, x11, [sp, #80]
+	ldp	x8, x9, [sp, #64]
+	ldp	x6, x7, [sp, #48]
+	ldp	x4, x5, [sp, #32]
+	ldp	x2, x3, [sp, #16]
+	ldp	x0, x1, [sp, #0]
+	add	sp, sp, #FRAME_SIZE
+	eret

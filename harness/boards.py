@@ -1,0 +1,120 @@
+"""Boards are data: one TOML file each under boards/, validated on load.
+
+A ``qemu`` board says how to start qemu-system-aarch64; a ``serial`` board
+is a physical board reached over a serial port (see
+boards/example-serial-board.toml)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .errors import ConfigError
+from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
+
+BOARD_TABLE = Table({
+    "name": Field(str, check=non_empty, doc="the name users pass to --board"),
+    "description": Field(str, required=False, default=""),
+    "kind": Field(str, check=one_of("qemu", "serial"), doc="qemu or serial"),
+})
+
+QEMU_SPEC = {
+    "board": BOARD_TABLE,
+    "qemu": Table({
+        "binary": Field(str, required=False, default="qemu-system-aarch64"),
+        "machine": Field(str, required=False, default="virt"),
+        "gic_version": Field(int, required=False, default=3, check=in_range(3, 3)),
+        "virtualization": Field(bool, required=False, default=True),
+        "cpu": Field(str, required=False, default="cortex-a57", check=non_empty),
+        # Below 256 MiB QEMU silently drops -device loader blobs placed at
+        # 0x48000000 and above (docs/memory-map.md).
+        "memory_mib": Field(int, required=False, default=256, check=in_range(256, 4096, " MiB")),
+        "smp": Field(int, required=False, default=1, check=in_range(1, 8)),
+        "icount": Field(str, required=False, default="", doc="-icount value, e.g. shift=auto"),
+        "extra_args": Field(list, required=False, default=[], item=str),
+    }),
+    "console": Table({
+        "transport": Field(str, required=False, default="stdio", check=one_of("stdio")),
+    }, required=False),
+}
+
+SERIAL_SPEC = {
+    "board": BOARD_TABLE,
+    "serial": Table({
+        "port": Field(str, check=non_empty, doc="a tty path or a pyserial URL (socket://host:port)"),
+        "baud": Field(int, required=False, default=115200, check=in_range(1200, 4000000)),
+    }),
+    "power": Table({
+        "on": Field(list, required=False, default=[], item=str, doc="command that powers the board on"),
+        "off": Field(list, required=False, default=[], item=str),
+    }, required=False),
+    "load": Table({
+        "command": Field(list, required=False, default=[], item=str,
+                         doc="command that loads the images; {hypervisor} and {description} are replaced"),
+    }, required=False),
+}
+
+
+@dataclass(frozen=True)
+class QemuBoard:
+    path: Path
+    name: str
+    description: str
+    binary: str
+    machine: str
+    gic_version: int
+    virtualization: bool
+    cpu: str
+    memory_mib: int
+    smp: int
+    icount: str
+    extra_args: tuple[str, ...]
+    console: str
+    kind: str = "qemu"
+
+    @property
+    def machine_arg(self) -> str:
+        virt = "on" if self.virtualization else "off"
+        return f"{self.machine},gic-version={self.gic_version},virtualization={virt}"
+
+
+@dataclass(frozen=True)
+class SerialBoard:
+    path: Path
+    name: str
+    description: str
+    port: str
+    baud: int
+    power_on: tuple[str, ...]
+    power_off: tuple[str, ...]
+    load_command: tuple[str, ...]
+    kind: str = "serial"
+
+
+Board = QemuBoard | SerialBoard
+
+
+def load_board(name_or_path: str) -> Board:
+    path = resolve(name_or_path, paths.BOARDS, "board")
+    data = load_toml(path)
+    kind = data.get("board", {}).get("kind") if isinstance(data.get("board"), dict) else None
+    spec = SERIAL_SPEC if kind == "serial" else QEMU_SPEC
+    v = validate(data, spec, path)
+    b = v["board"]
+    if kind == "serial":
+        return SerialBoard(path, b["name"], b["description"], v["serial"]["port"],
+                           v["serial"]["baud"], tuple(v["power"]["on"]),
+                           tuple(v["power"]["off"]), tuple(v["load"]["command"]))
+    q = v["qemu"]
+    return QemuBoard(path, b["name"], b["description"], q["binary"], q["machine"],
+                     q["gic_version"], q["virtualization"], q["cpu"], q["memory_mib"],
+                     q["smp"], q["icount"], tuple(q["extra_args"]), v["console"]["transport"])
+
+
+def list_boards() -> list[Board]:
+    return [load_board(str(p)) for p in sorted(paths.BOARDS.glob("*.toml"))]
+
+
+DEFAULT_BOARD = "qemu-virt-gicv3"
+
+__all__ = ["Board", "QemuBoard", "SerialBoard", "load_board", "list_boards", "ConfigError",
+           "DEFAULT_BOARD"]

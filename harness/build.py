@@ -1,0 +1,155 @@
+"""Builds the firmware with a content-hash cache.
+
+An image's key is the hash of everything that goes into it: the compiler's
+identity, the flags, every source and header, the linker script and the
+libraries. A build whose key exists is a no-op; otherwise only the objects
+whose own key changed are recompiled (one object per source file, cached
+under build/obj/). Outputs are written under a temporary name and renamed, so
+concurrent builds never see half a file."""
+
+import hashlib
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths, toolchain
+from .errors import HarnessError
+
+HYPERVISOR_DIR = paths.FIRMWARE / "hypervisor"
+COMMON_DIR = paths.FIRMWARE / "common"
+
+CFLAGS = (
+    "-O2", "-g", "-std=gnu11", "-ffreestanding", "-fno-common", "-fno-stack-protector",
+    "-mgeneral-regs-only", "-Wall", "-Wextra", "-Werror",
+)
+VARIANT_DEFINES = {"static": (), "dynamic": ("CONFIG_VM_DYNAMIC_MEMORY=1",)}
+_DEFINE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(=[^\s]*)?")
+
+
+@dataclass(frozen=True)
+class Image:
+    path: Path
+    build_id: int  # what the firmware reports in `@zvm boot build=..`
+    key: str
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    source_dir: Path
+    include_dirs: tuple[Path, ...]
+    libraries: tuple[Path, ...]
+    defines: tuple[str, ...]
+
+    @property
+    def linker_script(self) -> Path:
+        return self.source_dir / "link.ld"
+
+    def sources(self) -> list[Path]:
+        return sorted(p for p in self.source_dir.iterdir() if p.suffix in (".c", ".S"))
+
+    def headers(self) -> list[Path]:
+        return sorted(p for d in (self.source_dir, *self.include_dirs) if d.is_dir()
+                      for p in d.rglob("*.h"))
+
+
+def _stat_id(path: Path) -> bytes:
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}".encode()
+
+
+def _hash(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def check_defines(defines: tuple[str, ...]) -> None:
+    for d in defines:
+        if not _DEFINE.fullmatch(d):
+            raise HarnessError(f"build define {d!r} is not NAME or NAME=VALUE")
+
+
+class Builder:
+    def __init__(self, build_dir: Path | None = None):
+        self.build_dir = build_dir or paths.BUILD
+        self.gcc = Path(toolchain.find_program(toolchain.CROSS_GCC))
+        self.specs = toolchain.picolibc_specs()
+        self.toolchain_id = _stat_id(self.gcc) + _stat_id(self.specs)
+
+    def build(self, program: Program) -> Image:
+        check_defines(program.defines)
+        headers = b"".join(p.name.encode() + p.read_bytes() for p in program.headers())
+        flags = self._cflags(program)
+        objects = {src: _hash(self.toolchain_id, " ".join(flags).encode(), src.name.encode(),
+                              src.read_bytes(), headers)
+                   for src in program.sources()}
+        libs = b"".join(_stat_id(lib) for lib in program.libraries)
+        key = _hash(program.name.encode(), *(k.encode() for k in objects.values()),
+                    program.linker_script.read_bytes(), libs)
+        build_id = int(key[:16], 16)
+        out = self.build_dir / "images" / f"{program.name}-{key[:16]}" / f"{program.name}.elf"
+        if not out.exists():
+            self._compile_and_link(program, flags, objects, build_id, out)
+        return Image(out, build_id, key)
+
+    def _cflags(self, program: Program) -> list[str]:
+        flags = [f"--specs={self.specs}", *CFLAGS,
+                 *(f"-I{d}" for d in (program.source_dir, *program.include_dirs))]
+        return flags + [f"-D{d}" for d in program.defines]
+
+    def _compile_and_link(self, program, flags, objects, build_id, out: Path) -> None:
+        obj_dir = self.build_dir / "obj"
+        obj_dir.mkdir(parents=True, exist_ok=True)
+        obj_paths = [obj_dir / f"{key}.o" for key in objects.values()]
+        pending = []
+        for src, obj in zip(objects, obj_paths):
+            if not obj.exists():
+                tmp = _temp_name(obj)
+                proc = _spawn([str(self.gcc), *flags, "-c", str(src), "-o", str(tmp)])
+                pending.append((proc, f"compiling {src.relative_to(paths.REPO)}", tmp, obj))
+        for job in pending:
+            _wait(*job)
+        # The build id reaches the firmware through one tiny object of its own.
+        out.parent.mkdir(parents=True, exist_ok=True)
+        id_src = out.parent / "buildid.c"
+        id_src.write_text(f"const unsigned long zvm_build_id = 0x{build_id:016x}UL;\n")
+        tmp = _temp_name(out)
+        _wait(_spawn([str(self.gcc), *flags, "-nostartfiles", f"-T{program.linker_script}",
+                      "-Wl,--no-warn-rwx-segments", "-Wl,--gc-sections", "-o", str(tmp),
+                      *map(str, obj_paths), str(id_src), *map(str, program.libraries)]),
+              f"linking {program.name}", tmp, out)
+
+
+def _temp_name(dest: Path) -> Path:
+    return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+
+
+def _spawn(cmd: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _wait(proc: subprocess.Popen, what: str, tmp: Path, dest: Path) -> None:
+    output = proc.communicate()[0].decode(errors="replace")
+    if proc.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise HarnessError(f"{what} failed:\n{output.strip()}")
+    os.replace(tmp, dest)
+
+
+def hypervisor_program(variant: str = "static", defines: tuple[str, ...] = ()) -> Program:
+    if variant not in VARIANT_DEFINES:
+        raise HarnessError(f"unknown hypervisor variant {variant!r} "
+                           f"(known: {', '.join(VARIANT_DEFINES)})")
+    libs = (toolchain.sysroot_library("liblzo2.a"), toolchain.sysroot_library("libfdt.a"))
+    return Program("zvm", HYPERVISOR_DIR, (COMMON_DIR, toolchain.sysroot_include()), libs,
+                   VARIANT_DEFINES[variant] + tuple(defines))
+
+
+def build_hypervisor(variant: str = "static", defines: tuple[str, ...] = (),
+                     build_dir: Path | None = None) -> Image:
+    return Builder(build_dir).build(hypervisor_program(variant, defines))

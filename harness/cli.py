@@ -1,0 +1,108 @@
+"""zvm-hil: a hardware-in-the-loop test harness for an EL2 hypervisor on QEMU virt.
+
+Errors a user can fix are one line on stderr and a set-up exit code (2),
+never a traceback."""
+
+import argparse
+import signal
+import sys
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_SETUP, HarnessError
+
+
+def cmd_boards(args) -> int:
+    from .boards import list_boards
+
+    for b in list_boards():
+        print(f"{b.name:24} {b.kind:7} {b.description}")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    from .scenarios import list_scenarios
+
+    for s in list_scenarios():
+        print(f"{s.name:24} {s.variant:8} {s.summary}")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build_hypervisor
+    from .scenarios import load_scenario
+
+    variant, defines = args.variant, tuple(args.define)
+    if args.scenario:
+        scenario = load_scenario(args.scenario)
+        variant, defines = args.variant or scenario.variant, scenario.defines + defines
+    image = build_hypervisor(variant or "static", defines)
+    print(f"{image.path} build=0x{image.build_id:016x}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .artifacts import write_bundle
+    from .boards import load_board
+    from .runner import run_scenario
+    from .scenarios import load_scenario
+
+    board, scenario = load_board(args.board), load_scenario(args.scenario)
+    result = run_scenario(board, scenario, timeout=args.timeout)
+    if args.verbose:
+        for _, line in result.trace.lines:
+            print(line)
+    print(result.summary())
+    if args.artifacts:
+        print(f"artifacts: {write_bundle(args.artifacts, result)}")
+    return result.exit_code
+
+
+def parser() -> argparse.ArgumentParser:
+    from .boards import DEFAULT_BOARD
+    from .scenarios import DEFAULT_SCENARIO
+
+    p = argparse.ArgumentParser(prog="zvm-hil", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"zvm-hil {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("boards", help="list the boards in boards/").set_defaults(func=cmd_boards)
+    sub.add_parser("scenarios", help="list the scenarios in firmware_builds/scenarios/") \
+        .set_defaults(func=cmd_scenarios)
+
+    b = sub.add_parser("build", help="build the hypervisor (a no-op when nothing changed)")
+    b.add_argument("--variant", choices=("static", "dynamic"),
+                   help="CONFIG_VM_DYNAMIC_MEMORY off (static) or on (dynamic)")
+    b.add_argument("--define", action="append", default=[], metavar="NAME[=VALUE]",
+                   help="an extra C macro (repeatable)")
+    b.add_argument("--scenario", help="build what this scenario needs")
+    b.set_defaults(func=cmd_build)
+
+    r = sub.add_parser("run", help="run a scenario on a board and check it")
+    r.add_argument("--board", default=DEFAULT_BOARD, help="a board name or a TOML path")
+    r.add_argument("--scenario", default=DEFAULT_SCENARIO, help="a scenario name or a TOML path")
+    r.add_argument("--timeout", type=float, help="seconds (default: the scenario's timeout_s)")
+    r.add_argument("--artifacts", metavar="DIR", help="write a bundle of the run into DIR")
+    r.add_argument("-v", "--verbose", action="store_true", help="print the whole console")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # tear down QEMU as for Ctrl-C
+    try:
+        return args.func(args)
+    except HarnessError as e:
+        print(f"zvm-hil: error: {e}", file=sys.stderr)
+        return EXIT_SETUP
+    except KeyboardInterrupt:
+        print("zvm-hil: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

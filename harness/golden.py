@@ -1,0 +1,48 @@
+"""Golden checks: what the firmware reported against what the models predict.
+Each mismatch names the check, the expected and the actual value."""
+
+from dataclasses import dataclass
+
+from . import esr
+from .boards import QemuBoard
+from .build import Image
+from .models import selftest
+from .trace import Event, Trace
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    check: str
+    expected: object
+    actual: object
+
+    def __str__(self) -> str:
+        return f"{self.check}: expected {_show(self.expected)}, got {_show(self.actual)}"
+
+
+def _show(value: object) -> str:
+    return hex(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def compare_fields(trace: Trace, event: str, expected: dict[str, int]) -> list[Mismatch]:
+    """The first `event` must carry every expected key with the expected value."""
+    found = trace.first(event)
+    if found is None:
+        return [Mismatch(f"@zvm {event}", "the event", "no such event")]
+    return [Mismatch(f"@zvm {event} {key}", value, found.get(key, "nothing"))
+            for key, value in expected.items() if found.get(key) != value]
+
+
+def check_boot(trace: Trace, board: QemuBoard, image: Image) -> list[Mismatch]:
+    """The boot self-checks: the right image at EL2, libfdt reading the board
+    as configured, and liblzo2 agreeing byte for byte with python-lzo."""
+    return (compare_fields(trace, "boot", {"el": 2, "build": image.build_id})
+            + compare_fields(trace, "board", selftest.board(board))
+            + compare_fields(trace, "lzo-selftest", selftest.lzo_selftest()))
+
+
+def describe_panic(event: Event) -> str:
+    if "esr" not in event.fields:
+        return f"hypervisor panic: {event.get('reason', 'no reason given')} ({event})"
+    return (f"hypervisor panic: {esr.describe(event['esr'])} at elr={_show(event.get('elr'))} "
+            f"far={_show(event.get('far'))} (vector {event.get('kind', '?')}; {event})")

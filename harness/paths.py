@@ -1,0 +1,13 @@
+"""Where things live in the repository. Every path is derived from the
+package's own location, so the project works from any clone."""
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIRMWARE = REPO / "firmware_builds"
+BOARDS = REPO / "boards"
+SCENARIOS = FIRMWARE / "scenarios"
+# Build outputs and caches; ZVM_HIL_BUILD_DIR moves them (e.g. to a tmpfs).
+BUILD = Path(os.environ.get("ZVM_HIL_BUILD_DIR", REPO / "build"))
+SYSROOT = BUILD / "sysroot"

@@ -1,0 +1,154 @@
+"""QEMU: the command line built from a board, and the process's lifetime.
+
+QEMU starts halted (-S) with -no-shutdown, so that the console is attached
+before the first instruction and memory stays readable after power-off. QMP
+runs over one end of a socketpair handed to QEMU as an fd, so there is no
+socket file to poll for, clean up, or collide with in parallel runs. Every
+QEMU started here is gone when QemuProcess.close() returns."""
+
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .boards import QemuBoard
+from .errors import QemuError
+
+def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
+                 loaders: tuple[tuple[Path, int], ...] = (), icount: str | None = None) -> list[str]:
+    """The argument list for one run; `loaders` places raw blobs at addresses."""
+    cmd = [board.binary, "-M", board.machine_arg, "-cpu", board.cpu,
+           "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
+           "-nodefaults", "-display", "none", "-serial", "stdio",
+           "-S", "-no-shutdown",
+           "-chardev", f"socket,id=qmp,fd={qmp_fd}", "-mon", "chardev=qmp,mode=control",
+           "-kernel", str(kernel)]
+    for blob, addr in loaders:
+        cmd += ["-device", f"loader,file={blob},addr={addr:#x},force-raw=on"]
+    icount = board.icount if icount is None else icount
+    if icount:
+        cmd += ["-icount", icount]
+    return cmd + list(board.extra_args)
+
+
+# If the harness is killed outright, QEMU goes with it. (setpriv instead of a
+# preexec_fn: that would force a fork and block the harness until exec.)
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL", "--"]
+
+
+class QemuProcess:
+    def __init__(self, board: QemuBoard, kernel: Path, **command_args):
+        self._qmp_sock, self._qemu_sock = socket.socketpair()
+        self.cmd = qemu_command(board, kernel, self._qemu_sock.fileno(), **command_args)
+        self._stderr = tempfile.TemporaryFile()
+        self.proc: subprocess.Popen | None = None
+        self._qmp = None
+        self.shutdown_reason: str | None = None
+
+    def start(self) -> int:
+        """Starts QEMU halted; returns the fd of its console (stdout)."""
+        try:
+            self.proc = subprocess.Popen(
+                DIE_WITH_PARENT + self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=self._stderr, pass_fds=[self._qemu_sock.fileno()],
+                start_new_session=True)
+        except OSError as e:
+            raise QemuError(f"cannot start {self.cmd[0]}: {e.strerror}") from None
+        finally:
+            self._qemu_sock.close()
+        return self.proc.stdout.fileno()
+
+    def connect(self) -> None:
+        """Connects QMP (waits for QEMU to finish initialising)."""
+        from qemu.qmp.legacy import QEMUMonitorProtocol  # asyncio: import while QEMU starts
+
+        self._qmp = QEMUMonitorProtocol(self._qmp_sock)
+        try:
+            self._qmp.connect()
+        except Exception:
+            self._qmp = None
+            raise QemuError(self.failure_text("exited while starting")) from None
+
+    def cont(self) -> None:
+        self._qmp.cmd("cont")
+
+    def wait_shutdown(self, timeout: float) -> str | None:
+        """Waits for QMP's SHUTDOWN event; returns its reason, or None."""
+        deadline = time.monotonic() + timeout
+        while self.shutdown_reason is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                event = self._qmp.pull_event(wait=remaining)
+            except Exception:  # timeout or QEMU gone
+                return None
+            if event and event.get("event") == "SHUTDOWN":
+                self.shutdown_reason = event.get("data", {}).get("reason", "unknown")
+        return self.shutdown_reason
+
+    def qmp(self, command: str, **args):
+        return self._qmp.cmd(command, **args)
+
+    def stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace").strip()
+
+    def exit_description(self) -> str:
+        code = self.proc.poll() if self.proc else None
+        if code is None:
+            return "still running"
+        if code < 0:
+            return f"killed by signal {signal.Signals(-code).name}"
+        return f"exit status {code}"
+
+    def failure_text(self, what: str) -> str:
+        if self.proc:
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        stderr = self.stderr_text()
+        return f"QEMU {what} ({self.exit_description()})" + (f": {stderr}" if stderr else "")
+
+    def close(self) -> None:
+        """Quits QEMU over QMP, or kills it; always reaps it."""
+        if self._qmp is not None:
+            try:
+                if self.proc and self.proc.poll() is None:
+                    self._qmp.cmd("quit")
+            except Exception:
+                pass
+            try:
+                self._qmp.close()
+            except Exception:  # qemu.qmp raises EOFError when QEMU hangs up first
+                pass
+            self._qmp = None
+        self._qmp_sock.close()
+        if self.proc is not None:
+            if not self._exited_within(2.0):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.proc.stdout.close()
+        self._stderr.close()
+
+    def _exited_within(self, timeout: float) -> bool:
+        """Waits on a pidfd: wakes the moment QEMU exits, unlike Popen.wait's
+        sleep-and-poll loop."""
+        if self.proc.poll() is not None:
+            return True
+        fd = os.pidfd_open(self.proc.pid)
+        try:
+            return bool(select.select([fd], [], [], timeout)[0])
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> "QemuProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

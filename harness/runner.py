@@ -1,0 +1,113 @@
+"""One run of a scenario on a board: build, boot, read the console, check.
+
+QEMU is started as early as possible and the heavier modules (pexpect,
+qemu.qmp's asyncio, the models) are imported while it initialises, on the
+other core: this is most of the harness's overhead over a bare QEMU.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from .boards import Board, QemuBoard
+from .build import Image, build_hypervisor
+from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT, HarnessError
+from .qemu import QemuProcess
+from .scenarios import Scenario
+from .trace import TERMINAL, Trace
+
+# After the firmware's last word, how long QEMU may take to report power-off.
+SHUTDOWN_GRACE_S = 5.0
+
+
+@dataclass
+class RunResult:
+    board: Board
+    scenario: Scenario
+    image: Image
+    qemu_cmd: list[str]
+    trace: Trace = field(default_factory=Trace)
+    failures: list[str] = field(default_factory=list)
+    timed_out: bool = False
+    shutdown_reason: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        if self.timed_out:
+            return EXIT_TIMEOUT
+        return EXIT_PASSED if self.passed else EXIT_FAILED
+
+    def summary(self) -> str:
+        verdict = "PASS" if self.passed else ("TIMEOUT" if self.timed_out else "FAIL")
+        lines = [f"{verdict}: {self.scenario.name} on {self.board.name} "
+                 f"({len(self.trace.events)} events, {self.duration_s:.2f} s)"]
+        lines += [f"  - {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = None) -> RunResult:
+    if not isinstance(board, QemuBoard):
+        raise HarnessError(f"{board.path}: board.kind: running on a '{board.kind}' board "
+                           "is not available yet; only qemu boards run")
+    image = build_hypervisor(scenario.variant, scenario.defines)
+    timeout = float(timeout if timeout is not None else scenario.timeout_s)
+    started = time.monotonic()
+    with QemuProcess(board, image.path) as qemu:
+        result = RunResult(board, scenario, image, qemu.cmd)
+        console_fd = qemu.start()
+        from .console import StdioConsole  # pexpect: import while QEMU starts
+
+        console = StdioConsole(console_fd)
+        qemu.connect()
+        qemu.cont()
+        _read_until_done(console, qemu, result, timeout)
+    result.duration_s = time.monotonic() - started
+    _check(result)
+    return result
+
+
+def _read_until_done(console, qemu: QemuProcess, result: RunResult, timeout: float) -> None:
+    from .console import ConsoleClosed
+
+    trace, deadline = result.trace, time.monotonic() + timeout
+    try:
+        while True:
+            line = console.read_line(deadline - time.monotonic())
+            if line is None:
+                result.timed_out = True
+                result.failures.append(f"timeout after {timeout:g} s; last trace event: "
+                                       f"{trace.last_event or 'none'}")
+                return
+            event = trace.add_line(line, console.elapsed())
+            if event is not None and event.name in TERMINAL:
+                break
+    except ConsoleClosed:
+        result.failures.append(f"console closed before the firmware finished: "
+                               f"{qemu.failure_text('exited')}; last trace event: "
+                               f"{trace.last_event or 'none'}")
+        return
+    if event.name == "poweroff":
+        grace = min(SHUTDOWN_GRACE_S, max(deadline - time.monotonic(), 0.1))
+        result.shutdown_reason = qemu.wait_shutdown(grace)
+        if result.shutdown_reason != "guest-shutdown":
+            result.failures.append(f"QEMU reported no guest power-off after @zvm poweroff "
+                                   f"(got {result.shutdown_reason})")
+
+
+def _check(result: RunResult) -> None:
+    from . import golden  # the models import python-lzo: not needed before QEMU starts
+
+    trace = result.trace
+    for bad in trace.unreadable:
+        result.failures.append(f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}")
+    panic = trace.first("panic")
+    if panic is not None:
+        result.failures.insert(0, golden.describe_panic(panic))
+        return
+    if result.timed_out or result.failures:
+        return
+    result.failures += [str(m) for m in golden.check_boot(trace, result.board, result.image)]

@@ -1,0 +1,121 @@
+"""The only reader of the firmware's trace protocol (docs/trace-protocol.md).
+
+A trace line starts the console line: ``@zvm <event> key=value ...``.
+Integers are ``0x`` hex; other values are single words. Anything else on the
+console is free text. A line that starts like a trace line but breaks the
+grammar or the vocabulary is kept as Unreadable, never an exception: a
+garbled console must not crash the harness."""
+
+import re
+from dataclasses import dataclass, field
+
+PREFIX = "@zvm "
+
+# The vocabulary: event -> the keys it must carry (it may carry more).
+VOCABULARY: dict[str, frozenset[str]] = {
+    "boot": frozenset({"el", "version", "build"}),
+    "board": frozenset({"dtb"}),
+    "lzo-selftest": frozenset({"ok"}),
+    "poweroff": frozenset({"reason"}),
+    "panic": frozenset(),
+}
+
+# Events after which the firmware runs no more.
+TERMINAL = frozenset({"poweroff", "panic"})
+
+_EVENT = re.compile(r"[a-z][a-z0-9-]*")
+_KEY = re.compile(r"[a-z][a-z0-9_-]*")
+_HEX = re.compile(r"0x[0-9a-f]+")
+_WORD = re.compile(r"[A-Za-z0-9_.:,/+-]+")
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    fields: dict[str, int | str]
+    line_no: int = 0
+    time: float = 0.0  # seconds since the console was attached
+
+    def __getitem__(self, key: str) -> int | str:
+        return self.fields[key]
+
+    def get(self, key: str, default=None):
+        return self.fields.get(key, default)
+
+    def __str__(self) -> str:
+        values = " ".join(f"{k}={hex(v) if isinstance(v, int) else v}"
+                          for k, v in self.fields.items())
+        return f"{PREFIX}{self.name} {values}".rstrip()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    line_no: int
+    text: str
+    reason: str
+
+
+def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unreadable | None:
+    """An Event, an Unreadable trace line, or None for free text."""
+    line = line.rstrip("\r\n")
+    if not line.startswith(PREFIX):
+        return None
+    name, *tokens = line[len(PREFIX):].split() or [""]
+    if not _EVENT.fullmatch(name):
+        return Unreadable(line_no, line, f"bad event name {name!r}")
+    if name not in VOCABULARY:
+        return Unreadable(line_no, line, f"unknown event {name!r}")
+    fields: dict[str, int | str] = {}
+    for token in tokens:
+        key, eq, value = token.partition("=")
+        if not eq or not _KEY.fullmatch(key) or not value:
+            return Unreadable(line_no, line, f"bad field {token!r}")
+        if key in fields:
+            return Unreadable(line_no, line, f"repeated field {key!r}")
+        if _HEX.fullmatch(value):
+            fields[key] = int(value, 16)
+        elif _WORD.fullmatch(value) and not value[0].isdigit():
+            fields[key] = value
+        else:
+            return Unreadable(line_no, line, f"bad value in {token!r} (integers are 0x hex)")
+    missing = VOCABULARY[name] - fields.keys()
+    if missing:
+        return Unreadable(line_no, line, f"{name} lacks {', '.join(sorted(missing))}")
+    return Event(name, fields, line_no, time)
+
+
+@dataclass
+class Trace:
+    """Everything read from one console: the raw lines, the events, and the
+    trace lines that could not be read."""
+
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    def add_line(self, line: str, time: float = 0.0) -> Event | None:
+        self.lines.append((time, line))
+        parsed = parse_line(line, len(self.lines), time)
+        if isinstance(parsed, Event):
+            self.events.append(parsed)
+            return parsed
+        if isinstance(parsed, Unreadable):
+            self.unreadable.append(parsed)
+        return None
+
+    def named(self, name: str) -> list[Event]:
+        return [e for e in self.events if e.name == name]
+
+    def first(self, name: str) -> Event | None:
+        return next((e for e in self.events if e.name == name), None)
+
+    @property
+    def last_event(self) -> Event | None:
+        return self.events[-1] if self.events else None
+
+
+def parse_text(text: str) -> Trace:
+    trace = Trace()
+    for line in text.splitlines():
+        trace.add_line(line)
+    return trace
