@@ -111,9 +111,15 @@ class Builder:
             if not obj.exists():
                 tmp = _temp_name(obj)
                 proc = _spawn([str(self.gcc), *flags, "-c", str(src), "-o", str(tmp)])
-                pending.append((proc, f"compiling {src.relative_to(paths.REPO)}", tmp, obj))
-        for job in pending:
-            _wait(*job)
+                pending.append((proc, f"compiling {_shown(src)}", tmp, obj))
+        errors = []
+        for job in pending:  # wait for every compiler, so none leaves a temporary behind
+            try:
+                _wait(*job)
+            except HarnessError as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
         # The build id reaches the firmware through one tiny object of its own.
         out.parent.mkdir(parents=True, exist_ok=True)
         id_src = out.parent / "buildid.c"
@@ -123,6 +129,10 @@ class Builder:
                       "-Wl,--no-warn-rwx-segments", "-Wl,--gc-sections", "-o", str(tmp),
                       *map(str, obj_paths), str(id_src), *map(str, program.libraries)]),
               f"linking {program.name}", tmp, out)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(paths.REPO)) if path.is_relative_to(paths.REPO) else str(path)
 
 
 def _temp_name(dest: Path) -> Path:

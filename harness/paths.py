@@ -10,4 +10,5 @@ BOARDS = REPO / "boards"
 SCENARIOS = FIRMWARE / "scenarios"
 # Build outputs and caches; ZVM_HIL_BUILD_DIR moves them (e.g. to a tmpfs).
 BUILD = Path(os.environ.get("ZVM_HIL_BUILD_DIR", REPO / "build"))
-SYSROOT = BUILD / "sysroot"
+# Debian's arm64 liblzo2 and libfdt, unpacked by `make deps`.
+SYSROOT = REPO / ".deps" / "sysroot"

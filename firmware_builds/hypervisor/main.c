@@ -34,5 +34,9 @@ void hyp_main(void)
 #ifdef ZVM_SELFTEST_PANIC
 	selftest_panic();
 #endif
+#ifdef ZVM_SELFTEST_HANG
+	for (;;)	/* a deliberate hang, for the harness's timeout tests */
+		__asm__ volatile("wfe");
+#endif
 	psci_system_off();
 }

@@ -1,0 +1,49 @@
+# zvm-hil: `make run` and `make test` install what is missing (cheaply when
+# nothing is), build, and run. See README.md.
+
+PYTHON ?= python3
+VENV := .venv
+SYSROOT := .deps/sysroot
+ZVM := $(VENV)/bin/zvm-hil
+
+APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
+	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux
+ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
+
+.PHONY: deps apt-deps compile firmware run test bench clean distclean
+
+deps: apt-deps $(SYSROOT)/.unpacked $(VENV)/.installed
+
+apt-deps:
+	@tools/deps-apt.sh $(APT_PACKAGES)
+
+$(SYSROOT)/.unpacked: tools/deps-sysroot.sh | apt-deps
+	tools/deps-sysroot.sh $(SYSROOT) $(ARM64_PACKAGES)
+	touch $@
+
+$(VENV)/.installed: pyproject.toml | apt-deps
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e . --config-settings editable_mode=compat
+	touch $@
+
+# Byte-compiled once here: the harness's start-up time counts in every run.
+compile: deps
+	@$(VENV)/bin/python -m compileall -q harness bench
+
+firmware: deps
+	$(ZVM) build --variant static
+
+run: compile
+	$(ZVM) run --scenario hello
+
+test: compile
+	$(VENV)/bin/pytest
+
+bench: compile
+	cd bench && ../$(VENV)/bin/python run.py
+
+clean:
+	rm -rf build artifacts .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV) .deps

@@ -1,0 +1,26 @@
+import pytest
+
+from harness.errors import ConfigError
+from harness.scenarios import list_scenarios, load_scenario
+
+
+def test_shipped_scenarios_load():
+    names = {s.name for s in list_scenarios()}
+    assert "hello" in names
+    hello = load_scenario("hello")
+    assert (hello.variant, hello.defines) == ("static", ())
+
+
+@pytest.mark.parametrize("text,field", [
+    ("[scenario]\n", "scenario.name"),
+    ("[scenario]\nname='x'\ntimeout_s=0\n", "scenario.timeout_s"),
+    ("[scenario]\nname='x'\n[hypervisor]\nvariant='turbo'\n", "hypervisor.variant"),
+    ("[scenario]\nname='x'\n[hypervisor]\ndefines='X'\n", "hypervisor.defines"),
+    ("[scenario]\nname='x'\n[vms]\n", "vms"),
+])
+def test_malformed_scenario(tmp_path, text, field):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_scenario(str(path))
+    assert err.value.field == field and str(err.value).startswith(f"{path}: {field}: ")
