@@ -33,12 +33,19 @@ def compare_fields(trace: Trace, event: str, expected: dict[str, int]) -> list[M
             for key, value in expected.items() if found.get(key) != value]
 
 
-def check_boot(trace: Trace, board: QemuBoard, image: Image) -> list[Mismatch]:
+Expectations = dict[str, dict[str, int]]  # event -> the fields it must carry
+
+
+def boot_expectations(board: QemuBoard, image: Image) -> Expectations:
     """The boot self-checks: the right image at EL2, libfdt reading the board
     as configured, and liblzo2 agreeing byte for byte with python-lzo."""
-    return (compare_fields(trace, "boot", {"el": 2, "build": image.build_id})
-            + compare_fields(trace, "board", selftest.board(board))
-            + compare_fields(trace, "lzo-selftest", selftest.lzo_selftest()))
+    return {"boot": {"el": 2, "build": image.build_id},
+            "board": selftest.board(board),
+            "lzo-selftest": selftest.lzo_selftest()}
+
+
+def check(trace: Trace, expected: Expectations) -> list[Mismatch]:
+    return [m for event, fields in expected.items() for m in compare_fields(trace, event, fields)]
 
 
 def describe_panic(event: Event) -> str:

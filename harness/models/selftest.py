@@ -1,11 +1,12 @@
 """What the hypervisor's boot self-checks must report."""
 
+import zlib
 from functools import cache
 
 import lzo
 
 from ..boards import QemuBoard
-from .patterns import fnv1a32, selftest_pattern
+from .patterns import selftest_pattern
 
 
 @cache
@@ -14,7 +15,7 @@ def lzo_selftest() -> dict[str, int]:
     lzo1x_1_compress) of the self-test pattern, without python-lzo's header."""
     plain = selftest_pattern()
     packed = lzo.compress(plain, 1, False)
-    return {"len": len(plain), "clen": len(packed), "hash": fnv1a32(packed), "ok": 1}
+    return {"len": len(plain), "clen": len(packed), "hash": zlib.crc32(packed), "ok": 1}
 
 
 def board(board: QemuBoard) -> dict[str, int]:
