@@ -16,6 +16,7 @@ class ConsoleClosed(Exception):
 class StdioConsole:
     def __init__(self, fd: int):
         self._child = pexpect.fdpexpect.fdspawn(fd, timeout=None)
+        self._child.delayafterread = None  # pexpect sleeps after each read by default
         self._start = time.monotonic()
 
     def elapsed(self) -> float:
