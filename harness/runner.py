@@ -9,6 +9,7 @@ overhead over a bare QEMU.
 import time
 from dataclasses import dataclass, field
 
+from . import toolchain
 from .boards import Board, QemuBoard
 from .build import Image, build_hypervisor
 from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT, HarnessError
@@ -54,6 +55,7 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
     if not isinstance(board, QemuBoard):
         raise HarnessError(f"{board.path}: board.kind: running on a '{board.kind}' board "
                            "is not available yet; only qemu boards run")
+    toolchain.find_program(board.binary)  # a clear message, not a failed exec
     image = build_hypervisor(scenario.variant, scenario.defines)
     timeout = float(timeout if timeout is not None else scenario.timeout_s)
     started = time.monotonic()

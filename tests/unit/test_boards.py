@@ -82,3 +82,20 @@ def test_cli_reports_a_bad_board_in_one_line(tmp_path, capsys):
 def test_cli_lists_boards(capsys):
     assert main(["boards"]) == 0
     assert "qemu-virt-gicv3" in capsys.readouterr().out
+
+
+def test_missing_qemu_binary_names_the_debian_package(tmp_path, capsys):
+    path = tmp_path / "b.toml"
+    path.write_text(GOOD + 'binary = "qemu-system-aarch64-nonexistent"\n')
+    assert main(["run", "--board", str(path)]) == 2
+    assert "qemu-system-aarch64-nonexistent not found on PATH" in capsys.readouterr().err
+
+
+def test_missing_cross_compiler_names_the_debian_package(monkeypatch):
+    from harness import toolchain
+    from harness.errors import ToolMissing
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ToolMissing, match=r"aarch64-linux-gnu-gcc not found on PATH "
+                                          r"\(Debian package gcc-aarch64-linux-gnu"):
+        toolchain.find_program(toolchain.CROSS_GCC)
