@@ -96,8 +96,9 @@ Board = QemuBoard | SerialBoard
 def load_board(name_or_path: str) -> Board:
     path = resolve(name_or_path, paths.BOARDS, "board")
     data = load_toml(path)
-    kind = data.get("board", {}).get("kind") if isinstance(data.get("board"), dict) else None
-    spec = SERIAL_SPEC if kind == "serial" else QEMU_SPEC
+    header = data.get("board")
+    kind = header.get("kind") if isinstance(header, dict) else None
+    spec = SERIAL_SPEC if kind == "serial" else QEMU_SPEC  # a bad kind is reported by either
     v = validate(data, spec, path)
     b = v["board"]
     if kind == "serial":

@@ -120,7 +120,8 @@ def validate(data: dict[str, Any], spec: Spec, path: Path) -> dict[str, Any]:
     for name, table in spec.items():
         if name not in data:
             if table.required:
-                raise ConfigError(path, name, f"missing section [{'[' + name + ']' if table.array else name}]")
+                header = f"[[{name}]]" if table.array else f"[{name}]"
+                raise ConfigError(path, name, f"missing section {header}")
             out[name] = [] if table.array else _validate_table({}, table, name, path)
             continue
         if table.array:
