@@ -2,12 +2,23 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "description.h"
 #include "psci.h"
 #include "selftest.h"
 #include "version.h"
+#include "vm.h"
 
 /* QEMU places its board DTB at the base of RAM for an ELF -kernel. */
 #define BOARD_DTB_ADDR	0x40000000UL
+
+#define FDT_MAGIC_VALUE	0xd00dfeed
+
+void halt(void) __attribute__((noreturn));
+
+static uint32_t fdt_magic_at(const void *p)
+{
+	return __builtin_bswap32(*(const volatile uint32_t *)p);
+}
 
 #define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
@@ -24,6 +35,21 @@ static void selftest_panic(void)
 }
 #endif
 
+static struct description desc;
+
+/* Creates and runs the VMs of the description, if the harness placed one;
+ * without one (the hello scenario) there is nothing to run. */
+static void run_description(void)
+{
+	const void *fdt = (const void *)DESCRIPTION_ADDR;
+
+	if (fdt_magic_at(fdt) != FDT_MAGIC_VALUE)
+		psci_system_off();
+	if (description_parse(fdt, &desc) != 0 || vms_create(&desc) != 0)
+		halt();
+	vms_run();
+}
+
 void hyp_main(void)
 {
 	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx",
@@ -38,5 +64,5 @@ void hyp_main(void)
 	for (;;)	/* a deliberate hang, for the harness's timeout tests */
 		__asm__ volatile("wfe");
 #endif
-	psci_system_off();
+	run_description();
 }

@@ -1,12 +1,28 @@
-/* EL2 exception handling. A trap the hypervisor does not expect is a panic:
- * it reports ESR_EL2, ELR_EL2 and FAR_EL2 and stops the CPU. */
+/* EL2 exception handling. Traps from guests are dispatched (hypercalls,
+ * emulated MMIO, stage-2 faults, the scheduler's timer); a trap the
+ * hypervisor takes from itself is a panic: it reports ESR_EL2, ELR_EL2 and
+ * FAR_EL2 and stops the CPU. A guest's misdeed stops that guest only. */
 #include <stdint.h>
 
 #include "console.h"
+#include "gic.h"
+#include "psci.h"
 #include "sysregs.h"
 #include "trap_frame.h"
+#include "vm.h"
+#include "vuart.h"
 
 void halt(void) __attribute__((noreturn));
+
+#define EC_WFX		0x01
+#define EC_HVC64	0x16
+#define EC_SMC64	0x17
+#define EC_IABT_LOW	0x20
+#define EC_DABT_LOW	0x24
+
+#define PSCI_VERSION		0x84000000UL
+#define PSCI_SYSTEM_RESET	0x84000009UL
+#define PSCI_NOT_SUPPORTED	((uint64_t)-1)
 
 static const char *const trap_kind_names[16] = {
 	"cur-sp0-sync", "cur-sp0-irq", "cur-sp0-fiq", "cur-sp0-serror",
@@ -27,7 +43,116 @@ __attribute__((noreturn)) static void panic_trap(struct trap_frame *frame, uint6
 	halt();
 }
 
+/* The faulting IPA of a stage-2 abort: page from HPFAR_EL2, offset from FAR_EL2. */
+static uint64_t fault_ipa(void)
+{
+	return ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (READ_SYSREG(far_el2) & 0xfff);
+}
+
+static void guest_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
+{
+	zvm_trace("fault", "vm=0x%x esr=0x%lx far=0x%lx ipa=0x%lx elr=0x%lx", vm_current()->id,
+		  esr, READ_SYSREG(far_el2), ipa, frame->elr);
+	vm_exit(frame, VM_EXIT_FAULT_CODE, "fault");
+}
+
+static void hypercall(struct trap_frame *frame)
+{
+	uint64_t fn = frame->x[0];
+
+	switch (fn) {
+	case PSCI_SYSTEM_OFF:
+		vm_exit(frame, 0, "psci-off");
+		return;
+	case PSCI_SYSTEM_RESET:
+		vm_exit(frame, 0, "psci-reset");
+		return;
+	case ZVM_HVC_EXIT:
+		vm_exit(frame, frame->x[1], "exit");
+		return;
+	case PSCI_VERSION:
+		frame->x[0] = 0x10001;	/* PSCI 1.1 */
+		return;
+	default:
+		frame->x[0] = PSCI_NOT_SUPPORTED;
+	}
+}
+
+/* A data abort on an IPA with no RAM behind it: emulate the device there, or
+ * stop the guest. Emulation needs the syndrome (ISV) to name the register. */
+static void data_abort(struct trap_frame *frame, uint64_t esr)
+{
+	uint64_t ipa = fault_ipa();
+	int isv = (esr >> 24) & 1, is_write = (esr >> 6) & 1;
+	unsigned int srt = (esr >> 16) & 0x1f, size = 1u << ((esr >> 22) & 3);
+
+	if (!isv || ipa < VUART_IPA || ipa >= VUART_IPA + VUART_SIZE) {
+		guest_fault(frame, esr, ipa);
+		return;
+	}
+	uint64_t value = srt == 31 ? 0 : frame->x[srt];	/* register 31 is xzr here */
+
+	if (size < 8)
+		value &= (1UL << (8 * size)) - 1;
+	uint64_t result = vuart_access(vm_current(), ipa - VUART_IPA, is_write, value);
+
+	if (!is_write && srt != 31)
+		frame->x[srt] = result;
+	frame->elr += 4;
+}
+
+static void lower_sync(struct trap_frame *frame)
+{
+	uint64_t esr = READ_SYSREG(esr_el2);
+
+	switch ((esr >> ESR_EC_SHIFT) & ESR_EC_MASK) {
+	case EC_HVC64:
+		hypercall(frame);
+		return;
+	case EC_SMC64:
+		frame->elr += 4;	/* a trapped SMC returns to itself */
+		hypercall(frame);
+		return;
+	case EC_DABT_LOW:
+		data_abort(frame, esr);
+		return;
+	case EC_WFX:
+		frame->elr += 4;
+		vm_schedule(frame);
+		return;
+	default:		/* instruction aborts, undefined or trapped instructions */
+		guest_fault(frame, esr, EC_IABT_LOW == ((esr >> ESR_EC_SHIFT) & ESR_EC_MASK)
+			    ? fault_ipa() : 0);
+	}
+}
+
+static void lower_irq(struct trap_frame *frame)
+{
+	uint32_t intid = gic_ack();
+
+	if (intid == INTID_SPURIOUS)
+		return;
+	gic_eoi(intid);
+	if (intid == INTID_HYP_TIMER) {
+		hyp_timer_rearm();
+		vm_schedule(frame);
+	}
+}
+
 void el2_trap(struct trap_frame *frame, uint64_t kind)
 {
-	panic_trap(frame, kind);
+	switch (kind) {
+	case TRAP_LOWER64_SYNC:
+		lower_sync(frame);
+		return;
+	case TRAP_LOWER64_IRQ:
+		lower_irq(frame);
+		return;
+	case TRAP_LOWER64_SYNC + 2:	/* fiq */
+	case TRAP_LOWER64_SYNC + 3:	/* serror */
+		guest_fault(frame, READ_SYSREG(esr_el2), 0);
+		return;
+	default:
+		panic_trap(frame, kind);
+	}
 }

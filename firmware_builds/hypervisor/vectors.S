@@ -51,10 +51,53 @@ trap_common:
 	mrs	x3, spsr_el2
 	stp	x30, x2, [sp, #240]
 	str	x3, [sp, #FRAME_SPSR]
+	add	x4, sp, #FRAME_Q
+	stp	q0, q1, [x4, #0]
+	stp	q2, q3, [x4, #32]
+	stp	q4, q5, [x4, #64]
+	stp	q6, q7, [x4, #96]
+	stp	q8, q9, [x4, #128]
+	stp	q10, q11, [x4, #160]
+	stp	q12, q13, [x4, #192]
+	stp	q14, q15, [x4, #224]
+	stp	q16, q17, [x4, #256]
+	stp	q18, q19, [x4, #288]
+	stp	q20, q21, [x4, #320]
+	stp	q22, q23, [x4, #352]
+	stp	q24, q25, [x4, #384]
+	stp	q26, q27, [x4, #416]
+	stp	q28, q29, [x4, #448]
+	stp	q30, q31, [x4, #480]
+	mrs	x5, fpsr
+	mrs	x6, fpcr
+	add	x7, sp, #FRAME_FPSR
+	stp	x5, x6, [x7]
 
 	mov	x0, sp
 	bl	el2_trap
 
+restore_frame:
+	add	x4, sp, #FRAME_Q
+	ldp	q0, q1, [x4, #0]
+	ldp	q2, q3, [x4, #32]
+	ldp	q4, q5, [x4, #64]
+	ldp	q6, q7, [x4, #96]
+	ldp	q8, q9, [x4, #128]
+	ldp	q10, q11, [x4, #160]
+	ldp	q12, q13, [x4, #192]
+	ldp	q14, q15, [x4, #224]
+	ldp	q16, q17, [x4, #256]
+	ldp	q18, q19, [x4, #288]
+	ldp	q20, q21, [x4, #320]
+	ldp	q22, q23, [x4, #352]
+	ldp	q24, q25, [x4, #384]
+	ldp	q26, q27, [x4, #416]
+	ldp	q28, q29, [x4, #448]
+	ldp	q30, q31, [x4, #480]
+	add	x7, sp, #FRAME_FPSR
+	ldp	x5, x6, [x7]
+	msr	fpsr, x5
+	msr	fpcr, x6
 	ldr	x3, [sp, #FRAME_SPSR]
 	ldp	x30, x2, [sp, #240]
 	msr	elr_el2, x2
@@ -76,3 +119,17 @@ trap_common:
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #FRAME_SIZE
 	eret
+
+/* enter_guest(frame): copies the frame to the top of the EL2 stack, where
+ * every later trap from a guest will build its own, and erets through it. */
+	.global	enter_guest
+enter_guest:
+	ldr	x1, =__stack_top
+	sub	sp, x1, #FRAME_SIZE
+	mov	x2, sp
+	mov	x3, #FRAME_SIZE
+1:	ldp	x4, x5, [x0], #16
+	stp	x4, x5, [x2], #16
+	subs	x3, x3, #16
+	b.ne	1b
+	b	restore_frame

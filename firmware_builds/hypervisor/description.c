@@ -1,0 +1,113 @@
+#include <string.h>
+
+#include <libfdt.h>
+
+#include "console.h"
+#include "description.h"
+
+static int bad(const char *node, const char *prop)
+{
+	zvm_trace("panic", "reason=bad-description node=%s prop=%s", node, prop);
+	return -1;
+}
+
+/* A property of one 64-bit value (two cells) or two (base, size). */
+static int get_u64s(const void *fdt, int node, const char *name, uint64_t *out, int count)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+
+	if (!p || len != count * 8)
+		return -1;
+	for (int i = 0; i < count; i++)
+		out[i] = ((uint64_t)fdt32_to_cpu(p[2 * i]) << 32) | fdt32_to_cpu(p[2 * i + 1]);
+	return 0;
+}
+
+static int get_u32(const void *fdt, int node, const char *name, uint32_t *out)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+
+	if (!p || len != 4)
+		return -1;
+	*out = fdt32_to_cpu(*p);
+	return 0;
+}
+
+static int parse_vm(const void *fdt, int node, struct vm_config *vm)
+{
+	const char *node_name = fdt_get_name(fdt, node, NULL);
+	const char *name = fdt_getprop(fdt, node, "name", NULL);
+	uint64_t pair[2];
+
+	if (!name || strlen(name) >= sizeof(vm->name))
+		return bad(node_name, "name");
+	strcpy(vm->name, name);
+	if (get_u32(fdt, node, "vmid", &vm->vmid) || vm->vmid == 0 || vm->vmid > 0xff)
+		return bad(node_name, "vmid");
+	if (get_u64s(fdt, node, "memory", pair, 2))
+		return bad(node_name, "memory");
+	vm->ipa_base = pair[0];
+	vm->mem_size = pair[1];
+	if (get_u64s(fdt, node, "image", pair, 2))
+		return bad(node_name, "image");
+	vm->image_pa = pair[0];
+	vm->image_size = pair[1];
+	if (get_u64s(fdt, node, "image-ipa", &vm->image_ipa, 1))
+		return bad(node_name, "image-ipa");
+	if (get_u64s(fdt, node, "entry", &vm->entry_ipa, 1))
+		return bad(node_name, "entry");
+	if (get_u64s(fdt, node, "dtb", pair, 2))
+		return bad(node_name, "dtb");
+	vm->dtb_pa = pair[0];
+	vm->dtb_size = pair[1];
+	if (get_u64s(fdt, node, "dtb-ipa", &vm->dtb_ipa, 1))
+		return bad(node_name, "dtb-ipa");
+	/* The image and the DTB must land inside the VM's RAM. */
+	if (vm->image_ipa < vm->ipa_base ||
+	    vm->image_ipa + vm->image_size > vm->ipa_base + vm->mem_size)
+		return bad(node_name, "image-ipa");
+	if (vm->dtb_ipa < vm->ipa_base || vm->dtb_ipa + vm->dtb_size > vm->ipa_base + vm->mem_size)
+		return bad(node_name, "dtb-ipa");
+	return 0;
+}
+
+int description_parse(const void *fdt, struct description *out)
+{
+	uint64_t pair[2];
+	uint32_t timeslice;
+	int hyp, node;
+
+	memset(out, 0, sizeof(*out));
+	if (fdt_check_header(fdt) != 0)
+		return bad("/", "header");
+	hyp = fdt_path_offset(fdt, "/hypervisor");
+	if (hyp < 0)
+		return bad("/hypervisor", "node");
+	const char *mode = fdt_getprop(fdt, hyp, "memory-mode", NULL);
+
+	if (!mode || (strcmp(mode, "static") != 0 && strcmp(mode, "dynamic") != 0))
+		return bad("hypervisor", "memory-mode");
+	out->dynamic_memory = strcmp(mode, "dynamic") == 0;
+	if (get_u64s(fdt, hyp, "heap", pair, 2))
+		return bad("hypervisor", "heap");
+	out->heap_base = pair[0];
+	out->heap_size = pair[1];
+	if (get_u32(fdt, hyp, "timeslice-us", &timeslice) || timeslice == 0)
+		return bad("hypervisor", "timeslice-us");
+	out->timeslice_us = timeslice;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+
+		if (strncmp(name, "vm@", 3) != 0)
+			continue;
+		if (out->nr_vms == MAX_VMS)
+			return bad(name, "too-many-vms");
+		if (parse_vm(fdt, node, &out->vms[out->nr_vms]))
+			return -1;
+		out->nr_vms++;
+	}
+	return 0;
+}

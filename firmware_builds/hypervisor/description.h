@@ -1,0 +1,32 @@
+/* The hypervisor's description of its VMs: a flattened device tree the
+ * harness builds from a scenario (harness/describe.py) and places at
+ * DESCRIPTION_ADDR before the CPU starts. See docs/description.md. */
+#ifndef ZVM_DESCRIPTION_H
+#define ZVM_DESCRIPTION_H
+
+#include <stdint.h>
+
+#define DESCRIPTION_ADDR	0x41000000UL
+#define MAX_VMS			8
+
+struct vm_config {
+	char name[32];
+	uint32_t vmid;
+	uint64_t ipa_base, mem_size;		/* guest RAM */
+	uint64_t image_pa, image_size;		/* staged by the harness */
+	uint64_t image_ipa, entry_ipa;
+	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
+};
+
+struct description {
+	int dynamic_memory;
+	uint64_t heap_base, heap_size;
+	uint64_t timeslice_us;
+	int nr_vms;
+	struct vm_config vms[MAX_VMS];
+};
+
+/* 0 on success; otherwise reports @zvm panic naming the bad node or property. */
+int description_parse(const void *fdt, struct description *out);
+
+#endif

@@ -1,0 +1,69 @@
+#include "gic.h"
+
+#define GICD_BASE		0x08000000UL
+#define GICR_BASE		0x080a0000UL	/* CPU 0's redistributor */
+#define GICR_SGI_BASE		(GICR_BASE + 0x10000)
+
+#define GICD_CTLR		0x0000
+#define GICD_CTLR_ENABLE_G1	(1u << 1)
+#define GICD_CTLR_ARE		(1u << 4)
+#define GICD_CTLR_RWP		(1u << 31)
+#define GICR_WAKER		0x0014
+#define GICR_WAKER_SLEEP	(1u << 1)
+#define GICR_WAKER_ASLEEP	(1u << 2)
+#define GICR_IGROUPR0		0x0080
+#define GICR_ISENABLER0		0x0100
+#define GICR_IPRIORITYR		0x0400
+
+#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
+#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
+
+static uint64_t timer_ticks;
+
+static inline volatile uint32_t *reg32(uint64_t addr)
+{
+	return (volatile uint32_t *)addr;
+}
+
+void gic_init(void)
+{
+	*reg32(GICD_BASE + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
+	while (*reg32(GICD_BASE + GICD_CTLR) & GICD_CTLR_RWP)
+		;
+	*reg32(GICR_BASE + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
+	while (*reg32(GICR_BASE + GICR_WAKER) & GICR_WAKER_ASLEEP)
+		;
+	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << INTID_HYP_TIMER;
+	((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[INTID_HYP_TIMER] = 0x80;
+	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << INTID_HYP_TIMER;
+
+	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
+	__asm__ volatile("isb");
+	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
+	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
+	__asm__ volatile("isb");
+}
+
+void hyp_timer_start(uint64_t period_us)
+{
+	timer_ticks = READ_SYSREG(cntfrq_el0) * period_us / 1000000;
+	if (timer_ticks == 0)
+		timer_ticks = 1;
+	hyp_timer_rearm();
+	WRITE_SYSREG(cnthp_ctl_el2, 1);		/* enabled, not masked */
+}
+
+void hyp_timer_rearm(void)
+{
+	WRITE_SYSREG(cnthp_tval_el2, timer_ticks);
+}
+
+uint32_t gic_ack(void)
+{
+	return READ_SYSREG(S3_0_C12_C12_0) & 0xffffff;	/* ICC_IAR1_EL1 */
+}
+
+void gic_eoi(uint32_t intid)
+{
+	WRITE_SYSREG(S3_0_C12_C12_1, intid);		/* ICC_EOIR1_EL1 */
+}

@@ -1,0 +1,16 @@
+/* The hypervisor heap: a first-fit, address-ordered allocator over the
+ * region the description names. Deterministic on purpose: the Python model
+ * (harness/models/heap.py) predicts every address it hands out. */
+#ifndef ZVM_HEAP_H
+#define ZVM_HEAP_H
+
+#include <stdint.h>
+
+void heap_init(uint64_t base, uint64_t size);
+/* Returns 0 when no free range fits. Sizes round up to 4 KiB. */
+uint64_t heap_alloc(uint64_t size, uint64_t align);
+void heap_free(uint64_t addr, uint64_t size);
+uint64_t heap_free_bytes(void);
+uint64_t heap_size(void);
+
+#endif

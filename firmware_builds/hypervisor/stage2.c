@@ -1,0 +1,101 @@
+#include <string.h>
+
+#include "console.h"
+#include "stage2.h"
+
+#define PAGE		4096UL
+#define BLOCK_2M	(2UL << 20)
+#define POOL_PAGES	256
+#define DESC_VALID	1UL
+#define DESC_TABLE	3UL	/* levels 1, 2 */
+#define DESC_BLOCK	1UL	/* levels 1, 2 */
+#define DESC_PAGE	3UL	/* level 3 */
+#define ADDR_MASK	0x0000fffffffff000UL
+
+/* Tables come from a pool of their own, not from the heap, so that the
+ * heap's addresses (which the model predicts) do not depend on how many
+ * tables a layout needs. */
+static uint64_t pool[POOL_PAGES][PAGE / 8] __attribute__((aligned(PAGE)));
+static int pool_used;
+
+static uint64_t *alloc_table(void)
+{
+	if (pool_used == POOL_PAGES)
+		return 0;
+	uint64_t *t = pool[pool_used++];
+
+	memset(t, 0, PAGE);
+	return t;
+}
+
+uint64_t s2_create(void)
+{
+	return (uint64_t)alloc_table();
+}
+
+static unsigned int index_at(int level, uint64_t ipa)
+{
+	return (ipa >> (39 - 9 * level)) & 0x1ff;
+}
+
+/* The next-level table under `table[idx]`, created if missing. */
+static uint64_t *next_table(uint64_t *table, unsigned int idx)
+{
+	if (!(table[idx] & DESC_VALID)) {
+		uint64_t *t = alloc_table();
+
+		if (!t)
+			return 0;
+		table[idx] = (uint64_t)t | DESC_TABLE;
+	}
+	return (uint64_t *)(table[idx] & ADDR_MASK);
+}
+
+int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t size,
+	   uint64_t attrs)
+{
+	zvm_trace("s2-map", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx attr=0x%lx",
+		  vm, ipa, pa, size, attrs);
+	for (uint64_t done = 0; done < size;) {
+		uint64_t *l2 = next_table((uint64_t *)root, index_at(1, ipa + done));
+
+		if (!l2)
+			return -1;
+		if (((ipa + done) | (pa + done)) % BLOCK_2M == 0 && size - done >= BLOCK_2M) {
+			l2[index_at(2, ipa + done)] = (pa + done) | attrs | DESC_BLOCK;
+			done += BLOCK_2M;
+			continue;
+		}
+		uint64_t *l3 = next_table(l2, index_at(2, ipa + done));
+
+		if (!l3)
+			return -1;
+		l3[index_at(3, ipa + done)] = (pa + done) | attrs | DESC_PAGE;
+		done += PAGE;
+	}
+	/* Table writes must be visible to the walker before the VM runs. */
+	__asm__ volatile("dsb ishst" ::: "memory");
+	return 0;
+}
+
+uint64_t s2_translate(uint64_t root, uint64_t ipa)
+{
+	const uint64_t *table = (const uint64_t *)root;
+
+	if (ipa >= IPA_LIMIT)
+		return ~0UL;
+	for (int level = 1; level <= 3; level++) {
+		uint64_t d = table[index_at(level, ipa)];
+		uint64_t span = 1UL << (39 - 9 * level);
+
+		if (!(d & DESC_VALID))
+			return ~0UL;
+		if (level == 3 || (d & 3) == DESC_BLOCK) {
+			if (level == 3 && (d & 3) != DESC_PAGE)
+				return ~0UL;
+			return (d & ADDR_MASK & ~(span - 1)) | (ipa & (span - 1));
+		}
+		table = (const uint64_t *)(d & ADDR_MASK);
+	}
+	return ~0UL;
+}

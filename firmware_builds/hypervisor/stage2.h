@@ -1,0 +1,34 @@
+/* Per-VM stage-2 translation tables (IPA -> PA): 4 KiB granule, 32-bit IPA,
+ * walk starting at level 1, as harness/stage2.py models them. Regions are
+ * mapped with 2 MiB level-2 blocks where IPA and PA are both 2 MiB aligned,
+ * 4 KiB level-3 pages elsewhere. */
+#ifndef ZVM_STAGE2_H
+#define ZVM_STAGE2_H
+
+#include <stdint.h>
+
+/* VTCR_EL2: T0SZ=32, SL0=1 (level 1), inner/outer write-back walks,
+ * inner shareable, 4 KiB granule, PS=40-bit, RES1 bit 31. */
+#define VTCR_EL2_VALUE		0x80023560UL
+
+/* Leaf attributes (descriptor bits [10:2] and XN [54:53]). */
+#define S2_NORMAL_RW		0x7fcUL	/* Normal WB, S2AP rw, inner shareable, AF */
+#define S2_ATTR_MASK		(0x7fcUL | (3UL << 53))
+
+#define IPA_LIMIT		(1UL << 32)
+
+/* Root table PA (aligned), 0 when the table pool is exhausted. */
+uint64_t s2_create(void);
+/* 0 on success, -1 when the table pool runs out. Reports @zvm s2-map. */
+int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t size,
+	   uint64_t attrs);
+/* The leaf entry for `ipa` (0 when unmapped), for address translation by
+ * the hypervisor itself: returns the PA or ~0UL. */
+uint64_t s2_translate(uint64_t root, uint64_t ipa);
+
+static inline uint64_t s2_vttbr(uint64_t root, unsigned int vmid)
+{
+	return root | ((uint64_t)vmid << 48);	/* VMID in bits [63:48], as the Arm ARM says */
+}
+
+#endif

@@ -1,0 +1,47 @@
+/* VMs: one vCPU each at EL1, run round-robin on one physical CPU. */
+#ifndef ZVM_VM_H
+#define ZVM_VM_H
+
+#include <stdint.h>
+
+#include "description.h"
+#include "trap_frame.h"
+
+/* The guest's EL1 system registers, switched with the VM. */
+struct el1_sysregs {
+	uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, sp_el1, sp_el0;
+	uint64_t elr, spsr, esr, far, afsr0, afsr1, contextidr, cpacr;
+	uint64_t tpidr_el1, tpidr_el0, tpidrro_el0, par, cntkctl;
+};
+
+/* ZVM's vm_mem_partition, static mode: one contiguous range of host memory. */
+struct vm_mem_partition {
+	uint64_t ipa_base, size, pa_base;
+};
+
+struct vm {
+	unsigned int id;
+	const struct vm_config *cfg;
+	struct vm_mem_partition part;
+	uint64_t s2_root, vttbr;
+	int running;
+	struct trap_frame regs;
+	struct el1_sysregs sys;
+	char uart_line[160];
+	unsigned int uart_len;
+};
+
+/* Hypercalls (SMCCC vendor-specific hypervisor range, HVC or SMC). */
+#define ZVM_HVC_EXIT		0xc6000001UL	/* x1: exit code */
+
+#define VM_EXIT_FAULT_CODE	0xffffffffUL
+
+int vms_create(const struct description *desc);
+__attribute__((noreturn)) void vms_run(void);
+struct vm *vm_current(void);
+/* Ends the current VM and switches `frame` to the next one (or powers off). */
+void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason);
+/* Timer tick: switches `frame` to the next runnable VM. */
+void vm_schedule(struct trap_frame *frame);
+
+#endif
