@@ -19,9 +19,11 @@ from .errors import HarnessError
 
 HYPERVISOR_DIR = paths.FIRMWARE / "hypervisor"
 COMMON_DIR = paths.FIRMWARE / "common"
+GUESTS_DIR = paths.FIRMWARE / "guests"
+GUEST_LIB_DIR = GUESTS_DIR / "lib"
 
 CFLAGS = (
-    "-O2", "-g", "-std=gnu11", "-ffreestanding", "-fno-common", "-fno-stack-protector",
+    "-O2", "-g", "-std=gnu11", "-ffreestanding", "-fno-common", "-fno-stack-protector", "-fno-pie",
     "-mgeneral-regs-only", "-Wall", "-Wextra", "-Werror",
 )
 VARIANT_DEFINES = {"static": (), "dynamic": ("CONFIG_VM_DYNAMIC_MEMORY=1",)}
@@ -38,20 +40,18 @@ class Image:
 @dataclass(frozen=True)
 class Program:
     name: str
-    source_dir: Path
+    source_dirs: tuple[Path, ...]  # every .c and .S in these is compiled
+    linker_script: Path
     include_dirs: tuple[Path, ...]
     libraries: tuple[Path, ...]
     defines: tuple[str, ...]
 
-    @property
-    def linker_script(self) -> Path:
-        return self.source_dir / "link.ld"
-
     def sources(self) -> list[Path]:
-        return sorted(p for p in self.source_dir.iterdir() if p.suffix in (".c", ".S"))
+        return sorted(p for d in self.source_dirs for p in d.iterdir()
+                      if p.suffix in (".c", ".S"))
 
     def headers(self) -> list[Path]:
-        return sorted(p for d in (self.source_dir, *self.include_dirs) if d.is_dir()
+        return sorted(p for d in (*self.source_dirs, *self.include_dirs) if d.is_dir()
                       for p in d.rglob("*.h"))
 
 
@@ -99,7 +99,7 @@ class Builder:
 
     def _cflags(self, program: Program) -> list[str]:
         flags = [f"--specs={self.specs}", *CFLAGS,
-                 *(f"-I{d}" for d in (program.source_dir, *program.include_dirs))]
+                 *(f"-I{d}" for d in (*program.source_dirs, *program.include_dirs))]
         return flags + [f"-D{d}" for d in program.defines]
 
     def _compile_and_link(self, program, flags, objects, build_id, out: Path) -> None:
@@ -125,7 +125,8 @@ class Builder:
         id_src = out.parent / "buildid.c"
         id_src.write_text(f"const unsigned long zvm_build_id = 0x{build_id:016x}UL;\n")
         tmp = _temp_name(out)
-        _wait(_spawn([str(self.gcc), *flags, "-nostartfiles", f"-T{program.linker_script}",
+        _wait(_spawn([str(self.gcc), *flags, "-nostartfiles", "-static", "-no-pie",
+                      f"-T{program.linker_script}",
                       "-Wl,--no-warn-rwx-segments", "-Wl,--gc-sections", "-o", str(tmp),
                       *map(str, obj_paths), str(id_src), *map(str, program.libraries)]),
               f"linking {program.name}", tmp, out)
@@ -156,8 +157,27 @@ def hypervisor_program(variant: str = "static", defines: tuple[str, ...] = ()) -
         raise HarnessError(f"unknown hypervisor variant {variant!r} "
                            f"(known: {', '.join(VARIANT_DEFINES)})")
     libs = (toolchain.sysroot_library("liblzo2.a"), toolchain.sysroot_library("libfdt.a"))
-    return Program("zvm", HYPERVISOR_DIR, (COMMON_DIR, toolchain.sysroot_include()), libs,
+    return Program("zvm", (HYPERVISOR_DIR,), HYPERVISOR_DIR / "link.ld",
+                   (COMMON_DIR, toolchain.sysroot_include()), libs,
                    VARIANT_DEFINES[variant] + tuple(defines))
+
+
+def guest_names() -> list[str]:
+    return sorted(p.name for p in GUESTS_DIR.iterdir() if p.is_dir() and p != GUEST_LIB_DIR)
+
+
+def guest_program(name: str) -> Program:
+    """A guest: its own directory plus the shared guest runtime, linked at
+    the start of guest RAM (IPA 0x40000000)."""
+    if name not in guest_names():
+        raise HarnessError(f"unknown guest {name!r} (known: {', '.join(guest_names())})")
+    return Program(f"guest-{name}", (GUESTS_DIR / name, GUEST_LIB_DIR),
+                   GUEST_LIB_DIR / "link.ld", (COMMON_DIR, toolchain.sysroot_include()),
+                   (toolchain.sysroot_library("libfdt.a"),), ())
+
+
+def build_guest(name: str, build_dir: Path | None = None) -> Image:
+    return Builder(build_dir).build(guest_program(name))
 
 
 def build_hypervisor(variant: str = "static", defines: tuple[str, ...] = (),

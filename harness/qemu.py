@@ -94,6 +94,12 @@ class QemuProcess:
     def qmp(self, command: str, **args):
         return self._qmp.cmd(command, **args)
 
+    def read_memory(self, addr: int, length: int) -> bytes:
+        """Guest-physical memory (QMP pmemsave), readable after power-off too."""
+        with tempfile.NamedTemporaryFile(prefix="zvm-hil-mem-") as f:
+            self._qmp.cmd("pmemsave", val=addr, size=length, filename=f.name)
+            return f.read()
+
     def stderr_text(self) -> str:
         self._stderr.seek(0)
         return self._stderr.read().decode(errors="replace").strip()

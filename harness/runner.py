@@ -6,8 +6,10 @@ while it initialises, on the other core: this hides most of the harness's
 overhead over a bare QEMU.
 """
 
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import toolchain
 from .boards import Board, QemuBoard
@@ -27,6 +29,7 @@ class RunResult:
     scenario: Scenario
     image: Image
     qemu_cmd: list[str]
+    plan: object = None  # describe.Plan, when the scenario has VMs
     trace: Trace = field(default_factory=Trace)
     failures: list[str] = field(default_factory=list)
     timed_out: bool = False
@@ -57,23 +60,41 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
                            "is not available yet; only qemu boards run")
     toolchain.find_program(board.binary)  # a clear message, not a failed exec
     image = build_hypervisor(scenario.variant, scenario.defines)
+    plan = None
+    if scenario.vms:
+        from . import describe
+
+        plan = describe.plan(board, scenario)
     timeout = float(timeout if timeout is not None else scenario.timeout_s)
     started = time.monotonic()
-    with QemuProcess(board, image.path) as qemu:
-        result = RunResult(board, scenario, image, qemu.cmd)
-        console_fd = qemu.start()
-        # While QEMU initialises (~30 ms), do all that does not need it.
-        from . import golden
-        from .console import StdioConsole
+    with tempfile.TemporaryDirectory(prefix="zvm-hil-") as workdir:
+        loaders = plan.loaders(Path(workdir)) if plan else ()
+        with QemuProcess(board, image.path, loaders=loaders) as qemu:
+            result = RunResult(board, scenario, image, qemu.cmd, plan=plan)
+            console_fd = qemu.start()
+            # While QEMU initialises (~30 ms), do all that does not need it.
+            from . import golden
+            from .console import StdioConsole
 
-        expected = golden.boot_expectations(board, image)
-        console = StdioConsole(console_fd)
-        qemu.connect()
-        qemu.cont()
-        _read_until_done(console, qemu, result, timeout)
+            expected = golden.boot_expectations(board, image)
+            if plan:
+                expected += golden.vm_expectations(plan)
+            console = StdioConsole(console_fd)
+            qemu.connect()
+            qemu.cont()
+            _read_until_done(console, qemu, result, timeout)
+            if plan and not result.failures:
+                result.failures += _check_stage2(golden, plan, result, qemu)
     result.duration_s = time.monotonic() - started
     _check(result, expected)
     return result
+
+
+def _check_stage2(golden, plan, result: RunResult, qemu: QemuProcess) -> list[str]:
+    try:
+        return golden.check_stage2(plan, result.trace, qemu.read_memory)
+    except HarnessError as e:  # tables the walker cannot follow are a finding, not a crash
+        return [f"stage-2 tables: {e}"]
 
 
 def _read_until_done(console, qemu: QemuProcess, result: RunResult, timeout: float) -> None:

@@ -1,10 +1,13 @@
 """Scenarios: what to build and run, one TOML file each under
 firmware_builds/scenarios/ (or anywhere, given as a path)."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
+from .errors import ConfigError
+from .models.heap import Heap
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
 
 VARIANTS = ("static", "dynamic")
@@ -20,8 +23,31 @@ SCENARIO_SPEC = {
                          doc="static: CONFIG_VM_DYNAMIC_MEMORY off; dynamic: on"),
         "defines": Field(list, required=False, default=[], item=str,
                          doc="extra C macros for the hypervisor build (fault injection)"),
+        "heap_mib": Field(int, required=False, default=64, check=in_range(1, 3072, " MiB"),
+                          doc="the heap VM memory comes from"),
+        "timeslice_us": Field(int, required=False, default=1000,
+                              check=in_range(100, 1000000, " us")),
     }, required=False),
+    "vm": Table({
+        "name": Field(str, doc="lowercase letters, digits, - and _; starts with a letter"),
+        "guest": Field(str, doc="a directory of firmware_builds/guests/"),
+        "memory_kib": Field(int, check=in_range(64, 1048576, " KiB")),
+        "params": Field(dict, required=False, default={},
+                        doc="workload parameters: integers, into the guest DTB's /chosen"),
+    }, required=False, array=True),
 }
+
+GRANULE_KIB = 4
+_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
+_PARAM = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    name: str
+    guest: str
+    memory: int  # bytes
+    params: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -32,14 +58,56 @@ class Scenario:
     timeout_s: int
     variant: str
     defines: tuple[str, ...]
+    heap_size: int = 64 << 20
+    timeslice_us: int = 1000
+    vms: tuple[VmSpec, ...] = ()
+
+
+def partition_align(size: int) -> int:
+    """How the hypervisor aligns a VM's partition (vm.c): 2 MiB once it is
+    that large, so that stage 2 can map it with blocks."""
+    return 2 << 20 if size >= 2 << 20 else 4096
+
+
+def _check_vms(path: Path, vms: list[dict], heap_size: int) -> tuple[VmSpec, ...]:
+    from .build import guest_names
+
+    known, seen, heap = guest_names(), set(), Heap(0, heap_size)
+    specs = []
+    for i, vm in enumerate(vms):
+        where = f"vm[{i}]"
+        if not _NAME.fullmatch(vm["name"]):
+            raise ConfigError(path, f"{where}.name", f"{vm['name']!r} is not a lowercase name")
+        if vm["name"] in seen:
+            raise ConfigError(path, f"{where}.name", f"{vm['name']!r} is used by another VM")
+        seen.add(vm["name"])
+        if vm["guest"] not in known:
+            raise ConfigError(path, f"{where}.guest",
+                              f"unknown guest {vm['guest']!r} (known: {', '.join(known)})")
+        if vm["memory_kib"] % GRANULE_KIB:
+            raise ConfigError(path, f"{where}.memory_kib",
+                              f"{vm['memory_kib']} KiB is not a multiple of the 4 KiB granule")
+        for key, value in vm["params"].items():
+            if not _PARAM.fullmatch(key) or not isinstance(value, int) or isinstance(value, bool):
+                raise ConfigError(path, f"{where}.params.{key}",
+                                  f"expected an integer parameter, got {value!r}")
+        memory = vm["memory_kib"] << 10
+        if heap.alloc(memory, partition_align(memory)) is None:
+            raise ConfigError(path, f"{where}.memory_kib",
+                              f"does not fit in the heap (hypervisor.heap_mib = "
+                              f"{heap_size >> 20}; {heap.free_bytes >> 10} KiB left)")
+        specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"])))
+    return tuple(specs)
 
 
 def load_scenario(name_or_path: str) -> Scenario:
     path = resolve(name_or_path, paths.SCENARIOS, "scenario")
     v = validate(load_toml(path), SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
+    heap_size = h["heap_mib"] << 20
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
-                    tuple(h["defines"]))
+                    tuple(h["defines"]), heap_size, h["timeslice_us"],
+                    _check_vms(path, v["vm"], heap_size))
 
 
 def list_scenarios() -> list[Scenario]:

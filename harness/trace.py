@@ -18,6 +18,19 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "lzo-selftest": frozenset({"ok"}),
     "poweroff": frozenset({"reason"}),
     "panic": frozenset(),
+    "vm-create": frozenset({"vm", "name", "vmid", "vttbr", "ipa", "size", "pa", "entry"}),
+    "s2-map": frozenset({"vm", "ipa", "pa", "size", "attr"}),
+    "vm-exit": frozenset({"vm", "code", "reason"}),
+    "fault": frozenset({"vm", "esr", "far", "ipa"}),
+    "oom": frozenset({"vm", "size"}),
+}
+
+# What guests report, on their own console lines: "[<vm>] @guest <event> ...".
+GUEST_PREFIX = "@guest "
+GUEST_VOCABULARY: dict[str, frozenset[str]] = {
+    "memstress-start": frozenset({"seed", "regions", "region-size"}),
+    "region": frozenset({"idx", "ipa", "size", "crc"}),
+    "memstress-done": frozenset({"mismatches"}),
 }
 
 # Events after which the firmware runs no more.
@@ -26,7 +39,7 @@ TERMINAL = frozenset({"poweroff", "panic"})
 _EVENT = re.compile(r"[a-z][a-z0-9-]*")
 _KEY = re.compile(r"[a-z][a-z0-9_-]*")
 _HEX = re.compile(r"0x[0-9a-f]+")
-_WORD = re.compile(r"[A-Za-z0-9_.:,/+-]+")
+_WORD = re.compile(r"[A-Za-z0-9_.:,/+@-]+")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class Event:
     fields: dict[str, int | str]
     line_no: int = 0
     time: float = 0.0  # seconds since the console was attached
+    vm: str | None = None  # the VM whose guest reported it (@guest events)
 
     def __getitem__(self, key: str) -> int | str:
         return self.fields[key]
@@ -45,6 +59,8 @@ class Event:
     def __str__(self) -> str:
         values = " ".join(f"{k}={hex(v) if isinstance(v, int) else v}"
                           for k, v in self.fields.items())
+        if self.vm is not None:
+            return f"[{self.vm}] {GUEST_PREFIX}{self.name} {values}".rstrip()
         return f"{PREFIX}{self.name} {values}".rstrip()
 
 
@@ -55,15 +71,23 @@ class Unreadable:
     reason: str
 
 
+_GUEST_LINE = re.compile(r"\[([a-z][a-z0-9_-]*)\] " + re.escape(GUEST_PREFIX))
+
+
 def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unreadable | None:
     """An Event, an Unreadable trace line, or None for free text."""
     line = line.rstrip("\r\n")
-    if not line.startswith(PREFIX):
+    vm, vocabulary = None, VOCABULARY
+    if line.startswith(PREFIX):
+        body = line[len(PREFIX):]
+    elif guest := _GUEST_LINE.match(line):
+        vm, vocabulary, body = guest.group(1), GUEST_VOCABULARY, line[guest.end():]
+    else:
         return None
-    name, *tokens = line[len(PREFIX):].split() or [""]
+    name, *tokens = body.split() or [""]
     if not _EVENT.fullmatch(name):
         return Unreadable(line_no, line, f"bad event name {name!r}")
-    if name not in VOCABULARY:
+    if name not in vocabulary:
         return Unreadable(line_no, line, f"unknown event {name!r}")
     fields: dict[str, int | str] = {}
     for token in tokens:
@@ -78,10 +102,10 @@ def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unread
             fields[key] = value
         else:
             return Unreadable(line_no, line, f"bad value in {token!r} (integers are 0x hex)")
-    missing = VOCABULARY[name] - fields.keys()
+    missing = vocabulary[name] - fields.keys()
     if missing:
         return Unreadable(line_no, line, f"{name} lacks {', '.join(sorted(missing))}")
-    return Event(name, fields, line_no, time)
+    return Event(name, fields, line_no, time, vm)
 
 
 @dataclass
@@ -103,8 +127,11 @@ class Trace:
             self.unreadable.append(parsed)
         return None
 
-    def named(self, name: str) -> list[Event]:
-        return [e for e in self.events if e.name == name]
+    def named(self, name: str, guest: str | None = None, **match) -> list[Event]:
+        """Events called `name` (reported by the guest of VM `guest`, if given)
+        whose fields include `match`."""
+        return [e for e in self.events if e.name == name and e.vm == guest
+                and all(e.fields.get(k) == v for k, v in match.items())]
 
     def first(self, name: str) -> Event | None:
         return next((e for e in self.events if e.name == name), None)

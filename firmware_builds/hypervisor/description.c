@@ -38,11 +38,11 @@ static int get_u32(const void *fdt, int node, const char *name, uint32_t *out)
 static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 {
 	const char *node_name = fdt_get_name(fdt, node, NULL);
-	const char *name = fdt_getprop(fdt, node, "name", NULL);
+	const char *name = fdt_getprop(fdt, node, "vm-name", NULL);
 	uint64_t pair[2];
 
 	if (!name || strlen(name) >= sizeof(vm->name))
-		return bad(node_name, "name");
+		return bad(node_name, "vm-name");
 	strcpy(vm->name, name);
 	if (get_u32(fdt, node, "vmid", &vm->vmid) || vm->vmid == 0 || vm->vmid > 0xff)
 		return bad(node_name, "vmid");

@@ -15,8 +15,8 @@ def program(tmp_path):
     """The real hypervisor program, from a copy of its sources we may edit."""
     real = build.hypervisor_program()
     src = tmp_path / "src"
-    shutil.copytree(real.source_dir, src)
-    return dataclasses.replace(real, source_dir=src)
+    shutil.copytree(real.source_dirs[0], src)
+    return dataclasses.replace(real, source_dirs=(src,), linker_script=src / "link.ld")
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_noop_rebuild_runs_no_compiler(program, tmp_path, compiler_calls):
 def test_one_file_change_recompiles_that_file(program, tmp_path, compiler_calls):
     builder = build.Builder(tmp_path / "out")
     first = builder.build(program)
-    main_c = program.source_dir / "main.c"
+    main_c = program.source_dirs[0] / "main.c"
     main_c.write_text(main_c.read_text() + "\n/* changed */\n")
     compiler_calls.clear()
     second = builder.build(program)
@@ -60,7 +60,7 @@ def test_one_file_change_recompiles_that_file(program, tmp_path, compiler_calls)
 def test_header_change_recompiles_everything(program, tmp_path, compiler_calls):
     builder = build.Builder(tmp_path / "out")
     builder.build(program)
-    header = program.source_dir / "console.h"
+    header = program.source_dirs[0] / "console.h"
     header.write_text(header.read_text() + "\n")
     compiler_calls.clear()
     builder.build(program)
@@ -75,7 +75,7 @@ def test_defines_change_the_image(program, tmp_path):
 
 
 def test_compile_error_is_reported_with_the_file(program, tmp_path):
-    (program.source_dir / "main.c").write_text("this is not C\n")
+    (program.source_dirs[0] / "main.c").write_text("this is not C\n")
     with pytest.raises(build.HarnessError, match=r"compiling .*main.c failed:\n.*error"):
         build.Builder(tmp_path / "out").build(program)
     assert not list((tmp_path / "out" / "obj").glob(".*.tmp"))

@@ -1,0 +1,24 @@
+/* What every guest has: console output through the (emulated) PL011,
+ * its parameters from the DTB the hypervisor hands over, and exit. */
+#ifndef ZVM_GUEST_H
+#define ZVM_GUEST_H
+
+#include <stdint.h>
+
+#define ZVM_HVC_EXIT	0xc6000001UL
+
+extern char __image_end[];
+
+int guest_main(const void *dtb);
+__attribute__((noreturn)) void guest_exit(uint64_t code);
+
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A "zvm,<name>" property of /chosen: 64-bit, or `fallback` when absent. */
+uint64_t guest_param(const void *dtb, const char *name, uint64_t fallback);
+/* The first /memory node's range. */
+int guest_memory(const void *dtb, uint64_t *base, uint64_t *size);
+
+uint32_t crc32_update(uint32_t crc, const void *data, unsigned long len);
+uint32_t xorshift32(uint32_t state);
+
+#endif

@@ -1,0 +1,160 @@
+"""Scenario -> the hypervisor's description (a DTB) and each guest's own DTB.
+
+Host memory layout (docs/memory-map.md): the description at
+DESCRIPTION_ADDR, the guests' images and DTBs staged after it, 4 KiB
+aligned, below HEAP_BASE; the heap from HEAP_BASE. The plan also carries the
+models' prediction of where the heap puts each VM's partition."""
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import toolchain
+from .boards import QemuBoard
+from .build import Image, build_guest
+from .elf import FlatImage, flatten
+from .errors import ConfigError, HarnessError
+from .models.heap import Heap
+from .scenarios import Scenario, VmSpec, partition_align
+
+DESCRIPTION_ADDR = 0x4100_0000
+DESCRIPTION_MAX = 0x1_0000
+HEAP_BASE = 0x4200_0000
+RAM_BASE = 0x4000_0000
+GUEST_RAM_IPA = 0x4000_0000
+GUEST_DTB_RESERVE = 0x1_0000  # the guest DTB sits in the top 64 KiB of its RAM
+PAGE = 4096
+
+
+@dataclass(frozen=True)
+class VmPlan:
+    index: int
+    spec: VmSpec
+    vmid: int
+    image: FlatImage
+    image_pa: int
+    dtb: bytes
+    dtb_pa: int
+    partition_pa: int  # predicted by the heap model
+
+    @property
+    def dtb_ipa(self) -> int:
+        return GUEST_RAM_IPA + self.spec.memory - GUEST_DTB_RESERVE
+
+
+@dataclass(frozen=True)
+class Plan:
+    heap_base: int
+    heap_size: int
+    vms: tuple[VmPlan, ...]
+    dts: str
+    dtb: bytes
+
+    def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
+        """Writes the blobs into `directory`; returns (file, address) pairs."""
+        blobs = [("description.dtb", self.dtb, DESCRIPTION_ADDR)]
+        for vm in self.vms:
+            blobs += [(f"{vm.spec.name}-image.bin", vm.image.data, vm.image_pa),
+                      (f"{vm.spec.name}.dtb", vm.dtb, vm.dtb_pa)]
+        out = []
+        for name, data, addr in blobs:
+            (directory / name).write_bytes(data)
+            out.append((directory / name, addr))
+        return tuple(out)
+
+
+def compile_dts(dts: str) -> bytes:
+    done = subprocess.run([toolchain.find_program("dtc"), "-q", "-I", "dts", "-O", "dtb"],
+                          input=dts.encode(), capture_output=True)
+    if done.returncode != 0:
+        raise HarnessError(f"dtc failed: {done.stderr.decode().strip()}")
+    return done.stdout
+
+
+def _cells(value: int) -> str:
+    return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
+
+
+def guest_dts(spec: VmSpec) -> str:
+    params = "".join(f"\t\tzvm,{key.replace('_', '-')} = /bits/ 64 <0x{value:x}>;\n"
+                     for key, value in sorted(spec.params.items()))
+    return f"""/dts-v1/;
+/ {{
+\tcompatible = "zvm-hil,guest";
+\t#address-cells = <2>;
+\t#size-cells = <2>;
+\tmemory@{GUEST_RAM_IPA:x} {{
+\t\tdevice_type = "memory";
+\t\treg = <{_cells(GUEST_RAM_IPA)} {_cells(spec.memory)}>;
+\t}};
+\tpl011@9000000 {{
+\t\tcompatible = "arm,pl011", "arm,primecell";
+\t\treg = <0x0 0x9000000 0x0 0x1000>;
+\t}};
+\tchosen {{
+\t\tzvm,vm-name = "{spec.name}";
+\t\tzvm,guest = "{spec.guest}";
+{params}\t}};
+}};
+"""
+
+
+def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...]) -> str:
+    nodes = "".join(f"""\tvm@{vm.index} {{
+\t\tvm-name = "{vm.spec.name}";
+\t\tguest = "{vm.spec.guest}";
+\t\tvmid = <{vm.vmid}>;
+\t\tmemory = <{_cells(GUEST_RAM_IPA)} {_cells(vm.spec.memory)}>;
+\t\timage = <{_cells(vm.image_pa)} {_cells(len(vm.image.data))}>;
+\t\timage-ipa = <{_cells(vm.image.load_addr)}>;
+\t\tentry = <{_cells(vm.image.entry)}>;
+\t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
+\t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
+\t}};
+""" for vm in vms)
+    return f"""/dts-v1/;
+/ {{
+\tcompatible = "zvm-hil,description-v1";
+\thypervisor {{
+\t\tmemory-mode = "{scenario.variant}";
+\t\theap = <{_cells(heap_base)} {_cells(scenario.heap_size)}>;
+\t\ttimeslice-us = <{scenario.timeslice_us}>;
+\t}};
+{nodes}}};
+"""
+
+
+def plan(board: QemuBoard, scenario: Scenario,
+         guest_images: dict[str, Image] | None = None) -> Plan:
+    ram_end = RAM_BASE + (board.memory_mib << 20)
+    if HEAP_BASE + scenario.heap_size > ram_end:
+        raise ConfigError(scenario.path, "hypervisor.heap_mib",
+                          f"{scenario.heap_size >> 20} MiB of heap from {HEAP_BASE:#x} does not "
+                          f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
+    images = guest_images or {}
+    heap, staged, vms = Heap(HEAP_BASE, scenario.heap_size), DESCRIPTION_ADDR + DESCRIPTION_MAX, []
+    for i, spec in enumerate(scenario.vms):
+        image = images.get(spec.guest) or build_guest(spec.guest)
+        flat = flatten(image.path)
+        if flat.end + GUEST_DTB_RESERVE > GUEST_RAM_IPA + spec.memory:
+            raise ConfigError(scenario.path, f"vm[{i}].memory_kib",
+                              f"{spec.memory >> 10} KiB cannot hold the {spec.guest} image "
+                              f"({(flat.end - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
+        dtb = compile_dts(guest_dts(spec))
+        image_pa = staged
+        dtb_pa = _page_up(image_pa + len(flat.data))
+        staged = _page_up(dtb_pa + len(dtb))
+        partition = heap.alloc(spec.memory, partition_align(spec.memory))
+        vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition))
+    if staged > HEAP_BASE:
+        raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
+                          f" bytes of staging, more than {HEAP_BASE - DESCRIPTION_ADDR:#x}")
+    dts = description_dts(scenario, HEAP_BASE, tuple(vms))
+    dtb = compile_dts(dts)
+    if len(dtb) > DESCRIPTION_MAX:
+        raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
+    return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb)
+
+
+def _page_up(value: int) -> int:
+    return (value + PAGE - 1) // PAGE * PAGE
