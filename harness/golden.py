@@ -74,7 +74,6 @@ def vm_expectations(plan: Plan) -> list[Expected]:
                                     "size": spec.memory, "attr": stage2.S2_NORMAL_RW},
                          {"vm": vm.index})]
         out += GUEST_MODELS[spec.guest](vm)
-        out.append(Expected("vm-exit", {"code": 0, "reason": "exit"}, {"vm": vm.index}))
     return out
 
 
@@ -83,12 +82,22 @@ def memstress_expectations(vm: VmPlan) -> list[Expected]:
     size = vm.spec.params.get("region_size", 0x10000)
     regions = memstress.regions(vm.image.end, vm.dtb_ipa, size)
     name = vm.spec.name
-    return ([Expected("memstress-start", {"seed": seed, "regions": len(regions),
+    start = [Expected("memstress-start", {"seed": seed, "regions": len(regions),
                                           "region-size": size}, vm=name)]
+    stray = vm.spec.params.get("stray_ipa")
+    if stray is not None:  # a stage-2 fault stops the VM before its first region
+        return start + [Expected("fault", {"ipa": stray}, {"vm": vm.index}),
+                        Expected("vm-exit", {"code": VM_EXIT_FAULT_CODE, "reason": "fault"},
+                                 {"vm": vm.index})]
+    return (start
             + [Expected("region", {"ipa": ipa, "size": size,
                                    "crc": memstress.region_crc(seed, idx, size)},
                         {"idx": idx}, vm=name) for idx, ipa in regions]
-            + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
+            + [Expected("memstress-done", {"mismatches": 0}, vm=name),
+               Expected("vm-exit", {"code": 0, "reason": "exit"}, {"vm": vm.index})])
+
+
+VM_EXIT_FAULT_CODE = 0xFFFFFFFF
 
 
 GUEST_MODELS = {"memstress": memstress_expectations}

@@ -1,6 +1,8 @@
 /* memstress: fills its RAM, region by region, with a seeded pattern, then
  * reads every region back and reports its CRC-32. harness/models/memstress.py
- * predicts every line. Parameters (/chosen): zvm,seed and zvm,region-size. */
+ * predicts every line. Parameters (/chosen): zvm,seed, zvm,region-size, and
+ * zvm,stray-ipa: an address outside its RAM to read first (the isolation
+ * test: the hypervisor must stop this VM and no other). */
 #include <stdint.h>
 
 #include "guest.h"
@@ -45,6 +47,10 @@ int guest_main(const void *dtb)
 
 	guest_printf("@guest memstress-start seed=0x%lx regions=0x%lx region-size=0x%lx\n",
 		     seed, count, region);
+	uint64_t stray = guest_param(dtb, "stray-ipa", 0);
+
+	if (stray)
+		(void)*(volatile uint32_t *)stray;
 	for (uint64_t i = 0; i < count; i++)
 		fill((uint32_t *)(start + i * region), region / 4, region_seed(seed, i));
 	for (uint64_t i = 0; i < count; i++) {
