@@ -41,6 +41,23 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_describe(args) -> int:
+    from pathlib import Path
+
+    from .boards import load_board
+    from .describe import plan
+    from .scenarios import load_scenario
+
+    described = plan(load_board(args.board), load_scenario(args.scenario))
+    Path(args.out).write_bytes(described.dtb)
+    if args.dts:
+        Path(args.dts).write_text(described.dts)
+    for vm in described.vms:
+        print(f"{vm.spec.name}: vmid {vm.vmid}, {vm.spec.memory >> 10} KiB at IPA "
+              f"0x40000000, partition predicted at PA {vm.partition_pa:#x}")
+    return 0
+
+
 def cmd_run(args) -> int:
     from .artifacts import write_bundle
     from .boards import load_board
@@ -77,6 +94,13 @@ def parser() -> argparse.ArgumentParser:
                    help="an extra C macro (repeatable)")
     b.add_argument("--scenario", help="build what this scenario needs")
     b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser("describe", help="write the hypervisor's description of a scenario")
+    d.add_argument("--scenario", default=DEFAULT_SCENARIO, help="a scenario name or a TOML path")
+    d.add_argument("--board", default=DEFAULT_BOARD, help="a board name or a TOML path")
+    d.add_argument("--out", required=True, metavar="DTB", help="where to write the DTB")
+    d.add_argument("--dts", metavar="DTS", help="also write a readable copy")
+    d.set_defaults(func=cmd_describe)
 
     r = sub.add_parser("run", help="run a scenario on a board and check it")
     r.add_argument("--board", default=DEFAULT_BOARD, help="a board name or a TOML path")

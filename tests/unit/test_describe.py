@@ -93,3 +93,14 @@ def test_heap_model_first_fit_and_coalescing():
     heap.release(b, 0x20_0000)
     assert heap.free == [[0x1000_0000, 0x100_0000]] and heap.free_bytes == 0x100_0000
     assert heap.alloc(0x200_0000) is None
+
+
+def test_cli_describe_writes_dtb_and_dts(tmp_path, capsys):
+    from harness.cli import main
+
+    out, dts = tmp_path / "d.dtb", tmp_path / "d.dts"
+    assert main(["describe", "--scenario", "two-vms-static", "--out", str(out),
+                 "--dts", str(dts)]) == 0
+    assert libfdt.Fdt(out.read_bytes()).path_offset("/vm@0") >= 0
+    assert 'vm-name = "vm1";' in dts.read_text()
+    assert "vm1: vmid 2, 1024 KiB" in capsys.readouterr().out
