@@ -36,6 +36,12 @@ def write_bundle(directory: str | Path, result: RunResult) -> Path:
     (out / "images.json").write_text(json.dumps({
         result.image.path.name: {"sha256": _sha256(result.image.path),
                                  "build_id": f"0x{result.image.build_id:016x}"}}, indent=2) + "\n")
+    if result.plan is not None:
+        (out / "description.dts").write_text(result.plan.dts)
+        (out / "description.dtb").write_bytes(result.plan.dtb)
+        for vm in result.plan.vms:
+            (out / f"{vm.spec.name}.dtb").write_bytes(vm.dtb)
+            (images / f"{vm.spec.name}-image.bin").write_bytes(vm.image.data)
     (out / "qemu-cmdline.txt").write_text(shlex.join(result.qemu_cmd) + "\n")
     (out / "serial.log").write_text("".join(f"[{t:9.6f}] {line}\n" for t, line in result.trace.lines))
     (out / "trace.jsonl").write_text("".join(
