@@ -83,10 +83,11 @@ class Builder:
 
     def build(self, program: Program) -> Image:
         check_defines(program.defines)
-        headers = b"".join(p.name.encode() + p.read_bytes() for p in program.headers())
+        # Any header may reach any object: they are all part of every object's key.
+        common = _hash(self.toolchain_id, " ".join(self._cflags(program)).encode(),
+                       *(p.name.encode() + p.read_bytes() for p in program.headers())).encode()
         flags = self._cflags(program)
-        objects = {src: _hash(self.toolchain_id, " ".join(flags).encode(), src.name.encode(),
-                              src.read_bytes(), headers)
+        objects = {src: _hash(common, src.name.encode(), src.read_bytes())
                    for src in program.sources()}
         libs = b"".join(_stat_id(lib) for lib in program.libraries)
         key = _hash(program.name.encode(), *(k.encode() for k in objects.values()),

@@ -4,7 +4,6 @@ Errors a user can fix are one line on stderr and a set-up exit code (2),
 never a traceback."""
 
 import argparse
-import gc
 import signal
 import sys
 
@@ -129,15 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def console_main() -> None:
-    """The `zvm-hil` program. A run is short-lived and makes little garbage,
-    so the collector is off: that saves ~15 ms of a ~100 ms run, spent
-    collecting what the imports allocate, during start-up and again at exit."""
-    gc.disable()
-    code = main()
-    gc.freeze()
-    sys.exit(code)
-
-
 if __name__ == "__main__":
+    from .entry import console_main
+
     console_main()

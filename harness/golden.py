@@ -1,14 +1,19 @@
 """Golden checks: what the firmware reported against what the models predict.
 Each mismatch names the check, the expected and the actual value."""
 
-from dataclasses import dataclass, field
+from __future__ import annotations
 
-from . import esr, stage2
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import esr
 from .boards import QemuBoard
 from .build import Image
-from .describe import GUEST_RAM_IPA, Plan, VmPlan
-from .models import memstress, selftest
+from .models import selftest
 from .trace import Event, Trace
+
+if TYPE_CHECKING:  # describe imports pyelftools: only runs with VMs need it
+    from .describe import Plan, VmPlan
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ def boot_expectations(board: QemuBoard, image: Image) -> list[Expected]:
 def vm_expectations(plan: Plan) -> list[Expected]:
     """Each VM created where the heap model puts it, mapped whole, its guest's
     reports as its model predicts, and a clean exit."""
+    from . import stage2
+    from .describe import GUEST_RAM_IPA
+
     out = []
     for vm in plan.vms:
         spec = vm.spec
@@ -78,6 +86,8 @@ def vm_expectations(plan: Plan) -> list[Expected]:
 
 
 def memstress_expectations(vm: VmPlan) -> list[Expected]:
+    from .models import memstress
+
     seed = vm.spec.params.get("seed", 1)
     size = vm.spec.params.get("region_size", 0x10000)
     regions = memstress.regions(vm.image.end, vm.dtb_ipa, size)
@@ -106,6 +116,9 @@ GUEST_MODELS = {"memstress": memstress_expectations}
 def check_stage2(plan: Plan, trace: Trace, read) -> list[str]:
     """Walks each VM's stage-2 tables, read back from guest-physical memory
     through `read(pa, length)`, as the MMU would, against the model."""
+    from . import stage2
+    from .describe import GUEST_RAM_IPA
+
     problems = []
     for vm in plan.vms:
         created = trace.named("vm-create", vm=vm.index)
