@@ -35,7 +35,7 @@ class VmPlan:
     image_pa: int
     dtb: bytes
     dtb_pa: int
-    partition_pa: int  # predicted by the heap model
+    partition_pa: int | None  # static mode, as the heap model predicts it
 
     @property
     def dtb_ipa(self) -> int:
@@ -49,6 +49,9 @@ class Plan:
     vms: tuple[VmPlan, ...]
     dts: str
     dtb: bytes
+    variant: str = "static"
+    block_size: int = 64 << 10
+    guest_ram_ipa: int = GUEST_RAM_IPA
 
     def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
         """Writes the blobs into `directory`; returns (file, address) pairs."""
@@ -108,6 +111,7 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\timage = <{_cells(vm.image_pa)} {_cells(len(vm.image.data))}>;
 \t\timage-ipa = <{_cells(vm.image.load_addr)}>;
 \t\tentry = <{_cells(vm.image.entry)}>;
+\t\tfootprint = <{_cells(vm.image.load_addr)} {_cells(vm.image.end - vm.image.load_addr)}>;
 \t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
 \t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
 \t}};
@@ -119,6 +123,7 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\tmemory-mode = "{scenario.variant}";
 \t\theap = <{_cells(heap_base)} {_cells(scenario.heap_size)}>;
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
+\t\tblock-size = <{_cells(scenario.block_size)}>;
 \t}};
 {nodes}}};
 """
@@ -144,7 +149,8 @@ def plan(board: QemuBoard, scenario: Scenario,
         image_pa = staged
         dtb_pa = _page_up(image_pa + len(flat.data))
         staged = _page_up(dtb_pa + len(dtb))
-        partition = heap.alloc(spec.memory, partition_align(spec.memory))
+        partition = (heap.alloc(spec.memory, partition_align(spec.memory))
+                     if scenario.variant == "static" else None)
         vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition))
     if staged > HEAP_BASE:
         raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
@@ -153,7 +159,8 @@ def plan(board: QemuBoard, scenario: Scenario,
     dtb = compile_dts(dts)
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
-    return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb)
+    return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
+                scenario.block_size)
 
 
 def _page_up(value: int) -> int:

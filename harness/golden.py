@@ -67,57 +67,113 @@ def boot_expectations(board: QemuBoard, image: Image) -> list[Expected]:
 
 
 def vm_expectations(plan: Plan) -> list[Expected]:
-    """Each VM created where the heap model puts it, mapped whole, its guest's
-    reports as its model predicts, and a clean exit."""
-    from . import stage2
+    """What does not depend on the memory model: each VM created as described.
+    (Also computes the guests' CRCs now, while QEMU starts.)"""
     from .describe import GUEST_RAM_IPA
+    from .models import memstress
 
     out = []
     for vm in plan.vms:
         spec = vm.spec
-        out += [Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
-                                       "size": spec.memory, "pa": vm.partition_pa,
-                                       "entry": vm.image.entry}, {"vm": vm.index}),
-                Expected("s2-map", {"ipa": GUEST_RAM_IPA, "pa": vm.partition_pa,
-                                    "size": spec.memory, "attr": stage2.S2_NORMAL_RW},
-                         {"vm": vm.index})]
-        out += GUEST_MODELS[spec.guest](vm)
+        out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
+                                          "size": spec.memory, "entry": vm.image.entry},
+                            {"vm": vm.index}))
+        p = memstress.params(spec.params)
+        for idx, _ in memstress.regions(vm.image.end, vm.dtb_ipa, p["region_size"]):
+            memstress.region_crc(p["seed"], idx, p["region_size"])  # cached for later
     return out
 
 
-def memstress_expectations(vm: VmPlan) -> list[Expected]:
+def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
+    """The VMs' memory, event for event, against the memblock model (PAs
+    replayed in the trace's order of heap events), their guests' reports,
+    and their stage-2 tables read back through `read(pa, length)`."""
+    from .models import memblock
+    from .models.heap import Heap
+
+    order = [e["vm"] for e in trace.events if e.name in memblock.HEAP_EVENTS and "vm" in e.fields]
+    prediction = memblock.predict([memory_workload(plan, vm) for vm in plan.vms],
+                                  Heap(plan.heap_base, plan.heap_size), order)
+    failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
+    for vm in plan.vms:
+        expected = prediction.events[vm.index]
+        actual = [(e.name, e.fields) for e in trace.events
+                  if e.name in memblock.MEMORY_EVENTS and e.get("vm") == vm.index]
+        if difference := _first_difference(expected, actual):
+            failures.append(f"{vm.spec.name} memory {difference}")
+        stopped = vm.index in prediction.stopped
+        failures += [str(m) for m in check(trace, GUEST_MODELS[vm.spec.guest](vm, prediction))]
+        if stopped and trace.named("memstress-done", guest=vm.spec.name):
+            failures.append(f"{vm.spec.name}: ran to completion, but the model has it stopped "
+                            "by the heap running out")
+    return failures + check_stage2(plan, trace, read, prediction)
+
+
+def memory_workload(plan: Plan, vm: VmPlan):
+    from .models import memblock, memstress
+
+    ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
+    dynamic = plan.variant == "dynamic"
+    prefault = ((vm.image.load_addr, vm.image.end - vm.image.load_addr),
+                (vm.dtb_ipa, len(vm.dtb)))
+    return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
+                             plan.block_size if dynamic else None, prefault, tuple(ops))
+
+
+def _first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:
+    for i, (want, got) in enumerate(zip(expected, actual)):
+        if want != got:
+            return f"event {i}: expected {_event_text(want)}, got {_event_text(got)}"
+    if len(expected) != len(actual):
+        i = min(len(expected), len(actual))
+        want = _event_text(expected[i]) if i < len(expected) else "nothing more"
+        got = _event_text(actual[i]) if i < len(actual) else "nothing more"
+        return f"event {i}: expected {want}, got {got}"
+    return ""
+
+
+def _event_text(event: tuple[str, dict]) -> str:
+    return str(Event(event[0], event[1]))
+
+
+def memstress_expectations(vm: VmPlan, prediction) -> list[Expected]:
     from .models import memstress
 
-    seed = vm.spec.params.get("seed", 1)
-    size = vm.spec.params.get("region_size", 0x10000)
+    p = memstress.params(vm.spec.params)
+    size, name = p["region_size"], vm.spec.name
     regions = memstress.regions(vm.image.end, vm.dtb_ipa, size)
-    name = vm.spec.name
-    start = [Expected("memstress-start", {"seed": seed, "regions": len(regions),
-                                          "region-size": size}, vm=name)]
-    stray = vm.spec.params.get("stray_ipa")
-    if stray is not None:  # a stage-2 fault stops the VM before its first region
-        return start + [Expected("fault", {"ipa": stray}, {"vm": vm.index}),
-                        Expected("vm-exit", {"code": VM_EXIT_FAULT_CODE, "reason": "fault"},
-                                 {"vm": vm.index})]
-    return (start
+    if prediction.stopped.get(vm.index, 1) == 0:
+        return []  # stopped while being created: the guest never ran
+    out = [Expected("memstress-start", {"seed": p["seed"], "regions": len(regions),
+                                        "region-size": size}, vm=name)]
+    if p["stray_ipa"]:  # a stage-2 fault stops the VM before its first region
+        return out + [Expected("fault", {"ipa": p["stray_ipa"]}, {"vm": vm.index})]
+    refused = {e["ipa"] for name_, e in prediction.events[vm.index]
+               if name_ == "release-refused"}
+    releases = [(p["bogus_release_ipa"], p["bogus_release_size"])] if p["bogus_release_ipa"] else []
+    if p["release_size"] and vm.index not in prediction.stopped:
+        start = regions[0][1] if regions else vm.image.end
+        releases.append((start + p["release_offset"], p["release_size"]))
+    out += [Expected("release", {"size": rsize, "ret": RET_REFUSED if ipa in refused else 0},
+                     {"ipa": ipa}, vm=name) for ipa, rsize in releases]
+    if vm.index in prediction.stopped:
+        return out
+    return (out
             + [Expected("region", {"ipa": ipa, "size": size,
-                                   "crc": memstress.region_crc(seed, idx, size)},
+                                   "crc": memstress.region_crc(p["seed"], idx, size)},
                         {"idx": idx}, vm=name) for idx, ipa in regions]
-            + [Expected("memstress-done", {"mismatches": 0}, vm=name),
-               Expected("vm-exit", {"code": 0, "reason": "exit"}, {"vm": vm.index})])
+            + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
 
 
-VM_EXIT_FAULT_CODE = 0xFFFFFFFF
-
-
+RET_REFUSED = 0xFFFFFFFFFFFFFFFF
 GUEST_MODELS = {"memstress": memstress_expectations}
 
 
-def check_stage2(plan: Plan, trace: Trace, read) -> list[str]:
-    """Walks each VM's stage-2 tables, read back from guest-physical memory
-    through `read(pa, length)`, as the MMU would, against the model."""
+def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:
+    """Walks each VM's stage-2 tables as the MMU would and compares them, page
+    by page, with the blocks the model has the VM holding when it exited
+    (the hypervisor leaves a dead VM's tables as they were)."""
     from . import stage2
-    from .describe import GUEST_RAM_IPA
 
     problems = []
     for vm in plan.vms:
@@ -128,10 +184,9 @@ def check_stage2(plan: Plan, trace: Trace, read) -> list[str]:
         if stage2.vttbr_vmid(vttbr) != vm.vmid:
             problems.append(f"{vm.spec.name}: VTTBR_EL2 {vttbr:#x} carries VMID "
                             f"{stage2.vttbr_vmid(vttbr)}, expected {vm.vmid}")
-        expected = stage2.plan_mappings(GUEST_RAM_IPA, vm.partition_pa, vm.spec.memory,
-                                        stage2.S2_NORMAL_RW)
-        actual = stage2.walk(read, vttbr)
-        difference = stage2.first_difference(expected, actual)
+        expected = [m for b in prediction.blocks[vm.index]
+                    for m in stage2.plan_mappings(b.ipa, b.pa, b.size, stage2.S2_NORMAL_RW)]
+        difference = stage2.first_difference(expected, stage2.walk(read, vttbr))
         if difference:
             problems.append(f"{vm.spec.name} stage-2: {difference}")
     return problems

@@ -83,16 +83,16 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
             qemu.connect()
             qemu.cont()
             _read_until_done(console, qemu, result, timeout)
-            if plan and not result.failures:
-                result.failures += _check_stage2(golden, plan, result, qemu)
+            if plan and not result.failures and not result.trace.first("panic"):
+                result.failures += _check_vms(golden, plan, result, qemu)
     result.duration_s = time.monotonic() - started
     _check(result, expected)
     return result
 
 
-def _check_stage2(golden, plan, result: RunResult, qemu: QemuProcess) -> list[str]:
+def _check_vms(golden, plan, result: RunResult, qemu: QemuProcess) -> list[str]:
     try:
-        return golden.check_stage2(plan, result.trace, qemu.read_memory)
+        return golden.check_vms(plan, result.trace, qemu.read_memory)
     except HarnessError as e:  # tables the walker cannot follow are a finding, not a crash
         return [f"stage-2 tables: {e}"]
 

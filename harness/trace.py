@@ -18,11 +18,19 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "lzo-selftest": frozenset({"ok"}),
     "poweroff": frozenset({"reason"}),
     "panic": frozenset(),
-    "vm-create": frozenset({"vm", "name", "vmid", "vttbr", "ipa", "size", "pa", "entry"}),
+    "vm-create": frozenset({"vm", "name", "vmid", "vttbr", "ipa", "size", "entry"}),
     "s2-map": frozenset({"vm", "ipa", "pa", "size", "attr"}),
+    "s2-unmap": frozenset({"vm", "ipa", "size"}),
     "vm-exit": frozenset({"vm", "code", "reason"}),
     "fault": frozenset({"vm", "esr", "far", "ipa"}),
     "oom": frozenset({"vm", "size"}),
+    "block-alloc": frozenset({"vm", "ipa", "pa", "size"}),
+    "block-free": frozenset({"vm", "ipa", "pa", "size"}),
+    "block-merge": frozenset({"vm", "ipa", "pa", "size"}),
+    "block-split": frozenset({"vm", "ipa", "at"}),
+    "memlist": frozenset({"vm", "count", "blocks"}),
+    "heap": frozenset({"vm", "used", "free"}),
+    "release-refused": frozenset({"vm", "ipa", "size", "reason"}),
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".
@@ -31,6 +39,7 @@ GUEST_VOCABULARY: dict[str, frozenset[str]] = {
     "memstress-start": frozenset({"seed", "regions", "region-size"}),
     "region": frozenset({"idx", "ipa", "size", "crc"}),
     "memstress-done": frozenset({"mismatches"}),
+    "release": frozenset({"ipa", "size", "ret"}),
 }
 
 # Events after which the firmware runs no more.
@@ -98,7 +107,7 @@ def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unread
             return Unreadable(line_no, line, f"repeated field {key!r}")
         if _HEX.fullmatch(value):
             fields[key] = int(value, 16)
-        elif _WORD.fullmatch(value) and not value[0].isdigit():
+        elif _WORD.fullmatch(value) and (not value[0].isdigit() or value.startswith("0x")):
             fields[key] = value
         else:
             return Unreadable(line_no, line, f"bad value in {token!r} (integers are 0x hex)")

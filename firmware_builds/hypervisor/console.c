@@ -37,7 +37,7 @@ void console_puts(const char *s)
  * is never interleaved with other output. Too long an event is cut, never split. */
 void zvm_trace(const char *event, const char *fmt, ...)
 {
-	char line[512];
+	static char line[4096];	/* static: memlist lines are long; EL2 runs one at a time */
 	int n = snprintf(line, sizeof(line) - 1, "@zvm %s ", event);
 	va_list ap;
 

@@ -58,6 +58,10 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "image-ipa");
 	if (get_u64s(fdt, node, "entry", &vm->entry_ipa, 1))
 		return bad(node_name, "entry");
+	if (get_u64s(fdt, node, "footprint", pair, 2))
+		return bad(node_name, "footprint");
+	vm->footprint_ipa = pair[0];
+	vm->footprint_size = pair[1];
 	if (get_u64s(fdt, node, "dtb", pair, 2))
 		return bad(node_name, "dtb");
 	vm->dtb_pa = pair[0];
@@ -70,6 +74,9 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "image-ipa");
 	if (vm->dtb_ipa < vm->ipa_base || vm->dtb_ipa + vm->dtb_size > vm->ipa_base + vm->mem_size)
 		return bad(node_name, "dtb-ipa");
+	if (vm->footprint_ipa < vm->ipa_base ||
+	    vm->footprint_ipa + vm->footprint_size > vm->ipa_base + vm->mem_size)
+		return bad(node_name, "footprint");
 	return 0;
 }
 
@@ -90,6 +97,16 @@ int description_parse(const void *fdt, struct description *out)
 	if (!mode || (strcmp(mode, "static") != 0 && strcmp(mode, "dynamic") != 0))
 		return bad("hypervisor", "memory-mode");
 	out->dynamic_memory = strcmp(mode, "dynamic") == 0;
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+	if (!out->dynamic_memory)
+		return bad("hypervisor", "memory-mode");	/* built dynamic, described static */
+	if (get_u64s(fdt, hyp, "block-size", &out->block_size, 1) || out->block_size < 4096 ||
+	    (out->block_size & (out->block_size - 1)))
+		return bad("hypervisor", "block-size");
+#else
+	if (out->dynamic_memory)
+		return bad("hypervisor", "memory-mode");	/* built static, described dynamic */
+#endif
 	if (get_u64s(fdt, hyp, "heap", pair, 2))
 		return bad("hypervisor", "heap");
 	out->heap_base = pair[0];

@@ -15,12 +15,14 @@ struct vm_config {
 	uint64_t ipa_base, mem_size;		/* guest RAM */
 	uint64_t image_pa, image_size;		/* staged by the harness */
 	uint64_t image_ipa, entry_ipa;
+	uint64_t footprint_ipa, footprint_size;	/* image, bss and stack: backed at creation */
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
 };
 
 struct description {
 	int dynamic_memory;
 	uint64_t heap_base, heap_size;
+	uint64_t block_size;			/* dynamic mode's allocation unit */
 	uint64_t timeslice_us;
 	int nr_vms;
 	struct vm_config vms[MAX_VMS];

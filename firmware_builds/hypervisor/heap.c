@@ -1,3 +1,4 @@
+#include "console.h"
 #include "heap.h"
 
 #define MAX_RANGES	256
@@ -107,4 +108,11 @@ uint64_t heap_free_bytes(void)
 uint64_t heap_size(void)
 {
 	return total;
+}
+
+void heap_report(unsigned int vm)
+{
+	uint64_t free = heap_free_bytes();
+
+	zvm_trace("heap", "vm=0x%x used=0x%lx free=0x%lx", vm, total - free, free);
 }

@@ -12,5 +12,7 @@ uint64_t heap_alloc(uint64_t size, uint64_t align);
 void heap_free(uint64_t addr, uint64_t size);
 uint64_t heap_free_bytes(void);
 uint64_t heap_size(void);
+/* @zvm heap vm=.. used=.. free=..: `vm` is the VM whose checkpoint or exit it is. */
+void heap_report(unsigned int vm);
 
 #endif

@@ -78,6 +78,58 @@ int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t s
 	return 0;
 }
 
+/* Replaces the 2 MiB block mapping `ipa` in `l2` by a level-3 table of the
+ * same pages, break-before-make: invalid entry, TLB invalidation, new entry. */
+static uint64_t *break_block(uint64_t *l2, uint64_t ipa)
+{
+	unsigned int idx = index_at(2, ipa);
+	uint64_t block = l2[idx], *l3 = alloc_table();
+
+	if (!l3)
+		return 0;
+	for (unsigned int i = 0; i < 512; i++)
+		l3[i] = ((block & ADDR_MASK) + i * PAGE) | (block & S2_ATTR_MASK) | DESC_PAGE;
+	l2[idx] = 0;
+	__asm__ volatile("dsb ishst; tlbi ipas2e1is, %0; dsb ish" : : "r"((ipa & ~(BLOCK_2M - 1)) >> 12)
+			 : "memory");
+	l2[idx] = (uint64_t)l3 | DESC_TABLE;
+	return l3;
+}
+
+int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size)
+{
+	zvm_trace("s2-unmap", "vm=0x%x ipa=0x%lx size=0x%lx", vm, ipa, size);
+	for (uint64_t at = ipa; at < ipa + size;) {
+		uint64_t *l1 = (uint64_t *)root, d1 = l1[index_at(1, at)];
+
+		if (!(d1 & DESC_VALID)) {
+			at = (at | ((1UL << 30) - 1)) + 1;
+			continue;
+		}
+		uint64_t *l2 = (uint64_t *)(d1 & ADDR_MASK);
+		unsigned int i2 = index_at(2, at);
+
+		if ((l2[i2] & 3) == DESC_BLOCK) {
+			if (at % BLOCK_2M == 0 && ipa + size - at >= BLOCK_2M) {
+				l2[i2] = 0;
+				at += BLOCK_2M;
+				continue;
+			}
+			if (!break_block(l2, at))
+				return -1;
+		}
+		if (l2[i2] & DESC_VALID)
+			((uint64_t *)(l2[i2] & ADDR_MASK))[index_at(3, at)] = 0;
+		at += PAGE;
+	}
+	/* Break-before-make's second half: no stale translation may survive. */
+	__asm__ volatile("dsb ishst" ::: "memory");
+	for (uint64_t at = ipa; at < ipa + size; at += PAGE)
+		__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(at >> 12));
+	__asm__ volatile("dsb ish; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+	return 0;
+}
+
 uint64_t s2_translate(uint64_t root, uint64_t ipa)
 {
 	const uint64_t *table = (const uint64_t *)root;

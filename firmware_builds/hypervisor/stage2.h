@@ -22,6 +22,10 @@ uint64_t s2_create(void);
 /* 0 on success, -1 when the table pool runs out. Reports @zvm s2-map. */
 int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t size,
 	   uint64_t attrs);
+/* Removes the mappings of [ipa, ipa+size) (breaking a 2 MiB block into pages
+ * where only part of it goes) and invalidates their TLB entries. Must run
+ * with the VM's VMID in VTTBR_EL2 (a trap from that VM). Reports @zvm s2-unmap. */
+int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size);
 /* The leaf entry for `ipa` (0 when unmapped), for address translation by
  * the hypervisor itself: returns the PA or ~0UL. */
 uint64_t s2_translate(uint64_t root, uint64_t ipa);

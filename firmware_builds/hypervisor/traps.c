@@ -70,11 +70,33 @@ static void hypercall(struct trap_frame *frame)
 	case ZVM_HVC_EXIT:
 		vm_exit(frame, frame->x[1], "exit");
 		return;
+	case ZVM_HVC_RELEASE:
+		frame->x[0] = vm_mem_release(vm_current(), frame->x[1], frame->x[2]);
+		return;
+	case ZVM_HVC_CHECKPOINT:
+		vm_mem_checkpoint(vm_current());
+		frame->x[0] = 0;
+		return;
 	case PSCI_VERSION:
 		frame->x[0] = 0x10001;	/* PSCI 1.1 */
 		return;
 	default:
 		frame->x[0] = PSCI_NOT_SUPPORTED;
+	}
+}
+
+/* A translation fault in guest RAM is demand allocation (dynamic mode);
+ * anywhere else it is the guest's fault. The guest retries the access. */
+static void stage2_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
+{
+	switch (vm_mem_fault(vm_current(), ipa)) {
+	case 1:
+		return;
+	case -1:
+		vm_exit(frame, VM_EXIT_FAULT_CODE, "oom");
+		return;
+	default:
+		guest_fault(frame, esr, ipa);
 	}
 }
 
@@ -86,7 +108,11 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	int isv = (esr >> 24) & 1, is_write = (esr >> 6) & 1;
 	unsigned int srt = (esr >> 16) & 0x1f, size = 1u << ((esr >> 22) & 3);
 
-	if (!isv || ipa < VUART_IPA || ipa >= VUART_IPA + VUART_SIZE) {
+	if (ipa < VUART_IPA || ipa >= VUART_IPA + VUART_SIZE) {
+		stage2_fault(frame, esr, ipa);
+		return;
+	}
+	if (!isv) {	/* an access the syndrome cannot describe: not emulated */
 		guest_fault(frame, esr, ipa);
 		return;
 	}
@@ -120,9 +146,11 @@ static void lower_sync(struct trap_frame *frame)
 		frame->elr += 4;
 		vm_schedule(frame);
 		return;
-	default:		/* instruction aborts, undefined or trapped instructions */
-		guest_fault(frame, esr, EC_IABT_LOW == ((esr >> ESR_EC_SHIFT) & ESR_EC_MASK)
-			    ? fault_ipa() : 0);
+	case EC_IABT_LOW:
+		stage2_fault(frame, esr, fault_ipa());
+		return;
+	default:		/* undefined or trapped instructions */
+		guest_fault(frame, esr, 0);
 	}
 }
 

@@ -7,7 +7,6 @@
 #include "stage2.h"
 #include "vm.h"
 
-#define BLOCK_2M	(2UL << 20)
 #define SPSR_EL1H_MASKED 0x3c5UL	/* EL1h, DAIF masked */
 #define SCTLR_EL1_RESET	0x30d00800UL
 #define CPACR_FPEN	(3UL << 20)
@@ -31,12 +30,24 @@ struct vm *vm_current(void)
 	return &vms[current];
 }
 
-static uint64_t partition_align(uint64_t size)
+/* Copies staged bytes into guest RAM, page by page through the VM's memory. */
+static int copy_in(struct vm *vm, uint64_t ipa, uint64_t src, uint64_t size)
 {
-	return size >= BLOCK_2M ? BLOCK_2M : 4096;
+	for (uint64_t done = 0; done < size;) {
+		uint64_t pa = vm_mem_host_pa(vm, ipa + done);
+		uint64_t chunk = 4096 - ((ipa + done) & 4095);
+
+		if (pa == ~0UL)
+			return -1;
+		if (chunk > size - done)
+			chunk = size - done;
+		memcpy((void *)pa, (const void *)(src + done), chunk);
+		done += chunk;
+	}
+	return 0;
 }
 
-static int vm_create(unsigned int id, const struct vm_config *cfg)
+static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t block_size)
 {
 	struct vm *vm = &vms[id];
 
@@ -44,25 +55,19 @@ static int vm_create(unsigned int id, const struct vm_config *cfg)
 	vm->cfg = cfg;
 	vm->part.ipa_base = cfg->ipa_base;
 	vm->part.size = cfg->mem_size;
-	vm->part.pa_base = heap_alloc(cfg->mem_size, partition_align(cfg->mem_size));
-	if (!vm->part.pa_base) {
-		zvm_trace("oom", "vm=0x%x size=0x%lx", id, cfg->mem_size);
-		return -1;
-	}
+	vm->part.block_size = block_size;
 	vm->s2_root = s2_create();
 	if (!vm->s2_root)
 		return -1;
 	vm->vttbr = s2_vttbr(vm->s2_root, cfg->vmid);
-	/* Fresh memory: nothing of a previous owner may leak into the VM. */
-	memset((void *)vm->part.pa_base, 0, vm->part.size);
-	memcpy((void *)(vm->part.pa_base + cfg->image_ipa - cfg->ipa_base),
-	       (const void *)cfg->image_pa, cfg->image_size);
-	memcpy((void *)(vm->part.pa_base + cfg->dtb_ipa - cfg->ipa_base),
-	       (const void *)cfg->dtb_pa, cfg->dtb_size);
 	zvm_trace("vm-create", "vm=0x%x name=%s vmid=0x%x vttbr=0x%lx ipa=0x%lx size=0x%lx "
-		  "pa=0x%lx entry=0x%lx", id, cfg->name, cfg->vmid, vm->vttbr, cfg->ipa_base,
-		  cfg->mem_size, vm->part.pa_base, cfg->entry_ipa);
-	if (s2_map(id, vm->s2_root, cfg->ipa_base, vm->part.pa_base, cfg->mem_size, S2_NORMAL_RW))
+		  "entry=0x%lx", id, cfg->name, cfg->vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
+		  cfg->entry_ipa);
+	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
+	if (vm_mem_create(vm))
+		return -1;
+	if (copy_in(vm, cfg->image_ipa, cfg->image_pa, cfg->image_size) ||
+	    copy_in(vm, cfg->dtb_ipa, cfg->dtb_pa, cfg->dtb_size))
 		return -1;
 
 	memset(&vm->regs, 0, sizeof(vm->regs));
@@ -81,9 +86,13 @@ int vms_create(const struct description *desc)
 	heap_init(desc->heap_base, desc->heap_size);
 	timeslice_us = desc->timeslice_us;
 	for (int i = 0; i < desc->nr_vms; i++) {
-		if (vm_create(i, &desc->vms[i]))
-			return -1;
 		nr_vms++;
+		if (vm_create(i, &desc->vms[i], desc->block_size) == 0)
+			continue;
+		/* This VM cannot start (@zvm oom said why); the others still run. */
+		zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=oom", i, VM_EXIT_FAULT_CODE);
+		vm_mem_destroy(&vms[i]);
+		vms[i].running = 0;
 	}
 	/* Stale translations for these VMIDs must not survive. */
 	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
@@ -181,6 +190,7 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 
 	vm->running = 0;
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
+	vm_mem_destroy(vm);
 	int next = next_runnable();
 
 	if (next < 0)
@@ -192,13 +202,15 @@ void vms_run(void)
 {
 	static struct trap_frame first;
 
-	if (nr_vms == 0)
+	current = nr_vms - 1;	/* so that the search starts at VM 0 */
+	int next = nr_vms ? next_runnable() : -1;
+
+	if (next < 0)
 		psci_system_off();
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
 	WRITE_SYSREG(hcr_el2, HCR_EL2_VALUE);
 	gic_init();
 	hyp_timer_start(timeslice_us);
-	current = 0;
-	switch_to(0, &first);
+	switch_to(next, &first);
 	enter_guest(&first);
 }

@@ -6,17 +6,13 @@
 
 #include "description.h"
 #include "trap_frame.h"
+#include "vm_mem.h"
 
 /* The guest's EL1 system registers, switched with the VM. */
 struct el1_sysregs {
 	uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, sp_el1, sp_el0;
 	uint64_t elr, spsr, esr, far, afsr0, afsr1, contextidr, cpacr;
 	uint64_t tpidr_el1, tpidr_el0, tpidrro_el0, par, cntkctl;
-};
-
-/* ZVM's vm_mem_partition, static mode: one contiguous range of host memory. */
-struct vm_mem_partition {
-	uint64_t ipa_base, size, pa_base;
 };
 
 struct vm {
@@ -33,6 +29,8 @@ struct vm {
 
 /* Hypercalls (SMCCC vendor-specific hypervisor range, HVC or SMC). */
 #define ZVM_HVC_EXIT		0xc6000001UL	/* x1: exit code */
+#define ZVM_HVC_RELEASE		0xc6000002UL	/* x1: IPA, x2: size; x0 = 0 or -1 */
+#define ZVM_HVC_CHECKPOINT	0xc6000003UL	/* @zvm memlist and @zvm heap */
 
 #define VM_EXIT_FAULT_CODE	0xffffffffUL
 

@@ -2,8 +2,18 @@
 region of its seeded pattern."""
 
 import zlib
+from functools import cache
 
-from .patterns import xorshift32_bytes
+from .memblock import FAULT_CODE, PAGE, Op
+from .patterns import xorshift32, xorshift32_bytes
+
+DEFAULTS = {"seed": 1, "region_size": 0x10000, "order_seed": 0, "release_offset": 0,
+            "release_size": 0, "bogus_release_ipa": 0, "bogus_release_size": 0x1000,
+            "stray_ipa": 0}
+
+
+def params(given: dict[str, int]) -> dict[str, int]:
+    return {**DEFAULTS, **given}
 
 
 def region_seed(seed: int, index: int) -> int:
@@ -17,6 +27,43 @@ def regions(image_end: int, dtb_ipa: int, region_size: int) -> list[tuple[int, i
     return [(i, start + i * region_size) for i in range((dtb_ipa - start) // region_size)]
 
 
+def touch_order(count: int, order_seed: int) -> list[int]:
+    """The guest's Fisher-Yates shuffle driven by xorshift32 (or ascending)."""
+    order = list(range(count))
+    state = order_seed & 0xFFFFFFFF
+    if not state:
+        return order
+    for i in range(count - 1, 0, -1):
+        state = xorshift32(state)
+        j = state % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def memory_ops(image_end: int, dtb_ipa: int, given: dict[str, int]) -> list[Op]:
+    """The memory operations memstress causes, in the order it causes them."""
+    p = params(given)
+    size = p["region_size"]
+    regions_ = regions(image_end, dtb_ipa, size)
+    ops = [Op("create")]
+    if p["stray_ipa"]:
+        return ops + [Op("exit", code=FAULT_CODE, reason="fault")]
+    if p["bogus_release_ipa"]:
+        ops.append(Op("release", p["bogus_release_ipa"], p["bogus_release_size"]))
+    start = {idx: ipa for idx, ipa in regions_}
+    for idx in touch_order(len(regions_), p["order_seed"]):
+        ops += [Op("touch", page) for page in range(start[idx], start[idx] + size, PAGE)]
+    ops.append(Op("checkpoint"))
+    if p["release_size"]:
+        lo = _align_up(image_end, size) + p["release_offset"]
+        hi = lo + p["release_size"]
+        refill = tuple(page for _, ipa in regions_ if ipa < hi and lo < ipa + size
+                       for page in range(ipa, ipa + size, PAGE))
+        ops += [Op("release", lo, p["release_size"], refill=refill), Op("checkpoint")]
+    return ops + [Op("exit")]
+
+
+@cache
 def region_crc(seed: int, index: int, region_size: int) -> int:
     data, _ = xorshift32_bytes(region_seed(seed, index), region_size)
     return zlib.crc32(data)

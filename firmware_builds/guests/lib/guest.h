@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 
-#define ZVM_HVC_EXIT	0xc6000001UL
+#define ZVM_HVC_EXIT		0xc6000001UL
+#define ZVM_HVC_RELEASE		0xc6000002UL	/* x1 IPA, x2 size; x0 = 0 or -1 */
+#define ZVM_HVC_CHECKPOINT	0xc6000003UL
 
 extern char __image_end[];
 

@@ -1,8 +1,11 @@
 /* memstress: fills its RAM, region by region, with a seeded pattern, then
  * reads every region back and reports its CRC-32. harness/models/memstress.py
- * predicts every line. Parameters (/chosen): zvm,seed, zvm,region-size, and
- * zvm,stray-ipa: an address outside its RAM to read first (the isolation
- * test: the hypervisor must stop this VM and no other). */
+ * (and harness/models/memblock.py the memory events it causes) predict every
+ * line. Parameters (/chosen, all optional): zvm,seed, zvm,region-size,
+ * zvm,order-seed (shuffled touch order), zvm,release-offset and
+ * zvm,release-size (a range to give back and refill), zvm,bogus-release-ipa
+ * and -size (a release the hypervisor must refuse), zvm,stray-ipa (an
+ * address outside its RAM to read: the hypervisor must stop this VM only). */
 #include <stdint.h>
 
 #include "guest.h"
@@ -33,10 +36,57 @@ static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint32_t
 	return bad;
 }
 
+/* The order regions are first touched in: ascending, or shuffled
+ * (Fisher-Yates driven by xorshift32) when order-seed is set. */
+static void touch_order(uint32_t *order, uint64_t count, uint32_t order_seed)
+{
+	for (uint64_t i = 0; i < count; i++)
+		order[i] = i;
+	if (!order_seed)
+		return;
+	uint32_t state = order_seed;
+
+	for (uint64_t i = count - 1; i > 0; i--) {
+		state = xorshift32(state);
+		uint64_t j = state % (i + 1);
+		uint32_t t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+static int64_t release(uint64_t ipa, uint64_t size)
+{
+	register uint64_t x0 __asm__("x0") = ZVM_HVC_RELEASE;
+	register uint64_t x1 __asm__("x1") = ipa;
+	register uint64_t x2 __asm__("x2") = size;
+
+	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
+	guest_printf("@guest release ipa=0x%lx size=0x%lx ret=0x%lx\n", ipa, size, x0);
+	return (int64_t)x0;
+}
+
+static void checkpoint(void)
+{
+	register uint64_t x0 __asm__("x0") = ZVM_HVC_CHECKPOINT;
+
+	__asm__ volatile("hvc #0" : "+r"(x0) : : "memory");
+}
+
+#define MAX_REGIONS 4096
+static uint32_t order[MAX_REGIONS];
+
+/* Phases: (a release of memory it does not own, if asked), fill every region
+ * in touch order, checkpoint, release a range and refill what it covered,
+ * checkpoint, verify every region and report its CRC. */
 int guest_main(const void *dtb)
 {
 	uint64_t seed = guest_param(dtb, "seed", 1);
 	uint64_t region = guest_param(dtb, "region-size", 0x10000);
+	uint64_t release_offset = guest_param(dtb, "release-offset", 0);
+	uint64_t release_size = guest_param(dtb, "release-size", 0);
+	uint64_t bogus_ipa = guest_param(dtb, "bogus-release-ipa", 0);
 	uint64_t ram_base, ram_size, mismatches = 0;
 
 	if (guest_memory(dtb, &ram_base, &ram_size) || region == 0 || region % 4096)
@@ -45,14 +95,34 @@ int guest_main(const void *dtb)
 	uint64_t start = ((uint64_t)__image_end + region - 1) & ~(region - 1);
 	uint64_t count = ((uint64_t)dtb - start) / region;
 
+	if (count > MAX_REGIONS)
+		return 0xbad;
 	guest_printf("@guest memstress-start seed=0x%lx regions=0x%lx region-size=0x%lx\n",
 		     seed, count, region);
 	uint64_t stray = guest_param(dtb, "stray-ipa", 0);
 
 	if (stray)
 		(void)*(volatile uint32_t *)stray;
-	for (uint64_t i = 0; i < count; i++)
-		fill((uint32_t *)(start + i * region), region / 4, region_seed(seed, i));
+	if (bogus_ipa)
+		release(bogus_ipa, guest_param(dtb, "bogus-release-size", 0x1000));
+	touch_order(order, count, (uint32_t)guest_param(dtb, "order-seed", 0));
+	for (uint64_t k = 0; k < count; k++)
+		fill((uint32_t *)(start + order[k] * region), region / 4, region_seed(seed, order[k]));
+	checkpoint();
+	if (release_size) {
+		uint64_t ipa = start + release_offset;
+
+		if (release(ipa, release_size) == 0) {
+			/* Released memory comes back zeroed: write those regions again. */
+			for (uint64_t i = 0; i < count; i++) {
+				uint64_t r = start + i * region;
+
+				if (r < ipa + release_size && ipa < r + region)
+					fill((uint32_t *)r, region / 4, region_seed(seed, i));
+			}
+		}
+		checkpoint();
+	}
 	for (uint64_t i = 0; i < count; i++) {
 		const void *base = (const void *)(start + i * region);
 

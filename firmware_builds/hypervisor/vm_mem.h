@@ -1,0 +1,44 @@
+/* A VM's memory: ZVM's vm_mem_partition, in one of two build variants.
+ *
+ * Static (CONFIG_VM_DYNAMIC_MEMORY off): one contiguous partition from the
+ * heap, mapped whole when the VM is created.
+ * Dynamic (on): a list of vm_mem_blocks sorted by IPA. Creation allocates
+ * only the image's footprint and the guest DTB; a stage-2 translation fault
+ * on guest RAM allocates a block of the description's block size, zeroed.
+ * Blocks contiguous in both IPA and PA merge; a release splits them.
+ * See docs/memory.md. */
+#ifndef ZVM_VM_MEM_H
+#define ZVM_VM_MEM_H
+
+#include <stdint.h>
+
+struct vm;
+
+struct vm_mem_block {
+	uint64_t ipa, pa, size;
+	struct vm_mem_block *prev, *next;
+};
+
+struct vm_mem_partition {
+	uint64_t ipa_base, size;
+	uint64_t pa_base;		/* static: the partition */
+	uint64_t block_size;		/* dynamic: demand allocation unit */
+	struct vm_mem_block *blocks;	/* dynamic: sorted by IPA */
+};
+
+/* 0, or -1 when the heap cannot hold what creation needs (@zvm oom). */
+int vm_mem_create(struct vm *vm);
+/* A stage-2 fault at `ipa`: 1 when memory now backs it (resume the guest),
+ * 0 when `ipa` is not guest RAM, -1 when the heap is exhausted. */
+int vm_mem_fault(struct vm *vm, uint64_t ipa);
+/* The guest gives [ipa, ipa+size) back: 0, or -1 when refused. */
+int vm_mem_release(struct vm *vm, uint64_t ipa, uint64_t size);
+/* @zvm memlist and @zvm heap. */
+void vm_mem_checkpoint(struct vm *vm);
+/* Everything back to the heap. */
+void vm_mem_destroy(struct vm *vm);
+/* The host PA behind guest RAM at `ipa`, or ~0 when none is mapped. */
+uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa);
+
+
+#endif
