@@ -6,8 +6,9 @@ import argparse
 import json
 
 import boot_ratio
+import memory_ratio
 
-BENCHMARKS = [boot_ratio]
+BENCHMARKS = [boot_ratio, memory_ratio]
 
 
 def main() -> int:

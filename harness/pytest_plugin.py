@@ -42,8 +42,11 @@ def zvm_run(request, zvm_board):
 
     runs = request.node.stash.setdefault(_RUNS, [])
 
-    def run(scenario: str, *, timeout: float | None = None, board=None):
-        result = run_scenario(board or zvm_board, load_scenario(scenario), timeout=timeout)
+    def run(scenario, *, timeout: float | None = None, board=None):
+        """`scenario`: a name, a TOML path, or a loaded Scenario."""
+        if isinstance(scenario, str):
+            scenario = load_scenario(scenario)
+        result = run_scenario(board or zvm_board, scenario, timeout=timeout)
         runs.append(result)
         return result
 

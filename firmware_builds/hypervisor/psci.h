@@ -4,6 +4,10 @@
 
 #define PSCI_SYSTEM_OFF		0x84000008UL
 
+#include <stdint.h>
+
+extern uint64_t vms_started_at;
+
 /* From EL2 the call must be an SMC: an HVC would trap to ourselves. */
 __attribute__((noreturn)) void psci_system_off(void);
 

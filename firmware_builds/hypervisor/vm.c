@@ -211,6 +211,7 @@ void vms_run(void)
 	WRITE_SYSREG(hcr_el2, HCR_EL2_VALUE);
 	gic_init();
 	hyp_timer_start(timeslice_us);
+	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(vms_started_at));
 	switch_to(next, &first);
 	enter_guest(&first);
 }

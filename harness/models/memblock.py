@@ -140,9 +140,10 @@ class _Vm:
                 b = self.blocks[i]
             if b.end > end:
                 yield from self._split(i, end)
-            b = self.blocks.pop(i)
+            b = self.blocks[i]
             yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
             yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
+            self.blocks.pop(i)
             self.heap.release(b.pa, b.size)
         for page in op.refill:
             yield from self._touch(Op("touch", page))
@@ -162,10 +163,12 @@ class _Vm:
             yield self._heap_line()
             return
         yield self._memlist()
-        for b in self.blocks:
+        self.final_blocks = list(self.blocks)
+        while self.blocks:
+            b = self.blocks[0]
             yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
+            self.blocks.pop(0)
             self.heap.release(b.pa, b.size)
-        self.final_blocks, self.blocks = self.blocks, []
         yield self._heap_line()
 
     # -- the list ----------------------------------------------------------
