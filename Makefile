@@ -32,6 +32,7 @@ compile: deps
 
 firmware: deps
 	$(ZVM) build --variant static
+	$(ZVM) build --variant dynamic
 
 run: compile
 	$(ZVM) run --scenario hello

@@ -52,8 +52,10 @@ def cmd_describe(args) -> int:
     if args.dts:
         Path(args.dts).write_text(described.dts)
     for vm in described.vms:
+        backing = (f"partition predicted at PA {vm.partition_pa:#x}" if vm.partition_pa is not None
+                   else f"on demand in {described.block_size >> 10} KiB blocks")
         print(f"{vm.spec.name}: vmid {vm.vmid}, {vm.spec.memory >> 10} KiB at IPA "
-              f"0x40000000, partition predicted at PA {vm.partition_pa:#x}")
+              f"0x40000000, {backing}")
     return 0
 
 

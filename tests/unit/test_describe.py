@@ -104,3 +104,14 @@ def test_cli_describe_writes_dtb_and_dts(tmp_path, capsys):
     assert libfdt.Fdt(out.read_bytes()).path_offset("/vm@0") >= 0
     assert 'vm-name = "vm1";' in dts.read_text()
     assert "vm1: vmid 2, 1024 KiB" in capsys.readouterr().out
+
+
+def test_cli_describe_dynamic(tmp_path, capsys):
+    from harness.cli import main
+
+    assert main(["describe", "--scenario", "dynamic-blocks", "--out", str(tmp_path / "d")]) == 0
+    assert "on demand in 64 KiB blocks" in capsys.readouterr().out
+    fdt = libfdt.Fdt((tmp_path / "d").read_bytes())
+    hyp = fdt.path_offset("/hypervisor")
+    assert fdt.getprop(hyp, "memory-mode").as_str() == "dynamic"
+    assert bytes(fdt.getprop(hyp, "block-size")) == struct.pack(">Q", 0x10000)
