@@ -62,6 +62,7 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "footprint");
 	vm->footprint_ipa = pair[0];
 	vm->footprint_size = pair[1];
+	get_u64s(fdt, node, "resident-limit", &vm->resident_limit, 1);	/* optional */
 	if (get_u64s(fdt, node, "dtb", pair, 2))
 		return bad(node_name, "dtb");
 	vm->dtb_pa = pair[0];
@@ -102,6 +103,10 @@ int description_parse(const void *fdt, struct description *out)
 		return bad("hypervisor", "memory-mode");	/* built dynamic, described static */
 	if (get_u64s(fdt, hyp, "block-size", &out->block_size, 1) || out->block_size < 4096 ||
 	    (out->block_size & (out->block_size - 1)))
+		return bad("hypervisor", "block-size");
+	get_u64s(fdt, hyp, "zpool-size", &out->zpool_size, 1);		/* optional */
+	get_u64s(fdt, hyp, "heap-watermark", &out->heap_watermark, 1);	/* optional */
+	if (out->zpool_size && out->block_size > SWAP_MAX_BLOCK)
 		return bad("hypervisor", "block-size");
 #else
 	if (out->dynamic_memory)

@@ -8,6 +8,7 @@
 
 #define DESCRIPTION_ADDR	0x41000000UL
 #define MAX_VMS			8
+#define SWAP_MAX_BLOCK		0x10000UL	/* swap compresses blocks of at most 64 KiB */
 
 struct vm_config {
 	char name[32];
@@ -16,6 +17,7 @@ struct vm_config {
 	uint64_t image_pa, image_size;		/* staged by the harness */
 	uint64_t image_ipa, entry_ipa;
 	uint64_t footprint_ipa, footprint_size;	/* image, bss and stack: backed at creation */
+	uint64_t resident_limit;		/* swap: blocks resident before pressure, 0: none */
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
 };
 
@@ -23,6 +25,8 @@ struct description {
 	int dynamic_memory;
 	uint64_t heap_base, heap_size;
 	uint64_t block_size;			/* dynamic mode's allocation unit */
+	uint64_t zpool_size;			/* swap: the compression partition, 0: no swap */
+	uint64_t heap_watermark;		/* swap: free heap below which pressure starts */
 	uint64_t timeslice_us;
 	int nr_vms;
 	struct vm_config vms[MAX_VMS];

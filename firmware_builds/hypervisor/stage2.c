@@ -78,6 +78,33 @@ int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t s
 	return 0;
 }
 
+#define DESC_AF		(1UL << 10)
+
+static void invalidate_range(uint64_t ipa, uint64_t size)
+{
+	__asm__ volatile("dsb ishst" ::: "memory");
+	for (uint64_t at = ipa; at < ipa + size; at += PAGE)
+		__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(at >> 12));
+	__asm__ volatile("dsb ish; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+}
+
+/* The leaf descriptor that maps `ipa`, or 0. */
+static uint64_t *leaf(uint64_t root, uint64_t ipa)
+{
+	uint64_t *table = (uint64_t *)root;
+
+	for (int level = 1; level <= 3; level++) {
+		uint64_t *d = &table[index_at(level, ipa)];
+
+		if (!(*d & DESC_VALID))
+			return 0;
+		if (level == 3 || (*d & 3) == DESC_BLOCK)
+			return d;
+		table = (uint64_t *)(*d & ADDR_MASK);
+	}
+	return 0;
+}
+
 /* Replaces the 2 MiB block mapping `ipa` in `l2` by a level-3 table of the
  * same pages, break-before-make: invalid entry, TLB invalidation, new entry. */
 static uint64_t *break_block(uint64_t *l2, uint64_t ipa)
@@ -122,12 +149,19 @@ int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size)
 			((uint64_t *)(l2[i2] & ADDR_MASK))[index_at(3, at)] = 0;
 		at += PAGE;
 	}
-	/* Break-before-make's second half: no stale translation may survive. */
-	__asm__ volatile("dsb ishst" ::: "memory");
-	for (uint64_t at = ipa; at < ipa + size; at += PAGE)
-		__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(at >> 12));
-	__asm__ volatile("dsb ish; tlbi vmalle1is; dsb ish; isb" ::: "memory");
+	invalidate_range(ipa, size);	/* no stale translation may survive */
 	return 0;
+}
+
+void s2_set_access_flag(uint64_t root, uint64_t ipa, uint64_t size, int set)
+{
+	for (uint64_t at = ipa; at < ipa + size; at += PAGE) {
+		uint64_t *d = leaf(root, at);
+
+		if (d)
+			*d = set ? *d | DESC_AF : *d & ~DESC_AF;
+	}
+	invalidate_range(ipa, size);
 }
 
 uint64_t s2_translate(uint64_t root, uint64_t ipa)

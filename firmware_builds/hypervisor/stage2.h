@@ -26,6 +26,11 @@ int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t s
  * where only part of it goes) and invalidates their TLB entries. Must run
  * with the VM's VMID in VTTBR_EL2 (a trap from that VM). Reports @zvm s2-unmap. */
 int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size);
+/* Sets or clears the access flag of the leaf entries of [ipa, ipa+size) and
+ * invalidates their TLB entries, so that the next access with the flag clear
+ * takes an access flag fault (VTCR_EL2.HA is 0: no hardware update). Must run
+ * with the VM's VMID in VTTBR_EL2. */
+void s2_set_access_flag(uint64_t root, uint64_t ipa, uint64_t size, int set);
 /* The leaf entry for `ipa` (0 when unmapped), for address translation by
  * the hypervisor itself: returns the PA or ~0UL. */
 uint64_t s2_translate(uint64_t root, uint64_t ipa);

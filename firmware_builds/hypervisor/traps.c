@@ -20,6 +20,9 @@ void halt(void) __attribute__((noreturn));
 #define EC_IABT_LOW	0x20
 #define EC_DABT_LOW	0x24
 
+#define FSC_TRANSLATION		0x04
+#define FSC_ACCESS_FLAG		0x08
+
 #define PSCI_VERSION		0x84000000UL
 #define PSCI_SYSTEM_RESET	0x84000009UL
 #define PSCI_NOT_SUPPORTED	((uint64_t)-1)
@@ -56,6 +59,26 @@ static void guest_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
 	vm_exit(frame, VM_EXIT_FAULT_CODE, "fault");
 }
 
+/* CRC-32 of guest memory as the hypervisor reads it, page by page through
+ * vm_mem_resident_pa: what the virtio back-end will do with a guest buffer. */
+static uint64_t guest_crc(struct vm *vm, uint64_t ipa, uint64_t size)
+{
+	uint32_t crc = 0xffffffff;
+
+	for (uint64_t done = 0; done < size; done++) {
+		uint64_t pa = vm_mem_resident_pa(vm, ipa + done);
+
+		if (pa == ~0UL)
+			return (uint64_t)-1;
+		crc ^= *(const uint8_t *)pa;
+		for (int bit = 0; bit < 8; bit++)
+			crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
+	}
+	crc = ~crc;
+	zvm_trace("guest-crc", "vm=0x%x ipa=0x%lx size=0x%lx crc=0x%08x", vm->id, ipa, size, crc);
+	return crc;
+}
+
 static void hypercall(struct trap_frame *frame)
 {
 	uint64_t fn = frame->x[0];
@@ -77,6 +100,9 @@ static void hypercall(struct trap_frame *frame)
 		vm_mem_checkpoint(vm_current());
 		frame->x[0] = 0;
 		return;
+	case ZVM_HVC_GUEST_CRC:
+		frame->x[0] = guest_crc(vm_current(), frame->x[1], frame->x[2]);
+		return;
 	case PSCI_VERSION:
 		frame->x[0] = 0x10001;	/* PSCI 1.1 */
 		return;
@@ -89,7 +115,13 @@ static void hypercall(struct trap_frame *frame)
  * anywhere else it is the guest's fault. The guest retries the access. */
 static void stage2_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
 {
-	switch (vm_mem_fault(vm_current(), ipa)) {
+	unsigned int status = esr & 0x3c;	/* DFSC/IFSC without the level */
+
+	if (status != FSC_TRANSLATION && status != FSC_ACCESS_FLAG) {
+		guest_fault(frame, esr, ipa);	/* permission faults and worse */
+		return;
+	}
+	switch (vm_mem_fault(vm_current(), ipa, status == FSC_ACCESS_FLAG)) {
 	case 1:
 		return;
 	case -1:

@@ -6,6 +6,7 @@
 #include "psci.h"
 #include "stage2.h"
 #include "vm.h"
+#include "zpool.h"
 
 #define SPSR_EL1H_MASKED 0x3c5UL	/* EL1h, DAIF masked */
 #define SCTLR_EL1_RESET	0x30d00800UL
@@ -47,7 +48,8 @@ static int copy_in(struct vm *vm, uint64_t ipa, uint64_t src, uint64_t size)
 	return 0;
 }
 
-static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t block_size)
+static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t block_size,
+		     uint64_t heap_watermark)
 {
 	struct vm *vm = &vms[id];
 
@@ -56,6 +58,7 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 	vm->part.ipa_base = cfg->ipa_base;
 	vm->part.size = cfg->mem_size;
 	vm->part.block_size = block_size;
+	vm->heap_watermark = heap_watermark;
 	vm->s2_root = s2_create();
 	if (!vm->s2_root)
 		return -1;
@@ -84,10 +87,12 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 int vms_create(const struct description *desc)
 {
 	heap_init(desc->heap_base, desc->heap_size);
+	if (zpool_init(desc->zpool_size))
+		return -1;
 	timeslice_us = desc->timeslice_us;
 	for (int i = 0; i < desc->nr_vms; i++) {
 		nr_vms++;
-		if (vm_create(i, &desc->vms[i], desc->block_size) == 0)
+		if (vm_create(i, &desc->vms[i], desc->block_size, desc->heap_watermark) == 0)
 			continue;
 		/* This VM cannot start (@zvm oom said why); the others still run. */
 		zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=oom", i, VM_EXIT_FAULT_CODE);

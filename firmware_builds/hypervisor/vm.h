@@ -23,6 +23,7 @@ struct vm {
 	int running;
 	struct trap_frame regs;
 	struct el1_sysregs sys;
+	uint64_t heap_watermark;
 	char uart_line[160];
 	unsigned int uart_len;
 };
@@ -31,6 +32,8 @@ struct vm {
 #define ZVM_HVC_EXIT		0xc6000001UL	/* x1: exit code */
 #define ZVM_HVC_RELEASE		0xc6000002UL	/* x1: IPA, x2: size; x0 = 0 or -1 */
 #define ZVM_HVC_CHECKPOINT	0xc6000003UL	/* @zvm memlist and @zvm heap */
+#define ZVM_HVC_GUEST_CRC	0xc6000004UL	/* x1 IPA, x2 size: @zvm guest-crc, read by the
+						 * hypervisor as a virtio back-end would */
 
 #define VM_EXIT_FAULT_CODE	0xffffffffUL
 

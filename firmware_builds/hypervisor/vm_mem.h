@@ -14,9 +14,18 @@
 
 struct vm;
 
+enum block_state { BLOCK_RESIDENT, BLOCK_SWAPPED };
+enum swap_kind { SWAP_LZO, SWAP_ZERO };
+
 struct vm_mem_block {
-	uint64_t ipa, pa, size;
+	uint64_t ipa, pa, size;		/* pa is 0 while swapped out */
 	struct vm_mem_block *prev, *next;
+	uint8_t state;			/* enum block_state */
+	uint8_t pinned;			/* the guest's image footprint: never swapped */
+	uint8_t unswappable;		/* found incompressible once: stays resident */
+	uint8_t referenced;		/* the stage-2 access flag: set, or cleared by CLOCK */
+	uint8_t kind;			/* enum swap_kind, while swapped */
+	uint64_t zoff, clen;		/* where in the zpool, while swapped */
 };
 
 struct vm_mem_partition {
@@ -24,13 +33,15 @@ struct vm_mem_partition {
 	uint64_t pa_base;		/* static: the partition */
 	uint64_t block_size;		/* dynamic: demand allocation unit */
 	struct vm_mem_block *blocks;	/* dynamic: sorted by IPA */
+	uint64_t clock_hand;		/* swap: the IPA the victim search resumes at */
 };
 
 /* 0, or -1 when the heap cannot hold what creation needs (@zvm oom). */
 int vm_mem_create(struct vm *vm);
-/* A stage-2 fault at `ipa`: 1 when memory now backs it (resume the guest),
- * 0 when `ipa` is not guest RAM, -1 when the heap is exhausted. */
-int vm_mem_fault(struct vm *vm, uint64_t ipa);
+/* A stage-2 translation (or, with `access_flag`, access flag) fault at `ipa`:
+ * 1 when memory now backs it (resume the guest), 0 when `ipa` is not guest
+ * RAM, -1 when the heap is exhausted. */
+int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag);
 /* The guest gives [ipa, ipa+size) back: 0, or -1 when refused. */
 int vm_mem_release(struct vm *vm, uint64_t ipa, uint64_t size);
 /* @zvm memlist and @zvm heap. */
@@ -39,6 +50,10 @@ void vm_mem_checkpoint(struct vm *vm);
 void vm_mem_destroy(struct vm *vm);
 /* The host PA behind guest RAM at `ipa`, or ~0 when none is mapped. */
 uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa);
+/* The same, for the hypervisor about to read or write guest memory itself
+ * (the virtio back-end, a checksum hypercall): a swapped-out block is
+ * brought back first. ~0 when `ipa` is not guest RAM or memory ran out. */
+uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa);
 
 
 #endif

@@ -1,13 +1,18 @@
-/* CONFIG_VM_DYNAMIC_MEMORY on: vm_mem_block lists allocated on demand.
- * harness/models/memblock.py mirrors every step, event for event. */
+/* CONFIG_VM_DYNAMIC_MEMORY on: vm_mem_block lists allocated on demand, and
+ * with a zpool, cold blocks swapped out LZO-compressed under pressure.
+ * harness/models/memblock.py mirrors every step, event for event; the rules
+ * are in docs/memory.md and docs/swap.md. */
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
 #include <stdio.h>
 #include <string.h>
+
+#include <lzo/lzo1x.h>
 
 #include "console.h"
 #include "heap.h"
 #include "stage2.h"
 #include "vm.h"
+#include "zpool.h"
 
 #define PAGE		4096UL
 #define MAX_NODES	1024
@@ -29,8 +34,10 @@ static struct vm_mem_block *node_alloc(void)
 	}
 	struct vm_mem_block *n = free_nodes;
 
-	if (n)
+	if (n) {
 		free_nodes = n->next;
+		memset(n, 0, sizeof(*n));
+	}
 	return n;
 }
 
@@ -56,7 +63,9 @@ static struct vm_mem_block *try_merge(struct vm *vm, struct vm_mem_block *n)
 {
 	struct vm_mem_block *next = n ? n->next : 0;
 
-	if (!n || !next || n->ipa + n->size != next->ipa || n->pa + n->size != next->pa)
+	/* With swapping on, a block is the unit of swap: blocks never merge. */
+	if (!n || !next || zpool_enabled() || n->ipa + n->size != next->ipa ||
+	    n->pa + n->size != next->pa)
 		return n;
 	n->size += next->size;
 	unlink_node(&vm->part, next);
@@ -65,10 +74,15 @@ static struct vm_mem_block *try_merge(struct vm *vm, struct vm_mem_block *n)
 	return n;
 }
 
+static void relieve_pressure(struct vm *vm, uint64_t need);
+
 /* Allocates, zeroes, maps and links the block [ipa, ipa+size). */
-static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size)
+static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 {
 	struct vm_mem_partition *part = &vm->part;
+
+	if (!pinned)
+		relieve_pressure(vm, size);
 	uint64_t pa = heap_alloc(size, size == part->block_size ? size : PAGE);
 	struct vm_mem_block *n = pa ? node_alloc() : 0;
 
@@ -88,6 +102,8 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size)
 	n->ipa = ipa;
 	n->pa = pa;
 	n->size = size;
+	n->pinned = pinned;
+	n->referenced = 1;	/* mapped with the access flag set */
 	struct vm_mem_block *prev = 0, *cur = part->blocks;
 
 	while (cur && cur->ipa < ipa) {
@@ -136,27 +152,49 @@ static int gap_around(struct vm *vm, uint64_t ipa, uint64_t *start, uint64_t *en
 	return 0;
 }
 
-int vm_mem_fault(struct vm *vm, uint64_t ipa)
+static struct vm_mem_block *block_at(struct vm *vm, uint64_t ipa)
+{
+	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next)
+		if (b->ipa <= ipa && ipa < b->ipa + b->size)
+			return b;
+	return 0;
+}
+
+static int swap_in(struct vm *vm, struct vm_mem_block *b);
+
+int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag)
 {
 	struct vm_mem_partition *part = &vm->part;
+	struct vm_mem_block *b;
 	uint64_t start, end;
 
 	if (ipa < part->ipa_base || ipa >= part->ipa_base + part->size)
 		return 0;
+	b = block_at(vm, ipa);
+	if (access_flag) {	/* CLOCK cleared it; the guest touched it again: young */
+		if (b && b->state == BLOCK_RESIDENT) {
+			b->referenced = 1;
+			s2_set_access_flag(vm->s2_root, b->ipa, b->size, 1);
+		}
+		return 1;
+	}
+	if (b && b->state == BLOCK_SWAPPED)
+		return swap_in(vm, b) ? -1 : 1;
 	if (gap_around(vm, ipa, &start, &end))
 		return 1;	/* a stale TLB entry raced us: retrying is enough */
-	return block_alloc(vm, start, end - start) ? -1 : 1;
+	return block_alloc(vm, start, end - start, 0) ? -1 : 1;
 }
 
 /* Backs [ipa, ipa+size) at creation: block by block, as faults would. */
-static int prefault(struct vm *vm, uint64_t ipa, uint64_t size)
+static int prefault(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 {
 	uint64_t end = ipa + size;
 
 	for (uint64_t at = ipa & ~(PAGE - 1); at < end;) {
 		uint64_t start, gap_end;
 
-		if (gap_around(vm, at, &start, &gap_end) == 0 && block_alloc(vm, start, gap_end - start))
+		if (gap_around(vm, at, &start, &gap_end) == 0 &&
+		    block_alloc(vm, start, gap_end - start, pinned))
 			return -1;
 		at = (at | (vm->part.block_size - 1)) + 1;
 	}
@@ -168,8 +206,11 @@ int vm_mem_create(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 
 	vm->part.blocks = 0;
-	if (prefault(vm, cfg->footprint_ipa, cfg->footprint_size) ||
-	    prefault(vm, cfg->dtb_ipa, cfg->dtb_size))
+	vm->part.clock_hand = cfg->ipa_base;
+	/* The image's footprint is pinned: a guest whose code and stack were
+	 * swapped out would fault on every instruction. */
+	if (prefault(vm, cfg->footprint_ipa, cfg->footprint_size, 1) ||
+	    prefault(vm, cfg->dtb_ipa, cfg->dtb_size, 0))
 		return -1;
 	return 0;
 }
@@ -177,6 +218,9 @@ int vm_mem_create(struct vm *vm)
 /* Splits `n` so that a node starts at `at` (inside it); returns that node. */
 static struct vm_mem_block *split_at(struct vm *vm, struct vm_mem_block *n, uint64_t at)
 {
+	/* A compressed block is one unit: bring it back before cutting it. */
+	if (n->state == BLOCK_SWAPPED && swap_in(vm, n))
+		return 0;
 	struct vm_mem_block *tail = node_alloc();
 
 	if (!tail)
@@ -185,6 +229,9 @@ static struct vm_mem_block *split_at(struct vm *vm, struct vm_mem_block *n, uint
 	tail->ipa = at;
 	tail->pa = n->pa + (at - n->ipa);
 	tail->size = n->ipa + n->size - at;
+	tail->pinned = n->pinned;
+	tail->unswappable = n->unswappable;
+	tail->referenced = n->referenced;
 	n->size = at - n->ipa;
 	tail->prev = n;
 	tail->next = n->next;
@@ -200,6 +247,13 @@ static void block_free(struct vm *vm, struct vm_mem_block *n, int unmap)
 {
 	zvm_trace("block-free", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx", vm->id, n->ipa, n->pa,
 		  n->size);
+	if (n->state == BLOCK_SWAPPED) {	/* its memory is in the zpool */
+		if (n->kind == SWAP_LZO)
+			zpool_release(n->zoff, n->clen);
+		zpool_stored(-1);
+		unlink_node(&vm->part, n);
+		return;
+	}
 	if (unmap)
 		s2_unmap(vm->id, vm->s2_root, n->ipa, n->size);
 	heap_free(n->pa, n->size);
@@ -256,7 +310,12 @@ static void dump(struct vm *vm)
 
 	list[0] = 0;
 	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next, count++) {
-		if (len + 64 < sizeof(list))
+		if (len + 64 >= sizeof(list))
+			continue;
+		if (b->state == BLOCK_SWAPPED)
+			len += snprintf(list + len, sizeof(list) - len, "%s0x%lx:swapped:0x%lx",
+					count ? "," : "", b->ipa, b->size);
+		else
 			len += snprintf(list + len, sizeof(list) - len, "%s0x%lx:0x%lx:0x%lx",
 					count ? "," : "", b->ipa, b->pa, b->size);
 	}
@@ -267,6 +326,8 @@ void vm_mem_checkpoint(struct vm *vm)
 {
 	dump(vm);
 	heap_report(vm->id);
+	if (zpool_enabled())
+		zpool_report(vm->id);
 }
 
 void vm_mem_destroy(struct vm *vm)
@@ -275,13 +336,187 @@ void vm_mem_destroy(struct vm *vm)
 	while (vm->part.blocks)
 		block_free(vm, vm->part.blocks, 0);
 	heap_report(vm->id);
+	if (zpool_enabled())
+		zpool_report(vm->id);
 }
 
 uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa)
 {
+	struct vm_mem_block *b = block_at(vm, ipa);
+
+	return b && b->state == BLOCK_RESIDENT ? b->pa + ipa - b->ipa : ~0UL;
+}
+
+uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa)
+{
+	struct vm_mem_block *b = block_at(vm, ipa);
+
+	if (!b && vm_mem_fault(vm, ipa, 0) != 1)
+		return ~0UL;
+	b = block_at(vm, ipa);
+	if (b && b->state == BLOCK_SWAPPED && swap_in(vm, b))
+		return ~0UL;
+	return vm_mem_host_pa(vm, ipa);
+}
+
+/* ---- swap ------------------------------------------------------------- */
+
+static uint8_t packed[SWAP_MAX_BLOCK + SWAP_MAX_BLOCK / 16 + 64 + 3];
+static uint8_t lzo_work[LZO1X_1_MEM_COMPRESS] __attribute__((aligned(16)));
+
+static int all_zero(const uint64_t *p, uint64_t size)
+{
+	for (uint64_t i = 0; i < size / 8; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* Compresses `b` into the zpool, unmaps it and frees its memory: 1; or
+ * leaves it resident (incompressible, or the zpool is full): 0. */
+static int swap_out(struct vm *vm, struct vm_mem_block *b)
+{
+	lzo_uint clen = 0;
+	int64_t zoff = 0;
+	int kind = SWAP_ZERO;
+
+	if (!all_zero((const uint64_t *)b->pa, b->size)) {
+		kind = SWAP_LZO;
+		clen = sizeof(packed);
+		lzo1x_1_compress((const uint8_t *)b->pa, b->size, packed, &clen, lzo_work);
+		if (clen > b->size - b->size / 8) {	/* saves less than an eighth */
+			zvm_trace("swap-skip", "vm=0x%x ipa=0x%lx clen=0x%lx reason=incompressible",
+				  vm->id, b->ipa, (unsigned long)clen);
+			b->unswappable = 1;
+			return 0;
+		}
+		zoff = zpool_store(packed, clen);
+		if (zoff < 0) {
+			zvm_trace("swap-skip", "vm=0x%x ipa=0x%lx clen=0x%lx reason=zpool-full",
+				  vm->id, b->ipa, (unsigned long)clen);
+			return 0;
+		}
+	}
+	zvm_trace("swap-out", "vm=0x%x ipa=0x%lx clen=0x%lx zoff=0x%lx kind=%s", vm->id, b->ipa,
+		  (unsigned long)clen, zoff, kind == SWAP_ZERO ? "zero" : "lzo");
+	s2_unmap(vm->id, vm->s2_root, b->ipa, b->size);
+	heap_free(b->pa, b->size);
+	b->state = BLOCK_SWAPPED;
+	b->pa = 0;
+	b->kind = kind;
+	b->zoff = zoff;
+	b->clen = clen;
+	zpool_stored(1);
+	return 1;
+}
+
+/* Brings `b` back: a fresh block, decompressed and checked, mapped. 0 or -1. */
+static int swap_in(struct vm *vm, struct vm_mem_block *b)
+{
+	relieve_pressure(vm, b->size);
+	uint64_t pa = heap_alloc(b->size, b->size == vm->part.block_size ? b->size : PAGE);
+
+	if (!pa) {
+		zvm_trace("oom", "vm=0x%x size=0x%lx", vm->id, b->size);
+		return -1;
+	}
+	if (b->kind == SWAP_ZERO) {
+		memset((void *)pa, 0, b->size);
+	} else {
+		lzo_uint dlen = b->size;
+
+		if (lzo1x_decompress_safe(zpool_data(b->zoff), b->clen, (uint8_t *)pa, &dlen, NULL) !=
+		    LZO_E_OK || dlen != b->size) {
+			zvm_trace("panic", "reason=swap-corrupt vm=0x%x ipa=0x%lx", vm->id, b->ipa);
+			heap_free(pa, b->size);
+			return -1;
+		}
+		zpool_release(b->zoff, b->clen);
+	}
+	zpool_stored(-1);
+	if (s2_map(vm->id, vm->s2_root, b->ipa, pa, b->size, S2_NORMAL_RW)) {
+		heap_free(pa, b->size);
+		return -1;
+	}
+	zvm_trace("swap-in", "vm=0x%x ipa=0x%lx pa=0x%lx clen=0x%lx kind=%s", vm->id, b->ipa, pa,
+		  b->clen, b->kind == SWAP_ZERO ? "zero" : "lzo");
+	b->state = BLOCK_RESIDENT;
+	b->pa = pa;
+	b->referenced = 1;
+	return 0;
+}
+
+static int swappable(const struct vm_mem_block *b)
+{
+	return b->state == BLOCK_RESIDENT && !b->pinned && !b->unswappable;
+}
+
+/* The next swappable block at or after the hand, wrapping around. */
+static struct vm_mem_block *clock_next(struct vm *vm)
+{
+	struct vm_mem_block *first = 0;
+
+	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next) {
+		if (!swappable(b))
+			continue;
+		if (!first)
+			first = b;
+		if (b->ipa >= vm->part.clock_hand) {
+			first = b;
+			break;
+		}
+	}
+	if (first)
+		vm->part.clock_hand = first->ipa + first->size;
+	return first;
+}
+
+/* CLOCK: a referenced block gets a second chance (its access flag cleared),
+ * the first unreferenced one is swapped out. At most two turns of the hand. */
+static int evict_one(struct vm *vm)
+{
+	int candidates = 0;
+
 	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next)
-		if (b->ipa <= ipa && ipa < b->ipa + b->size)
-			return b->pa + ipa - b->ipa;
-	return ~0UL;
+		candidates += swappable(b);
+	for (int step = 0; step < 2 * candidates + 1; step++) {
+		struct vm_mem_block *b = clock_next(vm);
+
+		if (!b)
+			return 0;
+		if (b->referenced) {
+			b->referenced = 0;
+			s2_set_access_flag(vm->s2_root, b->ipa, b->size, 0);
+			continue;
+		}
+		if (swap_out(vm, b))
+			return 1;
+	}
+	return 0;
+}
+
+static unsigned long resident_unpinned(struct vm *vm)
+{
+	unsigned long n = 0;
+
+	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next)
+		n += b->state == BLOCK_RESIDENT && !b->pinned;
+	return n;
+}
+
+/* Pressure: the VM holds its resident limit of (unpinned) blocks, or the
+ * heap's free memory would fall below the watermark. Each turn swaps out one
+ * block; with no victim left the limits are soft and the allocation goes on. */
+static void relieve_pressure(struct vm *vm, uint64_t need)
+{
+	uint64_t limit = vm->cfg->resident_limit, watermark = vm->heap_watermark;
+
+	if (!zpool_enabled())
+		return;
+	while ((limit && resident_unpinned(vm) >= limit) ||
+	       (watermark && heap_free_bytes() < need + watermark)) {
+		if (!evict_one(vm))
+			return;
+	}
 }
 #endif

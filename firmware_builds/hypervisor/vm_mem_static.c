@@ -26,10 +26,11 @@ int vm_mem_create(struct vm *vm)
 		      S2_NORMAL_RW);
 }
 
-int vm_mem_fault(struct vm *vm, uint64_t ipa)
+int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag)
 {
 	(void)vm;
 	(void)ipa;
+	(void)access_flag;
 	return 0;	/* all guest RAM is mapped: any stage-2 fault is outside it */
 }
 
@@ -66,6 +67,11 @@ void vm_mem_destroy(struct vm *vm)
 		part->pa_base = 0;
 	}
 	heap_report(vm->id);
+}
+
+uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa)
+{
+	return vm_mem_host_pa(vm, ipa);
 }
 
 uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa)
