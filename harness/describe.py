@@ -51,6 +51,8 @@ class Plan:
     dtb: bytes
     variant: str = "static"
     block_size: int = 64 << 10
+    zpool_size: int = 0
+    heap_watermark: int = 0
     guest_ram_ipa: int = GUEST_RAM_IPA
 
     def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
@@ -114,6 +116,7 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\tfootprint = <{_cells(vm.image.load_addr)} {_cells(vm.image.end - vm.image.load_addr)}>;
 \t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
 \t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
+\t\tresident-limit = <{_cells(vm.spec.resident_limit)}>;
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;
@@ -124,6 +127,8 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\theap = <{_cells(heap_base)} {_cells(scenario.heap_size)}>;
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
 \t\tblock-size = <{_cells(scenario.block_size)}>;
+\t\tzpool-size = <{_cells(scenario.zpool_size)}>;
+\t\theap-watermark = <{_cells(scenario.heap_watermark)}>;
 \t}};
 {nodes}}};
 """
@@ -160,7 +165,7 @@ def plan(board: QemuBoard, scenario: Scenario,
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
     return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
-                scenario.block_size)
+                scenario.block_size, scenario.zpool_size, scenario.heap_watermark)
 
 
 def _page_up(value: int) -> int:

@@ -80,7 +80,9 @@ def vm_expectations(plan: Plan) -> list[Expected]:
                             {"vm": vm.index}))
         p = memstress.params(spec.params)
         for idx, _ in memstress.regions(vm.image.end, vm.dtb_ipa, p["region_size"]):
-            memstress.region_crc(p["seed"], idx, p["region_size"])  # cached for later
+            memstress.region_crc(p["seed"], idx, p["region_size"], memstress.data_kind(p, idx))
+    if plan.zpool_size:  # reported once at boot, before any VM's own
+        out.append(Expected("zpool", {"size": plan.zpool_size, "used": 0, "stored": 0}))
     return out
 
 
@@ -92,8 +94,9 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
     from .models.heap import Heap
 
     order = [e["vm"] for e in trace.events if e.name in memblock.HEAP_EVENTS and "vm" in e.fields]
+    swap = memblock.Swap(plan.zpool_size, plan.heap_watermark) if plan.zpool_size else None
     prediction = memblock.predict([memory_workload(plan, vm) for vm in plan.vms],
-                                  Heap(plan.heap_base, plan.heap_size), order)
+                                  Heap(plan.heap_base, plan.heap_size), order, swap)
     failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
     for vm in plan.vms:
         expected = prediction.events[vm.index]
@@ -117,7 +120,10 @@ def memory_workload(plan: Plan, vm: VmPlan):
     prefault = ((vm.image.load_addr, vm.image.end - vm.image.load_addr),
                 (vm.dtb_ipa, len(vm.dtb)))
     return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
-                             plan.block_size if dynamic else None, prefault, tuple(ops))
+                             plan.block_size if dynamic else None, prefault, tuple(ops),
+                             vm.spec.resident_limit,
+                             memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params),
+                             ((vm.dtb_ipa, vm.dtb),))
 
 
 def _first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:
@@ -158,9 +164,14 @@ def memstress_expectations(vm: VmPlan, prediction) -> list[Expected]:
                      {"ipa": ipa}, vm=name) for ipa, rsize in releases]
     if vm.index in prediction.stopped:
         return out
+    crc = {idx: memstress.region_crc(p["seed"], idx, size, memstress.data_kind(p, idx))
+           for idx, _ in regions}
+    if 0 <= p["hyp_crc_region"] < len(regions):
+        idx = p["hyp_crc_region"]
+        out.append(Expected("hyp-crc", {"size": size, "crc": crc[idx]}, {"ipa": regions[idx][1]},
+                            vm=name))
     return (out
-            + [Expected("region", {"ipa": ipa, "size": size,
-                                   "crc": memstress.region_crc(p["seed"], idx, size)},
+            + [Expected("region", {"ipa": ipa, "size": size, "crc": crc[idx]},
                         {"idx": idx}, vm=name) for idx, ipa in regions]
             + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
 

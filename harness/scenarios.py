@@ -34,6 +34,11 @@ SCENARIO_SPEC = {
                               check=in_range(100, 1000000, " us")),
         "block_kib": Field(int, required=False, default=64, check=power_of_two_kib,
                            doc="dynamic mode: the vm_mem_block allocation unit"),
+        "zpool_kib": Field(int, required=False, default=0, check=in_range(0, 1048576, " KiB"),
+                           doc="compressed swap: the zpool's size (0: no swap)"),
+        "heap_watermark_kib": Field(int, required=False, default=0,
+                                    check=in_range(0, 1048576, " KiB"),
+                                    doc="swap: pressure when free heap falls below this"),
     }, required=False),
     "vm": Table({
         "name": Field(str, doc="lowercase letters, digits, - and _; starts with a letter"),
@@ -41,6 +46,8 @@ SCENARIO_SPEC = {
         "memory_kib": Field(int, check=in_range(64, 1048576, " KiB")),
         "params": Field(dict, required=False, default={},
                         doc="workload parameters: integers, into the guest DTB's /chosen"),
+        "resident_limit": Field(int, required=False, default=0, check=in_range(0, 1 << 20),
+                                doc="swap: blocks resident before pressure (0: no limit)"),
     }, required=False, array=True),
 }
 
@@ -56,6 +63,7 @@ class VmSpec:
     guest: str
     memory: int  # bytes
     params: dict[str, int]
+    resident_limit: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,8 @@ class Scenario:
     timeslice_us: int = 1000
     vms: tuple[VmSpec, ...] = ()
     block_size: int = 64 << 10
+    zpool_size: int = 0
+    heap_watermark: int = 0
 
 
 def partition_align(size: int) -> int:
@@ -107,7 +117,8 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
             raise ConfigError(path, f"{where}.memory_kib",
                               f"does not fit in the heap (hypervisor.heap_mib = "
                               f"{heap_size >> 20}; {heap.free_bytes >> 10} KiB left)")
-        specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"])))
+        specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
+                            vm["resident_limit"]))
     return tuple(specs)
 
 
@@ -116,10 +127,27 @@ def load_scenario(name_or_path: str) -> Scenario:
     v = validate(load_toml(path), SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
     heap_size = h["heap_mib"] << 20
+    _check_swap(path, h, heap_size)
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
                     tuple(h["defines"]), heap_size, h["timeslice_us"],
                     _check_vms(path, v["vm"], heap_size, h["variant"] == "static"),
-                    h["block_kib"] << 10)
+                    h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10)
+
+
+SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK
+
+
+def _check_swap(path: Path, h: dict, heap_size: int) -> None:
+    if not h["zpool_kib"]:
+        return
+    if h["variant"] != "dynamic":
+        raise ConfigError(path, "hypervisor.zpool_kib",
+                          "compressed swap needs variant = \"dynamic\"")
+    if h["block_kib"] > SWAP_MAX_BLOCK_KIB:
+        raise ConfigError(path, "hypervisor.block_kib",
+                          f"swap compresses blocks of at most {SWAP_MAX_BLOCK_KIB} KiB")
+    if h["zpool_kib"] << 10 >= heap_size:
+        raise ConfigError(path, "hypervisor.zpool_kib", "the zpool must be smaller than the heap")
 
 
 def list_scenarios() -> list[Scenario]:

@@ -31,6 +31,11 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "memlist": frozenset({"vm", "count", "blocks"}),
     "heap": frozenset({"vm", "used", "free"}),
     "release-refused": frozenset({"vm", "ipa", "size", "reason"}),
+    "zpool": frozenset({"size", "used", "stored"}),
+    "swap-out": frozenset({"vm", "ipa", "clen", "zoff", "kind"}),
+    "swap-in": frozenset({"vm", "ipa", "pa", "clen", "kind"}),
+    "swap-skip": frozenset({"vm", "ipa", "clen", "reason"}),
+    "guest-crc": frozenset({"vm", "ipa", "size", "crc"}),
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".
@@ -40,6 +45,7 @@ GUEST_VOCABULARY: dict[str, frozenset[str]] = {
     "region": frozenset({"idx", "ipa", "size", "crc"}),
     "memstress-done": frozenset({"mismatches"}),
     "release": frozenset({"ipa", "size", "ret"}),
+    "hyp-crc": frozenset({"ipa", "size", "crc"}),
 }
 
 # Events after which the firmware runs no more.

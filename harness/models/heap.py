@@ -1,5 +1,6 @@
-"""The hypervisor heap (hypervisor/heap.c): first-fit, address-ordered, with
-coalescing frees. The same sequence of calls gives the same addresses."""
+"""The hypervisor's allocator (hypervisor/range_alloc.c): first-fit,
+address-ordered, with coalescing frees. The same sequence of calls gives the
+same addresses."""
 
 GRANULE = 4096
 
@@ -9,12 +10,14 @@ def _align_up(value: int, align: int) -> int:
 
 
 class Heap:
-    def __init__(self, base: int, size: int):
-        self.free: list[list[int]] = [[base, size]]  # [base, size], sorted, never adjacent
-        self.size = size
+    """hypervisor/range_alloc.c: the heap (4 KiB granule) and the zpool (16 B)."""
+
+    def __init__(self, base: int, size: int, granule: int = GRANULE):
+        self.free: list[list[int]] = [[base, size]] if size else []  # sorted, never adjacent
+        self.size, self.granule = size, granule
 
     def alloc(self, size: int, align: int = GRANULE) -> int | None:
-        size, align = _align_up(size, GRANULE), max(align, GRANULE)
+        size, align = _align_up(size, self.granule), max(align, self.granule)
         for i, (base, length) in enumerate(self.free):
             start, end = _align_up(base, align), base + length
             if start + size > end:
@@ -25,7 +28,7 @@ class Heap:
         return None
 
     def release(self, addr: int, size: int) -> None:
-        self.free.append([addr, _align_up(size, GRANULE)])
+        self.free.append([addr, _align_up(size, self.granule)])
         self.free.sort()
         merged: list[list[int]] = []
         for base, length in self.free:

@@ -1,27 +1,34 @@
 """The VMs' memory, event for event: a model of hypervisor/vm_mem_static.c
-and vm_mem_dynamic.c (ZVM's vm_mem_partition and vm_mem_block lists).
+and vm_mem_dynamic.c (ZVM's vm_mem_partition and vm_mem_block lists, and the
+compressed swap of docs/swap.md).
 
-Each VM's workload is a list of operations (create, touch, release,
-checkpoint, exit). Every VM's own sequence of memory events is predicted
-exactly; the one thing the model cannot know is how the scheduler
-interleaves VMs, which decides whose heap operation comes first. So
-`predict` takes that order (the VM of each heap event, in trace order) and
-replays the shared heap in it: with it, every PA and every heap figure is
-predicted too. With one VM the order is trivially its own."""
+Each VM's workload is a list of operations (create, write, read, release,
+hypervisor reads, checkpoint, exit). Every VM's own sequence of memory events
+is predicted exactly, compressed lengths included (python-lzo makes the same
+bytes as liblzo2). The one thing the model cannot know is how the scheduler
+interleaves VMs, which decides whose heap or zpool operation comes first. So
+`predict` takes that order (the VM of each shared-state event, in trace
+order) and replays the heap and zpool in it: with it, every PA, zpool offset
+and heap figure is predicted too. With one VM the order is its own."""
 
+import zlib
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
+
+import lzo
 
 from .heap import Heap
 
 PAGE = 4096
 S2_NORMAL_RW = 0x7FC
 FAULT_CODE = 0xFFFFFFFF
-# Events that read or change the shared heap: their VM order is the input.
-HEAP_EVENTS = frozenset({"block-alloc", "block-free", "oom", "heap"})
+ZPOOL_GRANULE = 16
+# Events that read or change the shared heap or zpool: their VM order is the input.
+HEAP_EVENTS = frozenset({"block-alloc", "block-free", "oom", "heap", "swap-out", "swap-in",
+                         "zpool"})
 # Everything this model predicts, per VM.
 MEMORY_EVENTS = HEAP_EVENTS | {"s2-map", "s2-unmap", "block-merge", "block-split", "memlist",
-                               "release-refused", "vm-exit"}
+                               "release-refused", "vm-exit", "swap-skip", "guest-crc"}
 
 
 @dataclass
@@ -29,6 +36,13 @@ class Block:
     ipa: int
     pa: int
     size: int
+    pinned: bool = False
+    swapped: bool = False
+    unswappable: bool = False
+    referenced: bool = True  # the stage-2 access flag
+    kind: str = "lzo"  # while swapped: lzo | zero
+    zoff: int = 0
+    clen: int = 0
 
     @property
     def end(self) -> int:
@@ -37,12 +51,12 @@ class Block:
 
 @dataclass(frozen=True)
 class Op:
-    kind: str  # create | touch | release | checkpoint | exit
+    kind: str  # create | write | read | release | hyp-read | checkpoint | exit
     ipa: int = 0
     size: int = 0
     code: int = 0
     reason: str = "exit"  # exit: how the VM ends (exit, fault)
-    refill: tuple[int, ...] = ()  # release: pages the guest touches again if accepted
+    refill: tuple[int, ...] = ()  # release: pages the guest writes again if accepted
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,17 @@ class VmMemory:
     ipa_base: int
     size: int
     block_size: int | None  # None: static mode
-    prefault: tuple[tuple[int, int], ...]  # dynamic: (ipa, size) backed at creation
+    prefault: tuple[tuple[int, int], ...]  # dynamic: (ipa, size) backed at creation, first pinned
     ops: tuple[Op, ...]
+    resident_limit: int = 0
+    content: Callable[[int], bytes] | None = None  # a written page's bytes
+    initial: tuple[tuple[int, bytes], ...] = ()  # (ipa, bytes) there at creation (the DTB)
+
+
+@dataclass(frozen=True)
+class Swap:
+    zpool_size: int
+    heap_watermark: int = 0
 
 
 @dataclass
@@ -63,23 +86,49 @@ class Prediction:
     blocks: dict[int, list[Block]] = field(default_factory=dict)  # each VM's list at exit
     stopped: dict[int, int] = field(default_factory=dict)  # VM -> ops done before oom
     problem: str | None = None  # the observed order did not fit the model
+    zpool_at_boot: dict | None = None
+
+
+class _Shared:
+    """The heap and the zpool, which every VM uses."""
+
+    def __init__(self, heap: Heap, swap: Swap | None):
+        self.heap, self.swap, self.zpool, self.stored = heap, swap, None, 0
+        if swap and swap.zpool_size:
+            if heap.alloc(swap.zpool_size, PAGE) is None:
+                raise ValueError("the zpool does not fit in the heap")
+            # Offsets start at one granule, so that 0 never names a stored block.
+            self.zpool = Heap(ZPOOL_GRANULE, swap.zpool_size - ZPOOL_GRANULE, ZPOOL_GRANULE)
+
+    def zpool_fields(self) -> dict:
+        z = self.zpool
+        return {"size": z.size + ZPOOL_GRANULE, "used": z.size - z.free_bytes,
+                "stored": self.stored}
 
 
 class _Vm:
     """One VM's memory as the firmware keeps it; `run` yields its events."""
 
-    def __init__(self, spec: VmMemory, heap: Heap):
-        self.spec, self.heap, self.blocks = spec, heap, []
+    def __init__(self, spec: VmMemory, shared: _Shared):
+        self.spec, self.shared, self.heap = spec, shared, shared.heap
+        self.blocks: list[Block] = []
+        self.final_blocks: list[Block] | None = None
+        self.written: dict[int, bytes] = {}  # page -> bytes, for pages not all zero
+        self.hand = spec.ipa_base
         self.ops_done = 0
         self.oom = False
 
     def _ev(self, name: str, **fields) -> tuple[str, dict]:
         return name, {"vm": self.spec.index, **fields}
 
+    @property
+    def swapping(self) -> bool:
+        return self.shared.zpool is not None
+
     # -- the operations --------------------------------------------------
     def run(self) -> Iterator[tuple[str, dict]]:
         for op in self.spec.ops:
-            yield from getattr(self, f"_{op.kind}")(op)
+            yield from getattr(self, "_" + op.kind.replace("-", "_"))(op)
             self.ops_done += 1
             if self.oom:
                 yield self._ev("vm-exit", code=FAULT_CODE, reason="oom")
@@ -90,6 +139,9 @@ class _Vm:
 
     def _create(self, op: Op):
         s = self.spec
+        for ipa, data in s.initial:
+            for off in range(0, len(data), PAGE):
+                self._store(ipa + off, data[off:off + PAGE])
         if s.block_size is None:
             align = 2 << 20 if s.size >= 2 << 20 else PAGE
             pa = self.heap.alloc(s.size, align)
@@ -101,20 +153,54 @@ class _Vm:
             yield self._ev("block-alloc", ipa=s.ipa_base, pa=pa, size=s.size)
             yield self._ev("s2-map", ipa=s.ipa_base, pa=pa, size=s.size, attr=S2_NORMAL_RW)
             return
-        for ipa, size in s.prefault:
+        for n, (ipa, size) in enumerate(s.prefault):
             at = ipa // PAGE * PAGE
             while at < ipa + size and not self.oom:
                 gap = self._gap_around(at)
                 if gap:
-                    yield from self._alloc(*gap)
+                    yield from self._alloc(*gap, pinned=n == 0)
                 at = (at | (s.block_size - 1)) + 1
 
-    def _touch(self, op: Op):
+    def _write(self, op: Op):
+        yield from self._access(op.ipa)
+        if not self.oom and self.spec.content is not None:
+            self._store(op.ipa, self.spec.content(op.ipa))
+
+    def _read(self, op: Op):
+        yield from self._access(op.ipa)
+
+    def _access(self, ipa: int):
+        """The guest touches `ipa`: whatever faults that takes."""
         if self.spec.block_size is None or self.oom:
             return
-        gap = self._gap_around(op.ipa)
-        if gap:
-            yield from self._alloc(*gap)
+        b = self._block_at(ipa)
+        if b is not None and not b.swapped:
+            b.referenced = True  # an access flag fault, if CLOCK had cleared it
+        elif b is not None:
+            if not (yield from self._swap_in(b)):
+                self.oom = True
+        else:
+            gap = self._gap_around(ipa)
+            if gap:
+                yield from self._alloc(*gap)
+
+    def _hyp_read(self, op: Op):
+        """ZVM_HVC_GUEST_CRC: the hypervisor reads guest memory itself, a page
+        at a time through vm_mem_resident_pa (swapping in, never faulting)."""
+        if self.spec.block_size is not None:
+            for page in range(op.ipa, op.ipa + op.size, PAGE):
+                b = self._block_at(page)
+                if b is None:
+                    gap = self._gap_around(page)
+                    if gap:
+                        yield from self._alloc(*gap)
+                    b = self._block_at(page)
+                if b is None or self.oom:
+                    return
+                if b.swapped and not (yield from self._swap_in(b)):
+                    return
+        data = b"".join(self._page(p) for p in range(op.ipa, op.ipa + op.size, PAGE))
+        yield self._ev("guest-crc", ipa=op.ipa, size=op.size, crc=zlib.crc32(data))
 
     def _release(self, op: Op):
         end = op.ipa + op.size
@@ -135,24 +221,25 @@ class _Vm:
                 i += 1
                 continue
             if b.ipa < op.ipa:
-                yield from self._split(i, op.ipa)
+                if not (yield from self._split(i, op.ipa)):
+                    return
                 i += 1
                 b = self.blocks[i]
-            if b.end > end:
-                yield from self._split(i, end)
-            b = self.blocks[i]
-            yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
-            yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
-            self.blocks.pop(i)
-            self.heap.release(b.pa, b.size)
+            if b.end > end and not (yield from self._split(i, end)):
+                return
+            yield from self._free(i, unmap=True)
+        for page in range(op.ipa, end, PAGE):
+            self.written.pop(page, None)
         for page in op.refill:
-            yield from self._touch(Op("touch", page))
+            yield from self._write(Op("write", page))
             if self.oom:
                 return
 
     def _checkpoint(self, op: Op):
         yield self._memlist()
         yield self._heap_line()
+        if self.swapping:
+            yield self._ev("zpool", **self.shared.zpool_fields())
 
     def _exit(self, op: Op):
         yield self._ev("vm-exit", code=op.code, reason=op.reason)
@@ -163,15 +250,17 @@ class _Vm:
             yield self._heap_line()
             return
         yield self._memlist()
-        self.final_blocks = list(self.blocks)
+        self.final_blocks = [b for b in self.blocks if not b.swapped]
         while self.blocks:
-            b = self.blocks[0]
-            yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
-            self.blocks.pop(0)
-            self.heap.release(b.pa, b.size)
+            yield from self._free(0, unmap=False)
         yield self._heap_line()
+        if self.swapping:
+            yield self._ev("zpool", **self.shared.zpool_fields())
 
     # -- the list ----------------------------------------------------------
+    def _block_at(self, ipa: int) -> Block | None:
+        return next((b for b in self.blocks if b.ipa <= ipa < b.end), None)
+
     def _gap_around(self, ipa: int) -> tuple[int, int] | None:
         s = self.spec
         if not s.ipa_base <= ipa < s.ipa_base + s.size:
@@ -187,15 +276,20 @@ class _Vm:
                 end = b.ipa
         return start, end - start
 
-    def _alloc(self, ipa: int, size: int):
-        pa = self.heap.alloc(size, size if size == self.spec.block_size else PAGE)
+    def _heap_align(self, size: int) -> int:
+        return size if size == self.spec.block_size else PAGE
+
+    def _alloc(self, ipa: int, size: int, pinned: bool = False):
+        if not pinned:
+            yield from self._relieve_pressure(size)
+        pa = self.heap.alloc(size, self._heap_align(size))
         if pa is None:
             self.oom = True
             yield self._ev("oom", size=size)
             return
         yield self._ev("s2-map", ipa=ipa, pa=pa, size=size, attr=S2_NORMAL_RW)
         i = next((k for k, b in enumerate(self.blocks) if b.ipa >= ipa), len(self.blocks))
-        self.blocks.insert(i, Block(ipa, pa, size))
+        self.blocks.insert(i, Block(ipa, pa, size, pinned=pinned))
         yield self._ev("block-alloc", ipa=ipa, pa=pa, size=size)
         if i > 0 and self._joins(i - 1):  # with the block before, then the one after
             yield from self._merge(i - 1)
@@ -204,7 +298,7 @@ class _Vm:
             yield from self._merge(i)
 
     def _joins(self, i: int) -> bool:
-        if i + 1 >= len(self.blocks):
+        if self.swapping or i + 1 >= len(self.blocks):  # swap units never merge
             return False
         a, b = self.blocks[i], self.blocks[i + 1]
         return a.end == b.ipa and a.pa + a.size == b.pa
@@ -216,9 +310,26 @@ class _Vm:
 
     def _split(self, i: int, at: int):
         b = self.blocks[i]
+        if b.swapped and not (yield from self._swap_in(b)):  # one compressed unit
+            return False
         yield self._ev("block-split", ipa=b.ipa, at=at)
-        self.blocks.insert(i + 1, Block(at, b.pa + at - b.ipa, b.end - at))
+        self.blocks.insert(i + 1, Block(at, b.pa + at - b.ipa, b.end - at, pinned=b.pinned,
+                                        unswappable=b.unswappable, referenced=b.referenced))
         b.size = at - b.ipa
+        return True
+
+    def _free(self, i: int, unmap: bool):
+        b = self.blocks[i]
+        yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
+        if b.swapped:
+            if b.kind == "lzo":
+                self.shared.zpool.release(b.zoff, b.clen)
+            self.shared.stored -= 1
+        else:
+            if unmap:
+                yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
+            self.heap.release(b.pa, b.size)
+        self.blocks.pop(i)
 
     def _owned(self, ipa: int, end: int) -> bool:
         for b in self.blocks:
@@ -228,28 +339,109 @@ class _Vm:
                 ipa = b.end
         return ipa >= end
 
+    # -- contents ----------------------------------------------------------
+    def _store(self, page: int, data: bytes) -> None:
+        if any(data):
+            self.written[page] = data
+        else:
+            self.written.pop(page, None)
+
+    def _page(self, page: int) -> bytes:
+        return self.written.get(page, bytes(PAGE)).ljust(PAGE, b"\0")
+
+    # -- swap ----------------------------------------------------------------
+    def _swappable(self, b: Block) -> bool:
+        return not b.swapped and not b.pinned and not b.unswappable
+
+    def _clock_next(self) -> Block | None:
+        candidates = [b for b in self.blocks if self._swappable(b)]
+        if not candidates:
+            return None
+        chosen = next((b for b in candidates if b.ipa >= self.hand), candidates[0])
+        self.hand = chosen.end
+        return chosen
+
+    def _evict_one(self):
+        candidates = sum(self._swappable(b) for b in self.blocks)
+        for _ in range(2 * candidates + 1):
+            b = self._clock_next()
+            if b is None:
+                return False
+            if b.referenced:  # a second chance: the access flag is cleared
+                b.referenced = False
+                continue
+            if (yield from self._swap_out(b)):
+                return True
+        return False
+
+    def _relieve_pressure(self, need: int):
+        if not self.swapping:
+            return
+        limit, watermark = self.spec.resident_limit, self.shared.swap.heap_watermark
+        while ((limit and sum(not b.swapped and not b.pinned for b in self.blocks) >= limit)
+               or (watermark and self.heap.free_bytes < need + watermark)):
+            if not (yield from self._evict_one()):
+                return
+
+    def _swap_out(self, b: Block):
+        data = b"".join(self._page(p) for p in range(b.ipa, b.end, PAGE))
+        kind, clen, zoff = "zero", 0, 0
+        if any(data):
+            kind, clen = "lzo", len(lzo.compress(data, 1, False))
+            if clen > b.size - b.size // 8:
+                yield self._ev("swap-skip", ipa=b.ipa, clen=clen, reason="incompressible")
+                b.unswappable = True
+                return False
+            zoff = self.shared.zpool.alloc(clen, ZPOOL_GRANULE)
+            if zoff is None:
+                yield self._ev("swap-skip", ipa=b.ipa, clen=clen, reason="zpool-full")
+                return False
+        yield self._ev("swap-out", ipa=b.ipa, clen=clen, zoff=zoff, kind=kind)
+        yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
+        self.heap.release(b.pa, b.size)
+        b.swapped, b.pa, b.kind, b.zoff, b.clen = True, 0, kind, zoff, clen
+        self.shared.stored += 1
+        return True
+
+    def _swap_in(self, b: Block):
+        yield from self._relieve_pressure(b.size)
+        pa = self.heap.alloc(b.size, self._heap_align(b.size))
+        if pa is None:
+            yield self._ev("oom", size=b.size)
+            return False
+        if b.kind == "lzo":
+            self.shared.zpool.release(b.zoff, b.clen)
+        self.shared.stored -= 1
+        yield self._ev("s2-map", ipa=b.ipa, pa=pa, size=b.size, attr=S2_NORMAL_RW)
+        yield self._ev("swap-in", ipa=b.ipa, pa=pa, clen=b.clen, kind=b.kind)
+        b.swapped, b.pa, b.referenced = False, pa, True
+        return True
+
+    # -- reports ---------------------------------------------------------
     def _memlist(self) -> tuple[str, dict]:
-        blocks = ",".join(f"{b.ipa:#x}:{b.pa:#x}:{b.size:#x}" for b in self.blocks) or "none"
-        return self._ev("memlist", count=len(self.blocks), blocks=blocks)
+        blocks = ",".join(f"{b.ipa:#x}:swapped:{b.size:#x}" if b.swapped
+                          else f"{b.ipa:#x}:{b.pa:#x}:{b.size:#x}" for b in self.blocks)
+        return self._ev("memlist", count=len(self.blocks), blocks=blocks or "none")
 
     def _heap_line(self) -> tuple[str, dict]:
         return self._ev("heap", used=self.heap.size - self.heap.free_bytes,
                         free=self.heap.free_bytes)
 
 
-def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None) -> Prediction:
-    """Every VM's memory events. `heap_order` is the VM of each heap event
-    (HEAP_EVENTS) in the order the trace shows them; without it VMs run one
-    after the other, which is exact for a single VM."""
-    models = {v.index: _Vm(v, heap) for v in vms}
+def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None,
+            swap: Swap | None = None) -> Prediction:
+    """Every VM's memory events. `heap_order` is the VM of each HEAP_EVENTS
+    event in trace order; without it VMs run one after the other, which is
+    exact for a single VM."""
+    shared = _Shared(heap, swap)
+    models = {v.index: _Vm(v, shared) for v in vms}
     streams = {i: m.run() for i, m in models.items()}
     out = Prediction(events={i: [] for i in models})
-    pending: dict[int, tuple[str, dict] | None] = {}
+    if shared.zpool is not None:
+        out.zpool_at_boot = shared.zpool_fields()
 
     def next_heap_event(vm: int) -> tuple[str, dict] | None:
         """Runs `vm` up to and including its next heap event."""
-        if vm in pending:
-            return pending.pop(vm)
         for event in streams[vm]:
             out.events[vm].append(event)
             if event[0] in HEAP_EVENTS:
@@ -257,10 +449,9 @@ def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None
         return None
 
     if heap_order is None:
-        heap_order = []
         for vm in models:
             while next_heap_event(vm) is not None:
-                heap_order.append(vm)
+                pass
     else:
         for position, vm in enumerate(heap_order):
             if vm not in models or next_heap_event(vm) is None:
@@ -270,7 +461,7 @@ def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None
     for vm, stream in streams.items():  # what follows each VM's last heap event
         out.events[vm].extend(stream)
     for i, m in models.items():
-        out.blocks[i] = getattr(m, "final_blocks", m.blocks)
+        out.blocks[i] = m.final_blocks if m.final_blocks is not None else m.blocks
         if m.oom:
             out.stopped[i] = m.ops_done
     return out

@@ -9,7 +9,8 @@ from .patterns import xorshift32, xorshift32_bytes
 
 DEFAULTS = {"seed": 1, "region_size": 0x10000, "order_seed": 0, "release_offset": 0,
             "release_size": 0, "bogus_release_ipa": 0, "bogus_release_size": 0x1000,
-            "stray_ipa": 0}
+            "stray_ipa": 0, "data_kinds": 0, "hyp_crc_region": -1}
+TEXT = b"memstress repeats this text.    "  # the guest's text_words
 
 
 def params(given: dict[str, int]) -> dict[str, int]:
@@ -40,6 +41,11 @@ def touch_order(count: int, order_seed: int) -> list[int]:
     return order
 
 
+def data_kind(p: dict[str, int], index: int) -> int:
+    """0 zeros, 1 text, 2 seeded noise (guests/memstress/main.c kind_of)."""
+    return index % 3 if p["data_kinds"] else 2
+
+
 def memory_ops(image_end: int, dtb_ipa: int, given: dict[str, int]) -> list[Op]:
     """The memory operations memstress causes, in the order it causes them."""
     p = params(given)
@@ -50,23 +56,52 @@ def memory_ops(image_end: int, dtb_ipa: int, given: dict[str, int]) -> list[Op]:
         return ops + [Op("exit", code=FAULT_CODE, reason="fault")]
     if p["bogus_release_ipa"]:
         ops.append(Op("release", p["bogus_release_ipa"], p["bogus_release_size"]))
-    start = {idx: ipa for idx, ipa in regions_}
+
+    def pages(ipa: int, kind: str) -> list[Op]:
+        return [Op(kind, page) for page in range(ipa, ipa + size, PAGE)]
+
+    start = dict(regions_)
     for idx in touch_order(len(regions_), p["order_seed"]):
-        ops += [Op("touch", page) for page in range(start[idx], start[idx] + size, PAGE)]
+        ops += pages(start[idx], "write")
     ops.append(Op("checkpoint"))
+    if 0 <= p["hyp_crc_region"] < len(regions_):
+        ops.append(Op("hyp-read", start[p["hyp_crc_region"]], size))
     if p["release_size"]:
         lo = _align_up(image_end, size) + p["release_offset"]
         hi = lo + p["release_size"]
         refill = tuple(page for _, ipa in regions_ if ipa < hi and lo < ipa + size
                        for page in range(ipa, ipa + size, PAGE))
         ops += [Op("release", lo, p["release_size"], refill=refill), Op("checkpoint")]
+    for _, ipa in regions_:  # verify: one pass to compare, one to CRC
+        ops += pages(ipa, "read") + pages(ipa, "read")
     return ops + [Op("exit")]
 
 
+def page_content(image_end: int, dtb_ipa: int, given: dict[str, int]):
+    """The bytes memstress writes into the page at an IPA."""
+    p = params(given)
+    size = p["region_size"]
+    first = _align_up(image_end, size)
+
+    def content(page: int) -> bytes:
+        index, offset = divmod(page - first, size)
+        data = region_bytes(p["seed"], index, size, data_kind(p, index))
+        return data[offset:offset + PAGE]
+    return content
+
+
 @cache
-def region_crc(seed: int, index: int, region_size: int) -> int:
-    data, _ = xorshift32_bytes(region_seed(seed, index), region_size)
-    return zlib.crc32(data)
+def region_bytes(seed: int, index: int, region_size: int, kind: int = 2) -> bytes:
+    if kind == 0:
+        return bytes(region_size)
+    if kind == 1:
+        return TEXT * (region_size // len(TEXT))
+    return xorshift32_bytes(region_seed(seed, index), region_size)[0]
+
+
+@cache
+def region_crc(seed: int, index: int, region_size: int, kind: int = 2) -> int:
+    return zlib.crc32(region_bytes(seed, index, region_size, kind))
 
 
 def _align_up(value: int, align: int) -> int:

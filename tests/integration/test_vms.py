@@ -40,7 +40,7 @@ def test_stage2_check_fails_on_a_wrong_model(zvm_run, monkeypatch):
 def test_memstress_check_fails_on_a_wrong_seed(zvm_run, monkeypatch):
     real = memstress.region_crc
     monkeypatch.setattr(memstress, "region_crc",
-                        lambda seed, idx, size: real(seed + 1, idx, size))
+                        lambda seed, idx, size, kind=2: real(seed + 1, idx, size, kind))
     result = zvm_run("two-vms-static")
     assert any(f.startswith("[vm0] @guest region idx=0x0 crc: expected") for f in result.failures)
 

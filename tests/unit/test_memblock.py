@@ -22,14 +22,14 @@ def names(prediction):
 
 
 def test_adjacent_allocations_merge_and_dump():
-    p, _ = run([Op("touch", BASE), Op("touch", BASE + 16 * KIB), Op("checkpoint")])
+    p, _ = run([Op("write", BASE), Op("write", BASE + 16 * KIB), Op("checkpoint")])
     assert names(p)[:5] == ["s2-map", "block-alloc", "s2-map", "block-alloc", "block-merge"]
     memlist = dict(p.events[0])["memlist"]
     assert memlist["count"] == 1 and memlist["blocks"] == "0x40000000:0x42000000:0x8000"
 
 
 def test_out_of_order_touches_stay_sorted_and_merge_both_ways():
-    p, _ = run([Op("touch", BASE + 32 * KIB), Op("touch", BASE), Op("touch", BASE + 16 * KIB),
+    p, _ = run([Op("write", BASE + 32 * KIB), Op("write", BASE), Op("write", BASE + 16 * KIB),
                 Op("checkpoint")])
     # PAs come in touch order (+0x0, +0x4000, +0x8000 for IPAs +32K, +0, +16K):
     # the middle block continues the one before it (IPA and PA), not the one after.
@@ -41,7 +41,7 @@ def test_out_of_order_touches_stay_sorted_and_merge_both_ways():
 
 
 def test_release_inside_a_block_splits_it_and_frees_the_middle():
-    p, heap = run([Op("touch", BASE), Op("release", BASE + 4 * KIB, 8 * KIB), Op("checkpoint")])
+    p, heap = run([Op("write", BASE), Op("release", BASE + 4 * KIB, 8 * KIB), Op("checkpoint")])
     events = p.events[0]
     assert [n for n, _ in events][2:6] == ["block-split", "block-split", "block-free", "s2-unmap"]
     assert dict(events)["block-free"] == {"vm": 0, "ipa": BASE + 4 * KIB, "pa": 0x4200_1000,
@@ -51,7 +51,7 @@ def test_release_inside_a_block_splits_it_and_frees_the_middle():
 
 
 def test_release_not_owned_or_unaligned_is_refused():
-    p, _ = run([Op("touch", BASE), Op("release", BASE + 16 * KIB, 4 * KIB),
+    p, _ = run([Op("write", BASE), Op("release", BASE + 16 * KIB, 4 * KIB),
                 Op("release", BASE + 1, 4 * KIB)])
     refused = [f["reason"] for n, f in p.events[0] if n == "release-refused"]
     assert refused == ["not-owned", "unaligned"]
@@ -68,7 +68,7 @@ def test_static_release_is_refused_and_exit_frees_the_partition():
 
 
 def test_oom_stops_the_vm_and_returns_its_blocks():
-    p, heap = run([Op("touch", BASE + i * 16 * KIB) for i in range(8)] + [Op("exit")],
+    p, heap = run([Op("write", BASE + i * 16 * KIB) for i in range(8)] + [Op("exit")],
                   heap=64 * KIB)
     assert 0 in p.stopped
     tail = [n for n, _ in p.events[0]][-8:]
@@ -78,8 +78,8 @@ def test_oom_stops_the_vm_and_returns_its_blocks():
 
 
 def test_interleaving_follows_the_given_heap_order():
-    a = VmMemory(0, BASE, 64 * KIB, 16 * KIB, (), (Op("create"), Op("touch", BASE)))
-    b = VmMemory(1, BASE, 64 * KIB, 16 * KIB, (), (Op("create"), Op("touch", BASE)))
+    a = VmMemory(0, BASE, 64 * KIB, 16 * KIB, (), (Op("create"), Op("write", BASE)))
+    b = VmMemory(1, BASE, 64 * KIB, 16 * KIB, (), (Op("create"), Op("write", BASE)))
     p = memblock.predict([a, b], Heap(0x4200_0000, 1 << 20), heap_order=[1, 0])
     assert dict(p.events[1])["block-alloc"]["pa"] == 0x4200_0000
     assert dict(p.events[0])["block-alloc"]["pa"] == 0x4200_4000
@@ -88,7 +88,7 @@ def test_interleaving_follows_the_given_heap_order():
 
 
 operations = st.lists(st.one_of(
-    st.builds(lambda page: Op("touch", BASE + page * 4096), st.integers(0, 63)),
+    st.builds(lambda page: Op("write", BASE + page * 4096), st.integers(0, 63)),
     st.builds(lambda page, n: Op("release", BASE + page * 4096, n * 4096),
               st.integers(0, 63), st.integers(1, 16)),
 ), max_size=60)
@@ -100,7 +100,7 @@ def test_random_sequences_keep_the_list_sorted_disjoint_and_accounted(ops, block
     heap_size = heap_pages * 16 * KIB
     vm = VmMemory(0, BASE, 256 * KIB, block_kib * KIB, (), (Op("create"), *ops, Op("checkpoint")))
     heap = Heap(0x4200_0000, heap_size)
-    model = memblock._Vm(vm, heap)
+    model = memblock._Vm(vm, memblock._Shared(heap, None))
     for name, _ in model.run():
         if name == "s2-map":  # reported between taking the memory and linking the block
             continue

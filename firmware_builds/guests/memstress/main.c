@@ -5,10 +5,28 @@
  * zvm,order-seed (shuffled touch order), zvm,release-offset and
  * zvm,release-size (a range to give back and refill), zvm,bogus-release-ipa
  * and -size (a release the hypervisor must refuse), zvm,stray-ipa (an
- * address outside its RAM to read: the hypervisor must stop this VM only). */
+ * address outside its RAM to read: the hypervisor must stop this VM only),
+ * zvm,data-kinds (regions of zeros, text and noise: what swap compresses),
+ * zvm,hyp-crc-region (a region the hypervisor reads itself after the fill). */
 #include <stdint.h>
 
 #include "guest.h"
+
+/* What a region holds: with data-kinds set, region i is zeros (i % 3 == 0),
+ * repeated text (1) or seeded noise (2); otherwise always seeded noise. */
+enum data_kind { DATA_ZERO, DATA_TEXT, DATA_NOISE };
+
+static const uint32_t text_words[8] = {	/* "memstress repeats this text.    " */
+	0x736d656d, 0x73657274, 0x65722073, 0x74616570, 0x68742073, 0x74207369,
+	0x2e747865, 0x20202020,
+};
+
+static int data_kinds;
+
+static enum data_kind kind_of(uint64_t index)
+{
+	return data_kinds ? (enum data_kind)(index % 3) : DATA_NOISE;
+}
 
 static uint32_t region_seed(uint64_t seed, uint64_t index)
 {
@@ -17,23 +35,44 @@ static uint32_t region_seed(uint64_t seed, uint64_t index)
 	return s ? s : 1;
 }
 
-static void fill(uint32_t *words, uint64_t count, uint32_t state)
+static uint32_t word_at(enum data_kind kind, uint64_t i, uint32_t *state)
 {
-	for (uint64_t i = 0; i < count; i++) {
-		state = xorshift32(state);
-		words[i] = state;
+	switch (kind) {
+	case DATA_ZERO:
+		return 0;
+	case DATA_TEXT:
+		return text_words[i % 8];
+	default:
+		*state = xorshift32(*state);
+		return *state;
 	}
 }
 
-static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint32_t state)
+static void fill(uint32_t *words, uint64_t count, uint64_t index, uint32_t state)
+{
+	for (uint64_t i = 0; i < count; i++)
+		words[i] = word_at(kind_of(index), i, &state);
+}
+
+static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint64_t index,
+				 uint32_t state)
 {
 	uint64_t bad = 0;
 
-	for (uint64_t i = 0; i < count; i++) {
-		state = xorshift32(state);
-		bad += words[i] != state;
-	}
+	for (uint64_t i = 0; i < count; i++)
+		bad += words[i] != word_at(kind_of(index), i, &state);
 	return bad;
+}
+
+static uint64_t hypervisor_crc(uint64_t ipa, uint64_t size)
+{
+	register uint64_t x0 __asm__("x0") = ZVM_HVC_GUEST_CRC;
+	register uint64_t x1 __asm__("x1") = ipa;
+	register uint64_t x2 __asm__("x2") = size;
+
+	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
+	guest_printf("@guest hyp-crc ipa=0x%lx size=0x%lx crc=0x%lx\n", ipa, size, x0);
+	return x0;
 }
 
 /* The order regions are first touched in: ascending, or shuffled
@@ -87,7 +126,14 @@ int guest_main(const void *dtb)
 	uint64_t release_offset = guest_param(dtb, "release-offset", 0);
 	uint64_t release_size = guest_param(dtb, "release-size", 0);
 	uint64_t bogus_ipa = guest_param(dtb, "bogus-release-ipa", 0);
+	uint64_t bogus_size = guest_param(dtb, "bogus-release-size", 0x1000);
+	uint64_t stray = guest_param(dtb, "stray-ipa", 0);
+	uint64_t order_seed = guest_param(dtb, "order-seed", 0);
+	uint64_t hyp_crc_region = guest_param(dtb, "hyp-crc-region", ~0UL);
 	uint64_t ram_base, ram_size, mismatches = 0;
+
+	/* Every parameter is read now: later, the DTB's block may be swapped out. */
+	data_kinds = (int)guest_param(dtb, "data-kinds", 0);
 
 	if (guest_memory(dtb, &ram_base, &ram_size) || region == 0 || region % 4096)
 		return 0xbad;
@@ -99,16 +145,17 @@ int guest_main(const void *dtb)
 		return 0xbad;
 	guest_printf("@guest memstress-start seed=0x%lx regions=0x%lx region-size=0x%lx\n",
 		     seed, count, region);
-	uint64_t stray = guest_param(dtb, "stray-ipa", 0);
-
 	if (stray)
 		(void)*(volatile uint32_t *)stray;
 	if (bogus_ipa)
-		release(bogus_ipa, guest_param(dtb, "bogus-release-size", 0x1000));
-	touch_order(order, count, (uint32_t)guest_param(dtb, "order-seed", 0));
+		release(bogus_ipa, bogus_size);
+	touch_order(order, count, (uint32_t)order_seed);
 	for (uint64_t k = 0; k < count; k++)
-		fill((uint32_t *)(start + order[k] * region), region / 4, region_seed(seed, order[k]));
+		fill((uint32_t *)(start + order[k] * region), region / 4, order[k],
+		     region_seed(seed, order[k]));
 	checkpoint();
+	if (hyp_crc_region < count)
+		hypervisor_crc(start + hyp_crc_region * region, region);
 	if (release_size) {
 		uint64_t ipa = start + release_offset;
 
@@ -118,7 +165,7 @@ int guest_main(const void *dtb)
 				uint64_t r = start + i * region;
 
 				if (r < ipa + release_size && ipa < r + region)
-					fill((uint32_t *)r, region / 4, region_seed(seed, i));
+					fill((uint32_t *)r, region / 4, i, region_seed(seed, i));
 			}
 		}
 		checkpoint();
@@ -126,7 +173,7 @@ int guest_main(const void *dtb)
 	for (uint64_t i = 0; i < count; i++) {
 		const void *base = (const void *)(start + i * region);
 
-		mismatches += count_mismatches(base, region / 4, region_seed(seed, i));
+		mismatches += count_mismatches(base, region / 4, i, region_seed(seed, i));
 		guest_printf("@guest region idx=0x%lx ipa=0x%lx size=0x%lx crc=0x%08x\n",
 			     i, (uint64_t)base, region, crc32_update(0, base, region));
 	}
