@@ -7,8 +7,9 @@ import json
 
 import boot_ratio
 import memory_ratio
+import swap_ratio
 
-BENCHMARKS = [boot_ratio, memory_ratio]
+BENCHMARKS = [boot_ratio, memory_ratio, swap_ratio]
 
 
 def main() -> int:
@@ -19,16 +20,17 @@ def main() -> int:
     rows = [row for bench in BENCHMARKS for row in bench.measure(args.rounds)]
     for row in rows:
         target = row["target"]
-        row["met"] = None if target is None else row["value"] <= target
+        row["met"] = None if target is None or row["value"] is None else row["value"] <= target
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'benchmark':46} {'measured':>10} {'target':>9}  status")
+    print(f"{'benchmark':58} {'measured':>10} {'target':>9}  status")
     for row in rows:
         target = "-" if row["target"] is None else f"<= {row['target']:g}{row['unit']}"
         status = {None: "", True: "met", False: "NOT MET"}[row["met"]]
         note = f"  ({row['note']})" if row.get("note") else ""
-        print(f"{row['name']:46} {row['value']:9.3f}{row['unit']} {target:>9}  {status}{note}")
+        value = "-" if row["value"] is None else f"{row['value']:.3f}{row['unit']}"
+        print(f"{row['name']:58} {value:>10} {target:>9}  {status}{note}")
     return 0
 
 

@@ -36,6 +36,8 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "swap-in": frozenset({"vm", "ipa", "pa", "clen", "kind"}),
     "swap-skip": frozenset({"vm", "ipa", "clen", "reason"}),
     "guest-crc": frozenset({"vm", "ipa", "size", "crc"}),
+    "memstats": frozenset({"allocs", "alloc-ticks", "swapouts", "swapout-ticks", "swapins",
+                           "swapin-ticks"}),
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".

@@ -198,8 +198,12 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 	vm_mem_destroy(vm);
 	int next = next_runnable();
 
-	if (next < 0)
+	if (next < 0) {
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+		vm_mem_report_stats();
+#endif
 		psci_system_off();
+	}
 	switch_to(next, frame);
 }
 

@@ -55,5 +55,8 @@ uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa);
  * brought back first. ~0 when `ipa` is not guest RAM or memory ran out. */
 uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa);
 
+/* Dynamic builds: @zvm memstats, what demand allocation and swap cost. */
+void vm_mem_report_stats(void);
+
 
 #endif
