@@ -63,6 +63,10 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	vm->footprint_ipa = pair[0];
 	vm->footprint_size = pair[1];
 	get_u64s(fdt, node, "resident-limit", &vm->resident_limit, 1);	/* optional */
+	if (get_u64s(fdt, node, "disk", pair, 2) == 0) {			/* optional */
+		vm->disk_base = pair[0];
+		vm->disk_sectors = pair[1];
+	}
 	if (get_u64s(fdt, node, "dtb", pair, 2))
 		return bad(node_name, "dtb");
 	vm->dtb_pa = pair[0];

@@ -140,11 +140,17 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	int isv = (esr >> 24) & 1, is_write = (esr >> 6) & 1;
 	unsigned int srt = (esr >> 16) & 0x1f, size = 1u << ((esr >> 22) & 3);
 
-	if (ipa < VUART_IPA || ipa >= VUART_IPA + VUART_SIZE) {
+	struct vm *vm = vm_current();
+	int uart = ipa >= VUART_IPA && ipa < VUART_IPA + VUART_SIZE;
+	int blk = ipa >= VBLK_IPA && ipa < VBLK_IPA + VBLK_SIZE && vm->cfg->disk_sectors;
+
+	if (!uart && !blk) {
 		stage2_fault(frame, esr, ipa);
 		return;
 	}
-	if (!isv) {	/* an access the syndrome cannot describe: not emulated */
+	/* An access the syndrome cannot describe, or virtio registers read or
+	 * written other than as aligned 32-bit words: not emulated. */
+	if (!isv || (blk && (size != 4 || ipa % 4))) {
 		guest_fault(frame, esr, ipa);
 		return;
 	}
@@ -152,7 +158,8 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 
 	if (size < 8)
 		value &= (1UL << (8 * size)) - 1;
-	uint64_t result = vuart_access(vm_current(), ipa - VUART_IPA, is_write, value);
+	uint64_t result = uart ? vuart_access(vm, ipa - VUART_IPA, is_write, value)
+			       : vblk_mmio(vm, ipa - VBLK_IPA, is_write, value);
 
 	if (!is_write && srt != 31)
 		frame->x[srt] = result;
@@ -176,7 +183,7 @@ static void lower_sync(struct trap_frame *frame)
 		return;
 	case EC_WFX:
 		frame->elr += 4;
-		vm_schedule(frame);
+		vm_wait(frame);
 		return;
 	case EC_IABT_LOW:
 		stage2_fault(frame, esr, fault_ipa());

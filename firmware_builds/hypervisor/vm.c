@@ -3,8 +3,11 @@
 #include "console.h"
 #include "gic.h"
 #include "heap.h"
+#include "hostblk.h"
+#include "iosched.h"
 #include "psci.h"
 #include "stage2.h"
+#include "vgic.h"
 #include "vm.h"
 #include "zpool.h"
 
@@ -12,11 +15,12 @@
 #define SCTLR_EL1_RESET	0x30d00800UL
 #define CPACR_FPEN	(3UL << 20)
 
-/* HCR_EL2: VM (stage 2 on), SWIO, FMO/IMO/AMO (interrupts to EL2), DC (EL1
- * with its MMU off sees Normal cacheable memory, so guests need no page
- * tables of their own), TSC (SMC traps), RW (EL1 is AArch64). */
+/* HCR_EL2: VM (stage 2 on), SWIO, FMO/IMO/AMO (interrupts to EL2, and the
+ * guests' GIC CPU interface virtual), DC (EL1 with its MMU off sees Normal
+ * cacheable memory, so guests need no page tables of their own), TWI (a
+ * waiting guest gives up the CPU), TSC (SMC traps), RW (EL1 is AArch64). */
 #define HCR_EL2_VALUE	((1UL << 0) | (1UL << 1) | (1UL << 3) | (1UL << 4) | (1UL << 5) | \
-			 (1UL << 12) | (1UL << 19) | (1UL << 31))
+			 (1UL << 12) | (1UL << 13) | (1UL << 19) | (1UL << 31))
 
 #define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 #define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
@@ -31,21 +35,33 @@ struct vm *vm_current(void)
 	return &vms[current];
 }
 
-/* Copies staged bytes into guest RAM, page by page through the VM's memory. */
-static int copy_in(struct vm *vm, uint64_t ipa, uint64_t src, uint64_t size)
+static int copy(struct vm *vm, uint64_t ipa, void *buf, uint64_t len, int to_guest)
 {
-	for (uint64_t done = 0; done < size;) {
-		uint64_t pa = vm_mem_host_pa(vm, ipa + done);
+	for (uint64_t done = 0; done < len;) {
+		uint64_t pa = vm_mem_resident_pa(vm, ipa + done);
 		uint64_t chunk = 4096 - ((ipa + done) & 4095);
 
-		if (pa == ~0UL)
+		if (pa == ~0UL || ipa + done < ipa)
 			return -1;
-		if (chunk > size - done)
-			chunk = size - done;
-		memcpy((void *)pa, (const void *)(src + done), chunk);
+		if (chunk > len - done)
+			chunk = len - done;
+		if (to_guest)
+			memcpy((void *)pa, (const uint8_t *)buf + done, chunk);
+		else
+			memcpy((uint8_t *)buf + done, (const void *)pa, chunk);
 		done += chunk;
 	}
 	return 0;
+}
+
+int vm_read(struct vm *vm, uint64_t ipa, void *dst, uint64_t len)
+{
+	return copy(vm, ipa, dst, len, 0);
+}
+
+int vm_write(struct vm *vm, uint64_t ipa, const void *src, uint64_t len)
+{
+	return copy(vm, ipa, (void *)src, len, 1);
 }
 
 static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t block_size,
@@ -69,9 +85,11 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
 	if (vm_mem_create(vm))
 		return -1;
-	if (copy_in(vm, cfg->image_ipa, cfg->image_pa, cfg->image_size) ||
-	    copy_in(vm, cfg->dtb_ipa, cfg->dtb_pa, cfg->dtb_size))
+	if (vm_write(vm, cfg->image_ipa, (const void *)cfg->image_pa, cfg->image_size) ||
+	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size))
 		return -1;
+	vm->blk.disk_base = cfg->disk_base;
+	vm->blk.disk_sectors = cfg->disk_sectors;
 
 	memset(&vm->regs, 0, sizeof(vm->regs));
 	vm->regs.x[0] = cfg->dtb_ipa;
@@ -89,6 +107,14 @@ int vms_create(const struct description *desc)
 	heap_init(desc->heap_base, desc->heap_size);
 	if (zpool_init(desc->zpool_size))
 		return -1;
+	for (int i = 0; i < desc->nr_vms; i++) {
+		if (desc->vms[i].disk_sectors && hostblk_init()) {
+			zvm_trace("panic", "reason=no-host-disk");
+			return -1;
+		}
+		if (desc->vms[i].disk_sectors)
+			break;
+	}
 	timeslice_us = desc->timeslice_us;
 	for (int i = 0; i < desc->nr_vms; i++) {
 		nr_vms++;
@@ -156,15 +182,29 @@ static void load_el1(const struct el1_sysregs *s)
 	WRITE_SYSREG(cntkctl_el1, s->cntkctl);
 }
 
-/* Makes vms[next] the running VM: its registers into `frame`, its EL1 state
- * and its stage-2 tables into the CPU. */
+/* Makes vms[next] the running VM: its registers into `frame`, its EL1 and
+ * virtual interrupt state and its stage-2 tables into the CPU. */
 static void switch_to(int next, struct trap_frame *frame)
 {
 	current = next;
 	*frame = vms[next].regs;
 	load_el1(&vms[next].sys);
+	vgic_load(&vms[next].vgic);
 	WRITE_SYSREG(vttbr_el2, vms[next].vttbr);
 	__asm__ volatile("isb");
+}
+
+/* The running VM's state back into its struct vm. */
+static void save_current(struct trap_frame *frame)
+{
+	vms[current].regs = *frame;
+	save_el1(&vms[current].sys);
+	vgic_save(&vms[current].vgic);
+}
+
+static int runnable(const struct vm *vm)
+{
+	return vm->running && !vm->waiting;
 }
 
 static int next_runnable(void)
@@ -172,21 +212,66 @@ static int next_runnable(void)
 	for (int step = 1; step <= nr_vms; step++) {
 		int candidate = (current + step) % nr_vms;
 
-		if (vms[candidate].running)
+		if (runnable(&vms[candidate]))
 			return candidate;
 	}
 	return -1;
 }
 
-void vm_schedule(struct trap_frame *frame)
+/* Picks the next VM to run. With none runnable, queued I/O is dispatched
+ * (its completions wake the waiting VMs); a VM waiting for nothing at all is
+ * woken anyway (it will look again and wait again); with no VM left, power off. */
+static void run_next(struct trap_frame *frame)
 {
 	int next = next_runnable();
 
-	if (next < 0 || next == current)
-		return;
-	vms[current].regs = *frame;
-	save_el1(&vms[current].sys);
+	if (next < 0 && iosched_pending()) {
+		iosched_round();
+		next = next_runnable();
+	}
+	if (next < 0) {
+		for (int i = 0; i < nr_vms; i++)
+			vms[i].waiting = 0;
+		next = next_runnable();
+	}
+	if (next < 0) {
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+		vm_mem_report_stats();
+#endif
+		psci_system_off();
+	}
 	switch_to(next, frame);
+}
+
+void vm_schedule(struct trap_frame *frame)
+{
+	save_current(frame);
+	iosched_tick();
+	int next = next_runnable();
+
+	if (next >= 0 && next != current)
+		switch_to(next, frame);
+	else
+		vgic_load(&vms[current].vgic);	/* an interrupt raised meanwhile */
+}
+
+void vm_wait(struct trap_frame *frame)
+{
+	struct vm *vm = vm_current();
+
+	save_current(frame);
+	if (vgic_has_pending(&vm->vgic)) {
+		vgic_load(&vm->vgic);
+		return;
+	}
+	vm->waiting = 1;
+	run_next(frame);
+}
+
+void vm_raise_irq(struct vm *vm)
+{
+	vm->vgic.pending = 1;
+	vm->waiting = 0;
 }
 
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
@@ -195,16 +280,9 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 
 	vm->running = 0;
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
+	iosched_forget(vm);
 	vm_mem_destroy(vm);
-	int next = next_runnable();
-
-	if (next < 0) {
-#ifdef CONFIG_VM_DYNAMIC_MEMORY
-		vm_mem_report_stats();
-#endif
-		psci_system_off();
-	}
-	switch_to(next, frame);
+	run_next(frame);
 }
 
 void vms_run(void)
@@ -219,6 +297,7 @@ void vms_run(void)
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
 	WRITE_SYSREG(hcr_el2, HCR_EL2_VALUE);
 	gic_init();
+	vgic_init();
 	hyp_timer_start(timeslice_us);
 	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(vms_started_at));
 	switch_to(next, &first);

@@ -6,6 +6,8 @@
 
 #include "description.h"
 #include "trap_frame.h"
+#include "vblk.h"
+#include "vgic.h"
 #include "vm_mem.h"
 
 /* The guest's EL1 system registers, switched with the VM. */
@@ -21,6 +23,9 @@ struct vm {
 	struct vm_mem_partition part;
 	uint64_t s2_root, vttbr;
 	int running;
+	int waiting;		/* in WFI with nothing pending: not runnable */
+	struct vblk blk;
+	struct vgic_state vgic;
 	struct trap_frame regs;
 	struct el1_sysregs sys;
 	uint64_t heap_watermark;
@@ -44,5 +49,13 @@ struct vm *vm_current(void);
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason);
 /* Timer tick: switches `frame` to the next runnable VM. */
 void vm_schedule(struct trap_frame *frame);
+/* A trapped WFI: the VM waits for an interrupt unless one is pending. */
+void vm_wait(struct trap_frame *frame);
+/* The VM's virtio interrupt: pending in its list register, and it runs again. */
+void vm_raise_irq(struct vm *vm);
+/* Copies between the hypervisor and guest RAM (swapped memory brought back
+ * first): 0, or -1 when some of [ipa, ipa+len) is not the VM's RAM. */
+int vm_read(struct vm *vm, uint64_t ipa, void *dst, uint64_t len);
+int vm_write(struct vm *vm, uint64_t ipa, const void *src, uint64_t len);
 
 #endif

@@ -1,0 +1,29 @@
+/* One virtio-blk request as the back-end hands it to the host I/O
+ * scheduler: what the guest asked, where its buffers are (IPAs, already
+ * validated), and, once done, what became of it. */
+#ifndef ZVM_BLK_REQUEST_H
+#define ZVM_BLK_REQUEST_H
+
+#include <stdint.h>
+
+#define BLK_MAX_SEGS	8
+
+struct vm;
+
+struct blk_request {
+	struct vm *vm;
+	uint32_t seq;			/* submission order, all VMs */
+	uint16_t head;			/* the guest's descriptor chain */
+	uint32_t type, ioprio;		/* type with the barrier flag */
+	uint64_t sector;
+	uint32_t len;			/* data bytes */
+	uint32_t nsegs;
+	uint64_t seg_ipa[BLK_MAX_SEGS];
+	uint32_t seg_len[BLK_MAX_SEGS];
+	uint64_t status_ipa;
+	uint8_t status;
+	uint32_t written;		/* bytes written into device-writable buffers */
+	struct blk_request *next;
+};
+
+#endif

@@ -1,0 +1,36 @@
+/* The back-end: the virtio-blk device (virtio-mmio, modern) each VM sees
+ * at IPA VBLK_IPA, emulated on stage-2 data aborts. A queue notify walks the
+ * guest's descriptor chains through its stage-2 (every address checked to
+ * be its RAM, swapped-out memory brought back first) and hands each request
+ * to the host I/O scheduler. See docs/virtio-blk.md. */
+#ifndef ZVM_VBLK_H
+#define ZVM_VBLK_H
+
+#include <stdint.h>
+
+#include "blk_request.h"
+
+#define VBLK_IPA		0x0a000000UL
+#define VBLK_SIZE		0x1000UL
+#define VBLK_QUEUE_NUM_MAX	128
+
+struct vm;
+
+struct vblk {
+	uint64_t disk_base, disk_sectors;	/* the VM's range of the host disk */
+	uint32_t status, device_features_sel, driver_features_sel;
+	uint64_t driver_features;
+	uint32_t queue_num, queue_ready;
+	uint64_t desc, avail, used;		/* IPAs of the split ring */
+	uint16_t last_avail, used_idx;
+	uint32_t interrupt_status;
+};
+
+/* Emulates one 32-bit register access; returns what a read yields. */
+uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value);
+/* For the scheduler: performs `r` (on the host disk, or answered here). */
+void vblk_execute(struct blk_request *r);
+/* Status byte, used ring, virtual interrupt. */
+void vblk_complete(struct blk_request *r);
+
+#endif
