@@ -36,6 +36,7 @@ class VmPlan:
     dtb: bytes
     dtb_pa: int
     partition_pa: int | None  # static mode, as the heap model predicts it
+    disk_base: int = 0  # first sector of the VM's range of the disk
 
     @property
     def dtb_ipa(self) -> int:
@@ -53,6 +54,8 @@ class Plan:
     block_size: int = 64 << 10
     zpool_size: int = 0
     heap_watermark: int = 0
+    disk_size: int = 0
+    disk_seed: int = 0
     guest_ram_ipa: int = GUEST_RAM_IPA
 
     def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
@@ -83,6 +86,17 @@ def _cells(value: int) -> str:
 def guest_dts(spec: VmSpec) -> str:
     params = "".join(f"\t\tzvm,{key.replace('_', '-')} = /bits/ 64 <0x{value:x}>;\n"
                      for key, value in sorted(spec.params.items()))
+    if spec.requests:
+        cells = " ".join(f"0x{c:x}" for r in spec.requests
+                         for c in (r.type, r.ioprio, r.sector >> 32, r.sector & 0xFFFFFFFF,
+                                   r.sectors, r.batch, r.seed))
+        params += f"\t\tzvm,requests = <{cells}>;\n"
+    virtio = "" if not spec.disk_sectors else """\tvirtio_mmio@a000000 {
+\t\tcompatible = "virtio,mmio";
+\t\treg = <0x0 0xa000000 0x0 0x200>;
+\t\tinterrupts = <0x0 0x10 0x4>;
+\t};
+"""
     return f"""/dts-v1/;
 / {{
 \tcompatible = "zvm-hil,guest";
@@ -96,7 +110,7 @@ def guest_dts(spec: VmSpec) -> str:
 \t\tcompatible = "arm,pl011", "arm,primecell";
 \t\treg = <0x0 0x9000000 0x0 0x1000>;
 \t}};
-\tchosen {{
+{virtio}\tchosen {{
 \t\tzvm,vm-name = "{spec.name}";
 \t\tzvm,guest = "{spec.guest}";
 {params}\t}};
@@ -117,6 +131,7 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
 \t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
 \t\tresident-limit = <{_cells(vm.spec.resident_limit)}>;
+\t\tdisk = <{_cells(vm.disk_base)} {_cells(vm.spec.disk_sectors)}>;
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;
@@ -143,6 +158,7 @@ def plan(board: QemuBoard, scenario: Scenario,
                           f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
     images = guest_images or {}
     heap, staged, vms = Heap(HEAP_BASE, scenario.heap_size), DESCRIPTION_ADDR + DESCRIPTION_MAX, []
+    disk_base = 0
     for i, spec in enumerate(scenario.vms):
         image = images.get(spec.guest) or build_guest(spec.guest)
         flat = flatten(image.path)
@@ -156,7 +172,8 @@ def plan(board: QemuBoard, scenario: Scenario,
         staged = _page_up(dtb_pa + len(dtb))
         partition = (heap.alloc(spec.memory, partition_align(spec.memory))
                      if scenario.variant == "static" else None)
-        vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition))
+        vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base))
+        disk_base += spec.disk_sectors
     if staged > HEAP_BASE:
         raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
                           f" bytes of staging, more than {HEAP_BASE - DESCRIPTION_ADDR:#x}")
@@ -165,7 +182,8 @@ def plan(board: QemuBoard, scenario: Scenario,
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
     return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
-                scenario.block_size, scenario.zpool_size, scenario.heap_watermark)
+                scenario.block_size, scenario.zpool_size, scenario.heap_watermark,
+                scenario.disk_size, scenario.disk_seed)
 
 
 def _page_up(value: int) -> int:

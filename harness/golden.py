@@ -113,17 +113,19 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
 
 
 def memory_workload(plan: Plan, vm: VmPlan):
-    from .models import memblock, memstress
+    from .models import blkio, memblock, memstress
 
-    ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
+    if vm.spec.guest == "blkio":
+        ops, content = blkio.memory_ops(vm.image.end, vm.spec.requests), None
+    else:
+        ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
+        content = memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
     dynamic = plan.variant == "dynamic"
     prefault = ((vm.image.load_addr, vm.image.end - vm.image.load_addr),
                 (vm.dtb_ipa, len(vm.dtb)))
     return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
                              plan.block_size if dynamic else None, prefault, tuple(ops),
-                             vm.spec.resident_limit,
-                             memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params),
-                             ((vm.dtb_ipa, vm.dtb),))
+                             vm.spec.resident_limit, content, ((vm.dtb_ipa, vm.dtb),))
 
 
 def _first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:
@@ -176,9 +178,87 @@ def memstress_expectations(vm: VmPlan, prediction) -> list[Expected]:
             + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
 
 
+def blkio_expectations(vm: VmPlan, prediction) -> list[Expected]:
+    """The start and end of blkio's run; each request is checked against the
+    virtio-blk model (check_virtio)."""
+    if vm.index in prediction.stopped:
+        return []
+    count = len(vm.spec.requests)
+    return [Expected("blkio-start", {"requests": count, "capacity": vm.spec.disk_sectors,
+                                     "init": 0}, vm=vm.spec.name),
+            Expected("blkio-done", {"requests": count}, vm=vm.spec.name)]
+
+
 RET_REFUSED = 0xFFFFFFFFFFFFFFFF
 AF = 1 << 10  # the stage-2 descriptor's access flag
-GUEST_MODELS = {"memstress": memstress_expectations}
+GUEST_MODELS = {"memstress": memstress_expectations, "blkio": blkio_expectations}
+
+
+def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
+    """virtio-blk against its model: what each VM submitted, the dispatch
+    order of every round, every status and what every read returned, and the
+    disk byte for byte."""
+    from .models import virtio_blk as vb
+
+    vms = [vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, vm.spec.requests)
+           for vm in plan.vms]
+    order = [(e.name, e.fields) for e in trace.events if e.name in ("blk-req", "blk-round")]
+    p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed), order)
+    failures = [f"virtio-blk model: {problem}" for problem in p.problems]
+    for i, vm in enumerate(vms):
+        for k, (event, request) in enumerate(zip(trace.named("blk-req", vm=i), vm.requests)):
+            want = vb.request_fields(request)
+            got = {key: event.get(key) for key in want}
+            if got != want:
+                failures.append(f"{vm.name} request {k}: expected blk-req {_fields(want)}, "
+                                f"got {_fields(got)}")
+    failures += _check_rounds(p.rounds, trace)
+    index_of = {}
+    for i in range(len(vms)):
+        for k, e in enumerate(trace.named("blk-req", vm=i)):
+            index_of[(i, e["seq"])] = k
+    for e in trace.named("blk-done"):
+        key = (e["vm"], index_of.get((e["vm"], e["seq"])))
+        if key in p.status and e["status"] != p.status[key]:
+            failures.append(f"@zvm blk-done vm={e['vm']:#x} seq={e['seq']:#x}: expected status "
+                            f"{p.status[key]:#x}, got {e['status']:#x}")
+    for (i, k), status in p.status.items():
+        failures += [str(m) for m in check(trace, [Expected(
+            "blk", {"status": status, "crc": p.crc[(i, k)]}, {"idx": k}, vm=vms[i].name)])]
+    offset = vb.first_difference(bytes(p.disk), disk)
+    if offset is not None:
+        sector = offset // vb.SECTOR
+        owner = next((v.name for v in vms if v.base <= sector < v.base + v.sectors), "no VM")
+        want = p.disk[offset] if offset < len(p.disk) else "end of disk"
+        got = disk[offset] if offset < len(disk) else "end of disk"
+        failures.append(f"disk image: first difference at byte {offset:#x} (sector {sector:#x}, "
+                        f"{owner}'s): expected {_show(want)}, got {_show(got)}")
+    return failures
+
+
+def _check_rounds(expected: list[list[tuple[int, int]]], trace: Trace) -> list[str]:
+    actual: list[list[tuple[int, int]]] = []
+    for e in trace.events:
+        if e.name == "blk-round":
+            actual.append([])
+        elif e.name == "blk-dispatch" and actual:
+            actual[-1].append((e["vm"], e["seq"]))
+    failures = []
+    for n, (want, got) in enumerate(zip(expected, actual)):
+        if want != got:
+            failures.append(f"blk round {n}: expected dispatch order {_order(want)}, "
+                            f"got {_order(got)}")
+    if len(expected) != len(actual):
+        failures.append(f"blk rounds: expected {len(expected)}, got {len(actual)}")
+    return failures
+
+
+def _order(pairs: list[tuple[int, int]]) -> str:
+    return " ".join(f"vm{vm}:{seq:#x}" for vm, seq in pairs)
+
+
+def _fields(fields: dict) -> str:
+    return " ".join(f"{k}={_show(v)}" for k, v in fields.items())
 
 
 def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:

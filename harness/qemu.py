@@ -19,8 +19,11 @@ from .boards import QemuBoard
 from .errors import QemuError
 
 def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
-                 loaders: tuple[tuple[Path, int], ...] = (), icount: str | None = None) -> list[str]:
-    """The argument list for one run; `loaders` places raw blobs at addresses."""
+                 loaders: tuple[tuple[Path, int], ...] = (), icount: str | None = None,
+                 disk: Path | None = None) -> list[str]:
+    """The argument list for one run; `loaders` places raw blobs at addresses,
+    `disk` is the raw image behind QEMU's virtio-blk device (modern
+    virtio-mmio, which the hypervisor drives)."""
     cmd = [board.binary, "-M", board.machine_arg, "-cpu", board.cpu,
            "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
            "-nodefaults", "-display", "none", "-serial", "stdio",
@@ -29,6 +32,10 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
            "-kernel", str(kernel)]
     for blob, addr in loaders:
         cmd += ["-device", f"loader,file={blob},addr={addr:#x},force-raw=on"]
+    if disk is not None:
+        cmd += ["-global", "virtio-mmio.force-legacy=false",
+                "-drive", f"file={disk},if=none,format=raw,id=disk0",
+                "-device", "virtio-blk-device,drive=disk0"]
     icount = board.icount if icount is None else icount
     if icount:
         cmd += ["-icount", icount]

@@ -35,6 +35,8 @@ class RunResult:
     timed_out: bool = False
     shutdown_reason: str | None = None
     duration_s: float = 0.0
+    disk_before: bytes | None = None  # the virtio-blk disk image, as given and as left
+    disk_after: bytes | None = None
 
     @property
     def passed(self) -> bool:
@@ -69,7 +71,14 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zvm-hil-") as workdir:
         loaders = plan.loaders(Path(workdir)) if plan else ()
-        with QemuProcess(board, image.path, loaders=loaders) as qemu:
+        disk, disk_before = None, None
+        if plan and plan.disk_size:
+            from .models.virtio_blk import initial_disk
+
+            disk, disk_before = Path(workdir) / "disk.img", bytes(
+                initial_disk(plan.disk_size, plan.disk_seed))
+            disk.write_bytes(disk_before)
+        with QemuProcess(board, image.path, loaders=loaders, disk=disk) as qemu:
             result = RunResult(board, scenario, image, qemu.cmd, plan=plan)
             console_fd = qemu.start()
             # While QEMU initialises (~30 ms), do all that does not need it.
@@ -85,6 +94,10 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
             _read_until_done(console, qemu, result, timeout)
             if plan and not result.failures and not result.trace.first("panic"):
                 result.failures += _check_vms(golden, plan, result, qemu)
+        if disk is not None:  # read once QEMU is gone: every write has landed
+            result.disk_before, result.disk_after = disk_before, disk.read_bytes()
+            if not result.timed_out and not result.trace.first("panic"):
+                result.failures += golden.check_virtio(plan, result.trace, result.disk_after)
     result.duration_s = time.monotonic() - started
     _check(result, expected)
     return result

@@ -48,13 +48,41 @@ SCENARIO_SPEC = {
                         doc="workload parameters: integers, into the guest DTB's /chosen"),
         "resident_limit": Field(int, required=False, default=0, check=in_range(0, 1 << 20),
                                 doc="swap: blocks resident before pressure (0: no limit)"),
+        "disk_sectors": Field(int, required=False, default=0, check=in_range(0, 1 << 32),
+                              doc="virtio-blk: the VM's share of the disk, in 512-byte sectors"),
+        "requests": Field(list, required=False, default=[], item=dict,
+                          doc="blkio: the virtio-blk requests, in order (docs/virtio-blk.md)"),
     }, required=False, array=True),
+    "disk": Table({
+        "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
+        "seed": Field(int, required=False, default=0, check=in_range(0, 0xFFFFFFFF),
+                      doc="initial content: 0 zeros, else xorshift32 words from this seed"),
+    }, required=False),
 }
+
+REQUEST_TYPES = {"in": 0, "out": 1, "scsi": 2, "flush": 4, "get-id": 8}
+BARRIER = 0x8000_0000
+REQUEST_FIELDS = {"type": (str, int), "ioprio": int, "sector": int, "sectors": int, "batch": int,
+                  "barrier": bool, "seed": int}
 
 GRANULE_KIB = 4
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 _PARAM = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class BlkRequest:
+    type: int  # with the barrier flag
+    ioprio: int
+    sector: int
+    sectors: int
+    batch: int
+    seed: int
+
+    @property
+    def base_type(self) -> int:
+        return self.type & ~BARRIER
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,8 @@ class VmSpec:
     memory: int  # bytes
     params: dict[str, int]
     resident_limit: int = 0
+    disk_sectors: int = 0
+    requests: tuple[BlkRequest, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,8 @@ class Scenario:
     block_size: int = 64 << 10
     zpool_size: int = 0
     heap_watermark: int = 0
+    disk_size: int = 0
+    disk_seed: int = 0
 
 
 def partition_align(size: int) -> int:
@@ -117,9 +149,45 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
             raise ConfigError(path, f"{where}.memory_kib",
                               f"does not fit in the heap (hypervisor.heap_mib = "
                               f"{heap_size >> 20}; {heap.free_bytes >> 10} KiB left)")
+        requests = tuple(_request(path, f"{where}.requests[{k}]", r)
+                         for k, r in enumerate(vm["requests"]))
         specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
-                            vm["resident_limit"]))
+                            vm["resident_limit"], vm["disk_sectors"], requests))
     return tuple(specs)
+
+
+def _request(path: Path, where: str, r: dict) -> BlkRequest:
+    unknown = sorted(set(r) - set(REQUEST_FIELDS))
+    if unknown:
+        raise ConfigError(path, f"{where}.{unknown[0]}",
+                          f"unknown field (known: {', '.join(REQUEST_FIELDS)})")
+    for key, types in REQUEST_FIELDS.items():
+        value = r.get(key)
+        if value is not None and (not isinstance(value, types) or
+                                  (types is int and isinstance(value, bool))):
+            raise ConfigError(path, f"{where}.{key}", f"unexpected value {value!r}")
+    kind = r.get("type", "in")
+    if isinstance(kind, str) and kind not in REQUEST_TYPES:
+        raise ConfigError(path, f"{where}.type",
+                          f"expected one of {', '.join(REQUEST_TYPES)} or an integer; got {kind!r}")
+    type_ = REQUEST_TYPES[kind] if isinstance(kind, str) else kind
+    for key, top in (("ioprio", 0xFFFFFFFF), ("sector", (1 << 64) - 1), ("sectors", 128),
+                     ("batch", 0xFFFFFFFF), ("seed", 0xFFFFFFFF)):
+        if not 0 <= r.get(key, 0) <= top:
+            raise ConfigError(path, f"{where}.{key}", f"expected 0..{top}, got {r[key]}")
+    if not 0 <= type_ < BARRIER:
+        raise ConfigError(path, f"{where}.type", f"expected a type below 0x80000000, got {type_}")
+    return BlkRequest(type_ | (BARRIER if r.get("barrier") else 0), r.get("ioprio", 0),
+                      r.get("sector", 0), r.get("sectors", 1), r.get("batch", 0),
+                      r.get("seed", 1))
+
+
+def _check_disk(path: Path, disk: dict, vms: tuple[VmSpec, ...]) -> None:
+    wanted = sum(vm.disk_sectors for vm in vms) * 512
+    if wanted > disk["size_kib"] << 10:
+        raise ConfigError(path, "disk.size_kib",
+                          f"the VMs' disk_sectors need {wanted >> 10} KiB, the disk has "
+                          f"{disk['size_kib']}")
 
 
 def load_scenario(name_or_path: str) -> Scenario:
@@ -128,10 +196,12 @@ def load_scenario(name_or_path: str) -> Scenario:
     s, h = v["scenario"], v["hypervisor"]
     heap_size = h["heap_mib"] << 20
     _check_swap(path, h, heap_size)
+    vms = _check_vms(path, v["vm"], heap_size, h["variant"] == "static")
+    _check_disk(path, v["disk"], vms)
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
-                    tuple(h["defines"]), heap_size, h["timeslice_us"],
-                    _check_vms(path, v["vm"], heap_size, h["variant"] == "static"),
-                    h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10)
+                    tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
+                    h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
+                    v["disk"]["size_kib"] << 10, v["disk"]["seed"])
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK

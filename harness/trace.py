@@ -36,6 +36,13 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "swap-in": frozenset({"vm", "ipa", "pa", "clen", "kind"}),
     "swap-skip": frozenset({"vm", "ipa", "clen", "reason"}),
     "guest-crc": frozenset({"vm", "ipa", "size", "crc"}),
+    "hostblk": frozenset({"mmio", "sectors", "flush"}),
+    "hostblk-timeout": frozenset({"type", "sector"}),
+    "blk-req": frozenset({"vm", "seq", "type", "ioprio", "sector", "len"}),
+    "blk-round": frozenset({"n"}),
+    "blk-dispatch": frozenset({"vm", "seq"}),
+    "blk-done": frozenset({"vm", "seq", "status"}),
+    "blk-bad": frozenset({"vm", "head", "reason"}),
     "memstats": frozenset({"allocs", "alloc-ticks", "swapouts", "swapout-ticks", "swapins",
                            "swapin-ticks"}),
 }
@@ -48,6 +55,9 @@ GUEST_VOCABULARY: dict[str, frozenset[str]] = {
     "memstress-done": frozenset({"mismatches"}),
     "release": frozenset({"ipa", "size", "ret"}),
     "hyp-crc": frozenset({"ipa", "size", "crc"}),
+    "blkio-start": frozenset({"requests", "capacity", "init"}),
+    "blk": frozenset({"idx", "status", "crc"}),
+    "blkio-done": frozenset({"requests", "interrupts"}),
 }
 
 # Events after which the firmware runs no more.

@@ -52,6 +52,18 @@ uint64_t guest_param(const void *dtb, const char *name, uint64_t fallback)
 	return ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
 }
 
+const uint32_t *guest_param_cells(const void *dtb, const char *name, int *count)
+{
+	char prop[64];
+	int chosen = fdt_path_offset(dtb, "/chosen"), len = 0;
+
+	snprintf(prop, sizeof(prop), "zvm,%s", name);
+	const uint32_t *p = chosen < 0 ? NULL : fdt_getprop(dtb, chosen, prop, &len);
+
+	*count = p ? len / 4 : 0;
+	return p;
+}
+
 int guest_memory(const void *dtb, uint64_t *base, uint64_t *size)
 {
 	int node = fdt_node_offset_by_prop_value(dtb, -1, "device_type", "memory", 7), len;

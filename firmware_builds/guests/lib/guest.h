@@ -18,6 +18,9 @@ __attribute__((noreturn)) void guest_exit(uint64_t code);
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A "zvm,<name>" property of /chosen: 64-bit, or `fallback` when absent. */
 uint64_t guest_param(const void *dtb, const char *name, uint64_t fallback);
+/* A "zvm,<name>" property of /chosen as big-endian 32-bit cells (NULL when
+ * absent); *count is the number of cells. */
+const uint32_t *guest_param_cells(const void *dtb, const char *name, int *count);
 /* The first /memory node's range. */
 int guest_memory(const void *dtb, uint64_t *base, uint64_t *size);
 

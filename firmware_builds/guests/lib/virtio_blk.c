@@ -1,0 +1,168 @@
+#include <string.h>
+
+#include "guest.h"
+#include "virtio.h"
+#include "virtio_blk.h"
+
+#define VINTID_VIRTIO	48
+
+static volatile uint8_t *dev;
+static uint64_t dma_offset;	/* device address = IPA + offset (no IOMMU in passthrough) */
+static uint16_t queue_num;
+static uint16_t used_seen;
+static volatile unsigned long interrupts;
+
+static struct virtq_desc desc[VBLK_QUEUE] __attribute__((aligned(16)));
+static struct {
+	uint16_t flags, idx, ring[VBLK_QUEUE], used_event;
+} avail __attribute__((aligned(2)));
+static struct {
+	uint16_t flags, idx;
+	struct virtq_used_elem ring[VBLK_QUEUE];
+	uint16_t avail_event;
+} used __attribute__((aligned(4)));
+static struct virtio_blk_req_hdr headers[VBLK_BATCH];
+static uint8_t statuses[VBLK_BATCH];
+
+static uint32_t rd(unsigned int off)
+{
+	return *(volatile uint32_t *)(dev + off);
+}
+
+static void wr(unsigned int off, uint32_t v)
+{
+	*(volatile uint32_t *)(dev + off) = v;
+}
+
+static uint64_t dma(const void *p)
+{
+	return (uint64_t)p + dma_offset;
+}
+
+static void set_addr(unsigned int low, const void *p)
+{
+	wr(low, (uint32_t)dma(p));
+	wr(low + 4, (uint32_t)(dma(p) >> 32));
+}
+
+int vblk_init(uint64_t mmio_base, uint64_t offset)
+{
+	dev = (volatile uint8_t *)mmio_base;
+	dma_offset = offset;
+	if (rd(VIRTIO_MMIO_MAGIC) != VIRTIO_MAGIC || rd(VIRTIO_MMIO_VERSION) != 2 ||
+	    rd(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
+		return -1;
+	wr(VIRTIO_MMIO_STATUS, 0);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	if (!(rd(VIRTIO_MMIO_DEVICE_FEATURES) & (1u << (VIRTIO_F_VERSION_1 - 32))))
+		return -2;
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	uint32_t flush = rd(VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_BLK_F_FLUSH);
+
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, flush);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_FEATURES_OK);
+	if (!(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK))
+		return -3;
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	uint32_t max = rd(VIRTIO_MMIO_QUEUE_NUM_MAX);
+
+	if (max == 0)
+		return -4;
+	queue_num = max < VBLK_QUEUE ? max : VBLK_QUEUE;
+	wr(VIRTIO_MMIO_QUEUE_NUM, queue_num);
+	set_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, desc);
+	set_addr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, &avail);
+	set_addr(VIRTIO_MMIO_QUEUE_USED_LOW, &used);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	return 0;
+}
+
+uint64_t vblk_capacity(void)
+{
+	return rd(VIRTIO_MMIO_CONFIG) | ((uint64_t)rd(VIRTIO_MMIO_CONFIG + 4) << 32);
+}
+
+static void chain(unsigned int k, struct vblk_req *r)
+{
+	unsigned int d = 3 * k, n = 0;
+	uint32_t base = r->type & ~VIRTIO_BLK_T_BARRIER;
+	int device_writes = base == VIRTIO_BLK_T_IN || base == VIRTIO_BLK_T_GET_ID;
+
+	headers[k] = (struct virtio_blk_req_hdr){ r->type, r->ioprio, r->sector };
+	statuses[k] = 0xff;
+	desc[d] = (struct virtq_desc){ dma(&headers[k]), sizeof(headers[k]), VIRTQ_DESC_F_NEXT,
+				       d + 1 };
+	n++;
+	if (r->len) {
+		desc[d + n] = (struct virtq_desc){ dma(r->data), r->len,
+						   VIRTQ_DESC_F_NEXT |
+						   (device_writes ? VIRTQ_DESC_F_WRITE : 0), d + n + 1 };
+		n++;
+	}
+	desc[d + n] = (struct virtq_desc){ dma(&statuses[k]), 1, VIRTQ_DESC_F_WRITE, 0 };
+	avail.ring[avail.idx % queue_num] = d;
+	__asm__ volatile("dmb ish" ::: "memory");	/* the entry before the index */
+	avail.idx++;
+}
+
+void vblk_run_batch(struct vblk_req *reqs, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++)
+		chain(k, &reqs[k]);
+	__asm__ volatile("dsb sy" ::: "memory");
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	uint16_t target = used_seen + n;
+
+	/* Wait for the interrupt; the used ring says when all are back. */
+	while (*(volatile uint16_t *)&used.idx != target)
+		__asm__ volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
+	__asm__ volatile("dmb ish" ::: "memory");
+	used_seen = target;
+	for (unsigned int k = 0; k < n; k++)
+		reqs[k].status = statuses[k];
+}
+
+unsigned long vblk_interrupts(void)
+{
+	return interrupts;
+}
+
+#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
+#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
+
+extern char guest_vectors[];
+
+void guest_irq_init(void)
+{
+	WRITE_SYSREG(vbar_el1, guest_vectors);
+	WRITE_SYSREG(S3_0_C12_C12_5, READ_SYSREG(S3_0_C12_C12_5) | 1);	/* ICC_SRE_EL1.SRE */
+	__asm__ volatile("isb");
+	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1 */
+	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
+	__asm__ volatile("isb");
+}
+
+void guest_irq(void)
+{
+	uint32_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff;	/* ICC_IAR1_EL1 */
+
+	if (intid >= 1020)
+		return;
+	if (intid == VINTID_VIRTIO && dev) {
+		wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
+		interrupts++;
+	}
+	WRITE_SYSREG(S3_0_C12_C12_1, intid);	/* ICC_EOIR1_EL1 */
+}
+
+void guest_unexpected_exception(uint64_t esr)
+{
+	guest_printf("@guest exception esr=0x%lx\n", esr);
+	guest_exit(0xe);
+}

@@ -1,0 +1,29 @@
+/* The guests' virtio-blk front-end: a virtio-mmio (modern) driver with one
+ * split virtqueue, building requests as Linux does (16-byte header, data,
+ * one-byte status), completed by interrupt (it also polls the used ring). */
+#ifndef ZVM_GUEST_VIRTIO_BLK_H
+#define ZVM_GUEST_VIRTIO_BLK_H
+
+#include <stdint.h>
+
+#define VBLK_QUEUE	64
+#define VBLK_BATCH	20	/* requests in flight at once */
+
+struct vblk_req {
+	uint32_t type, ioprio;
+	uint64_t sector;
+	void *data;
+	uint32_t len;		/* 0: no data descriptor */
+	uint8_t status;
+};
+
+/* Negotiates features and sets the queue up; 0, or a negative step number. */
+int vblk_init(uint64_t mmio_base, uint64_t dma_offset);
+uint64_t vblk_capacity(void);
+/* Submits `n` requests with one notify and waits until all are done. */
+void vblk_run_batch(struct vblk_req *reqs, unsigned int n);
+unsigned long vblk_interrupts(void);
+
+void guest_irq_init(void);
+
+#endif

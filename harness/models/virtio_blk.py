@@ -1,0 +1,154 @@
+"""virtio-blk, end to end: a model of the back-end (hypervisor/vblk.c), the
+host I/O scheduler (iosched.c) and the disk.
+
+Each VM's requests are known from the scenario. What the model cannot know
+is how the VMs interleave: which VM's request reached the scheduler first
+(`seq`) and which requests were queued together when a round ran. It takes
+both from the trace (the order of @zvm blk-req events and the @zvm blk-round
+marks) and predicts the rest: the dispatch order of every round, every
+status, what every IN and GET_ID returns, and the disk byte for byte."""
+
+import zlib
+from dataclasses import dataclass, field
+
+from ..scenarios import BARRIER, BlkRequest
+from .patterns import xorshift32_bytes
+
+SECTOR = 512
+MAX_BYTES = 0x10000  # hostblk's bounce buffer: the largest request
+ID_BYTES = 20
+OK, IOERR, UNSUPP = 0, 1, 2
+IN, OUT, FLUSH, GET_ID = 0, 1, 4, 8
+
+
+def initial_disk(size: int, seed: int) -> bytearray:
+    """Zeros, or xorshift32 words from `seed` (the harness writes this image)."""
+    if not seed:
+        return bytearray(size)
+    return bytearray(xorshift32_bytes(seed, size)[0])
+
+
+def data_length(r: BlkRequest) -> int:
+    """What blkio's data descriptor holds (guests/blkio/main.c data_len)."""
+    if r.base_type == FLUSH:
+        return 0
+    if r.base_type == GET_ID:
+        return ID_BYTES
+    return min(r.sectors * SECTOR, MAX_BYTES)
+
+
+def out_data(r: BlkRequest) -> bytes:
+    return xorshift32_bytes(r.seed, data_length(r))[0]
+
+
+def device_id(vm_name: str) -> bytes:
+    return (b"zvm-hil:" + vm_name.encode())[:ID_BYTES].ljust(ID_BYTES, b"\0")
+
+
+@dataclass
+class Queued:
+    vm: int
+    index: int  # the request's place in its VM's list
+    seq: int
+    request: BlkRequest
+
+
+@dataclass
+class VmDisk:
+    name: str
+    base: int  # first sector
+    sectors: int
+    requests: tuple[BlkRequest, ...]
+
+
+@dataclass
+class Prediction:
+    rounds: list[list[tuple[int, int]]] = field(default_factory=list)  # (vm, seq) per round
+    status: dict[tuple[int, int], int] = field(default_factory=dict)  # (vm, index)
+    crc: dict[tuple[int, int], int] = field(default_factory=dict)
+    disk: bytearray = field(default_factory=bytearray)
+    problems: list[str] = field(default_factory=list)
+
+
+def dispatch_order(queue: list[Queued]) -> list[Queued]:
+    """One round: the most urgent eligible request first (larger ioprio; FIFO
+    within a priority), never across a barrier of the same VM."""
+    pending, order = list(queue), []
+    while pending:
+        def eligible(i: int) -> bool:
+            r = pending[i]
+            return not any(e.vm == r.vm and (e.request.type & BARRIER or r.request.type & BARRIER)
+                           for e in pending[:i])
+        best = None
+        for i, r in enumerate(pending):
+            if eligible(i) and (best is None or r.request.ioprio > pending[best].request.ioprio):
+                best = i
+        order.append(pending.pop(best))
+    return order
+
+
+def execute(disk: bytearray, vm: VmDisk, r: BlkRequest) -> tuple[int, bytes]:
+    """A request's status and the bytes it hands the guest (IN, GET_ID)."""
+    base, length = r.base_type, data_length(r)
+    if base in (IN, OUT):
+        count = length // SECTOR
+        if not length or length % SECTOR or length > MAX_BYTES or r.sector > vm.sectors \
+                or count > vm.sectors - r.sector:
+            return IOERR, b""
+        start = (vm.base + r.sector) * SECTOR
+        if base == OUT:
+            disk[start:start + length] = out_data(r)
+            return OK, b""
+        return OK, bytes(disk[start:start + length])
+    if base == FLUSH:
+        return OK, b""
+    if base == GET_ID:
+        return OK, device_id(vm.name)[:length]
+    return UNSUPP, b""
+
+
+def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
+    """`trace_events`: (name, fields) of the trace's blk-req and blk-round
+    events, in order: the submission order and the round boundaries."""
+    out = Prediction(disk=disk)
+    submitted = {i: 0 for i in range(len(vms))}
+    queue: list[Queued] = []
+    for name, fields in trace_events:
+        if name == "blk-req":
+            vm = fields["vm"]
+            if vm >= len(vms) or submitted[vm] >= len(vms[vm].requests):
+                out.problems.append(f"vm {vm} submitted more requests than its workload has")
+                continue
+            index = submitted[vm]
+            submitted[vm] += 1
+            queue.append(Queued(vm, index, fields["seq"], vms[vm].requests[index]))
+        elif name == "blk-round":
+            order = dispatch_order(queue)
+            out.rounds.append([(q.vm, q.seq) for q in order])
+            for q in order:
+                status, data = execute(out.disk, vms[q.vm], q.request)
+                out.status[(q.vm, q.index)] = status
+                out.crc[(q.vm, q.index)] = zlib.crc32(data) if data else 0
+            queue = []
+    for vm, count in submitted.items():
+        if count != len(vms[vm].requests):
+            out.problems.append(f"vm {vm} submitted {count} of its {len(vms[vm].requests)} "
+                                "requests")
+    return out
+
+
+def request_fields(r: BlkRequest) -> dict[str, int]:
+    """What @zvm blk-req must say of `r`."""
+    return {"type": r.type, "ioprio": r.ioprio, "sector": r.sector, "len": data_length(r)}
+
+
+def first_difference(expected: bytes, actual: bytes) -> int | None:
+    if expected == actual:
+        return None
+    for offset in range(0, min(len(expected), len(actual)), 4096):
+        if expected[offset:offset + 4096] != actual[offset:offset + 4096]:
+            return next(offset + i for i in range(4096)
+                        if expected[offset + i:offset + i + 1] != actual[offset + i:offset + i + 1])
+    return min(len(expected), len(actual))
+
+
