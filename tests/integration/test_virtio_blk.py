@@ -1,0 +1,73 @@
+"""virtio-blk on QEMU: the guest's front-end, the hypervisor's back-end and
+host I/O scheduler, QEMU's real disk; statuses, reads, dispatch order and
+the disk image against the model, in both memory variants."""
+
+import dataclasses
+import zlib
+
+import pytest
+
+from harness import golden
+from harness.models import virtio_blk
+from harness.models.patterns import xorshift32_bytes
+from harness.scenarios import load_scenario
+
+pytestmark = pytest.mark.qemu
+
+
+def guest_results(result, vm="vm0"):
+    return {e["idx"]: (e["status"], e["crc"]) for e in result.trace.named("blk", guest=vm)}
+
+
+def test_one_vm_out_in_flush_get_id_and_error_answers(zvm_run):
+    result = zvm_run("virtio-blk-one-vm")
+    assert result.passed, result.summary()
+    written = xorshift32_bytes(101, 8 * 512)[0]
+    got = guest_results(result)
+    assert got[0] == (0, 0)  # OUT
+    assert got[1] == (0, zlib.crc32(written))  # IN reads back what OUT wrote
+    assert got[3] == (0, 0)  # FLUSH
+    assert got[4] == (0, zlib.crc32(b"zvm-hil:vm0".ljust(20, b"\0")))  # GET_ID
+    assert [got[i][0] for i in (5, 6, 7)] == [2, 1, 2]  # SCSI_CMD, out of range, unknown
+    assert result.disk_after[8 * 512:16 * 512] == written
+    assert result.trace.first("blkio-done")["interrupts"] >= 1
+
+
+@pytest.mark.parametrize("variant", ["static", "dynamic"])
+def test_two_vms_dispatch_by_ioprio_and_barriers(zvm_run, variant):
+    scenario = dataclasses.replace(load_scenario("virtio-blk-two-vms"), variant=variant)
+    result = zvm_run(scenario)
+    assert result.passed, result.summary()
+    first_round = []
+    for e in result.trace.events:
+        if e.name == "blk-round" and first_round:
+            break
+        if e.name == "blk-dispatch":
+            first_round.append(e["vm"])
+    assert set(first_round) == {0, 1}  # both VMs' batches met in one round
+
+
+def test_the_disk_check_fails_on_one_wrong_byte(zvm_run):
+    result = zvm_run("virtio-blk-one-vm")
+    assert result.passed, result.summary()
+    corrupted = bytearray(result.disk_after)
+    corrupted[8 * 512 + 3] ^= 0x01
+    failures = golden.check_virtio(result.plan, result.trace, bytes(corrupted))
+    assert failures == [f"disk image: first difference at byte {8 * 512 + 3:#x} (sector 0x8, "
+                        f"vm0's): expected {result.disk_after[8 * 512 + 3]:#x}, "
+                        f"got {corrupted[8 * 512 + 3]:#x}"]
+
+
+def test_the_order_check_fails_on_a_swapped_pair(zvm_run, monkeypatch):
+    real = virtio_blk.dispatch_order
+
+    def swapped(queue):
+        order = real(queue)
+        if len(order) >= 2:
+            order[0], order[1] = order[1], order[0]
+        return order
+
+    monkeypatch.setattr(virtio_blk, "dispatch_order", swapped)
+    result = zvm_run("virtio-blk-two-vms")
+    assert not result.passed
+    assert any(f.startswith("blk round 0: expected dispatch order") for f in result.failures)
