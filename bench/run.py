@@ -8,8 +8,9 @@ import json
 import boot_ratio
 import memory_ratio
 import swap_ratio
+import virtio_ratio
 
-BENCHMARKS = [boot_ratio, memory_ratio, swap_ratio]
+BENCHMARKS = [boot_ratio, memory_ratio, swap_ratio, virtio_ratio]
 
 
 def main() -> int:

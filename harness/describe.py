@@ -23,6 +23,8 @@ HEAP_BASE = 0x4200_0000
 RAM_BASE = 0x4000_0000
 GUEST_RAM_IPA = 0x4000_0000
 GUEST_DTB_RESERVE = 0x1_0000  # the guest DTB sits in the top 64 KiB of its RAM
+VIRTIO_IPA = 0x0A00_0000  # the back-end's device, in every VM
+QEMU_VIRTIO_BLK = 0x0A00_3E00  # QEMU's virtio-blk device: virtio-mmio slot 31
 PAGE = 4096
 
 
@@ -83,7 +85,7 @@ def _cells(value: int) -> str:
     return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
 
 
-def guest_dts(spec: VmSpec) -> str:
+def guest_dts(spec: VmSpec, dma_offset: int = 0) -> str:
     params = "".join(f"\t\tzvm,{key.replace('_', '-')} = /bits/ 64 <0x{value:x}>;\n"
                      for key, value in sorted(spec.params.items()))
     if spec.requests:
@@ -91,11 +93,15 @@ def guest_dts(spec: VmSpec) -> str:
                          for c in (r.type, r.ioprio, r.sector >> 32, r.sector & 0xFFFFFFFF,
                                    r.sectors, r.batch, r.seed))
         params += f"\t\tzvm,requests = <{cells}>;\n"
-    virtio = "" if not spec.disk_sectors else """\tvirtio_mmio@a000000 {
+    device = QEMU_VIRTIO_BLK if spec.passthrough else VIRTIO_IPA
+    if spec.passthrough:  # no IOMMU: the device needs host addresses
+        params += (f"\t\tzvm,virtio-base = /bits/ 64 <{device:#x}>;\n"
+                   f"\t\tzvm,dma-offset = /bits/ 64 <{dma_offset:#x}>;\n")
+    virtio = "" if not (spec.disk_sectors or spec.passthrough) else f"""\tvirtio_mmio@{device:x} {{
 \t\tcompatible = "virtio,mmio";
-\t\treg = <0x0 0xa000000 0x0 0x200>;
+\t\treg = <0x0 {device:#x} 0x0 0x200>;
 \t\tinterrupts = <0x0 0x10 0x4>;
-\t};
+\t}};
 """
     return f"""/dts-v1/;
 / {{
@@ -118,6 +124,18 @@ def guest_dts(spec: VmSpec) -> str:
 """
 
 
+def passthrough_page() -> tuple[int, int]:
+    """The page of QEMU's virtio-blk device a passthrough VM gets mapped as is."""
+    return QEMU_VIRTIO_BLK & ~0xFFF, 0x1000
+
+
+def _passthrough(vm: VmPlan) -> str:
+    if not vm.spec.passthrough:
+        return ""
+    page, size = passthrough_page()
+    return f"\t\tpassthrough = <{_cells(page)} {_cells(size)}>;\n"
+
+
 def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...]) -> str:
     nodes = "".join(f"""\tvm@{vm.index} {{
 \t\tvm-name = "{vm.spec.name}";
@@ -131,7 +149,8 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
 \t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
 \t\tresident-limit = <{_cells(vm.spec.resident_limit)}>;
-\t\tdisk = <{_cells(vm.disk_base)} {_cells(vm.spec.disk_sectors)}>;
+\t\tdisk = <{_cells(vm.disk_base)} {_cells(0 if vm.spec.passthrough else vm.spec.disk_sectors)}>;
+{_passthrough(vm)}
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;
@@ -166,12 +185,12 @@ def plan(board: QemuBoard, scenario: Scenario,
             raise ConfigError(scenario.path, f"vm[{i}].memory_kib",
                               f"{spec.memory >> 10} KiB cannot hold the {spec.guest} image "
                               f"({(flat.end - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
-        dtb = compile_dts(guest_dts(spec))
+        partition = (heap.alloc(spec.memory, partition_align(spec.memory))
+                     if scenario.variant == "static" else None)
+        dtb = compile_dts(guest_dts(spec, (partition or 0) - GUEST_RAM_IPA))
         image_pa = staged
         dtb_pa = _page_up(image_pa + len(flat.data))
         staged = _page_up(dtb_pa + len(dtb))
-        partition = (heap.alloc(spec.memory, partition_align(spec.memory))
-                     if scenario.variant == "static" else None)
         vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base))
         disk_base += spec.disk_sectors
     if staged > HEAP_BASE:

@@ -105,7 +105,8 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
         if difference := _first_difference(expected, actual):
             failures.append(f"{vm.spec.name} memory {difference}")
         stopped = vm.index in prediction.stopped
-        failures += [str(m) for m in check(trace, GUEST_MODELS[vm.spec.guest](vm, prediction))]
+        failures += [str(m) for m in check(trace, GUEST_MODELS[vm.spec.guest](plan, vm,
+                                                                               prediction))]
         if stopped and trace.named("memstress-done", guest=vm.spec.name):
             failures.append(f"{vm.spec.name}: ran to completion, but the model has it stopped "
                             "by the heap running out")
@@ -113,6 +114,7 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
 
 
 def memory_workload(plan: Plan, vm: VmPlan):
+    from .describe import passthrough_page
     from .models import blkio, memblock, memstress
 
     if vm.spec.guest == "blkio":
@@ -125,7 +127,8 @@ def memory_workload(plan: Plan, vm: VmPlan):
                 (vm.dtb_ipa, len(vm.dtb)))
     return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
                              plan.block_size if dynamic else None, prefault, tuple(ops),
-                             vm.spec.resident_limit, content, ((vm.dtb_ipa, vm.dtb),))
+                             vm.spec.resident_limit, content, ((vm.dtb_ipa, vm.dtb),),
+                             passthrough_page() if vm.spec.passthrough else None)
 
 
 def _first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:
@@ -144,7 +147,7 @@ def _event_text(event: tuple[str, dict]) -> str:
     return str(Event(event[0], event[1]))
 
 
-def memstress_expectations(vm: VmPlan, prediction) -> list[Expected]:
+def memstress_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
     from .models import memstress
 
     p = memstress.params(vm.spec.params)
@@ -178,13 +181,14 @@ def memstress_expectations(vm: VmPlan, prediction) -> list[Expected]:
             + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
 
 
-def blkio_expectations(vm: VmPlan, prediction) -> list[Expected]:
+def blkio_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
     """The start and end of blkio's run; each request is checked against the
     virtio-blk model (check_virtio)."""
     if vm.index in prediction.stopped:
         return []
     count = len(vm.spec.requests)
-    return [Expected("blkio-start", {"requests": count, "capacity": vm.spec.disk_sectors,
+    capacity = plan.disk_size // 512 if vm.spec.passthrough else vm.spec.disk_sectors
+    return [Expected("blkio-start", {"requests": count, "capacity": capacity,
                                      "init": 0}, vm=vm.spec.name),
             Expected("blkio-done", {"requests": count}, vm=vm.spec.name)]
 
@@ -200,9 +204,14 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
     disk byte for byte."""
     from .models import virtio_blk as vb
 
-    vms = [vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, vm.spec.requests)
+    vms = [vb.VmDisk(vm.spec.name, 0, plan.disk_size // vb.SECTOR, vm.spec.requests)
+           if vm.spec.passthrough else
+           vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, vm.spec.requests)
            for vm in plan.vms]
     order = [(e.name, e.fields) for e in trace.events if e.name in ("blk-req", "blk-round")]
+    for vm in plan.vms:
+        if vm.spec.passthrough:  # no back-end to report: QEMU's device takes each batch in order
+            order += _passthrough_rounds(vm)
     p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed), order)
     failures = [f"virtio-blk model: {problem}" for problem in p.problems]
     for i, vm in enumerate(vms):
@@ -212,7 +221,8 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
             if got != want:
                 failures.append(f"{vm.name} request {k}: expected blk-req {_fields(want)}, "
                                 f"got {_fields(got)}")
-    failures += _check_rounds(p.rounds, trace)
+    if not any(vm.spec.passthrough for vm in plan.vms):  # else no scheduler took part
+        failures += _check_rounds(p.rounds, trace)
     index_of = {}
     for i in range(len(vms)):
         for k, e in enumerate(trace.named("blk-req", vm=i)):
@@ -234,6 +244,18 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
         failures.append(f"disk image: first difference at byte {offset:#x} (sector {sector:#x}, "
                         f"{owner}'s): expected {_show(want)}, got {_show(got)}")
     return failures
+
+
+def _passthrough_rounds(vm: VmPlan) -> list[tuple[str, dict]]:
+    from .models import blkio
+
+    events, seq = [], 0
+    for n, batch in enumerate(blkio.batches(vm.spec.requests)):
+        for _ in batch:
+            events.append(("blk-req", {"vm": vm.index, "seq": seq}))
+            seq += 1
+        events.append(("blk-round", {"n": n}))
+    return events
 
 
 def _check_rounds(expected: list[list[tuple[int, int]]], trace: Trace) -> list[str]:
@@ -281,6 +303,11 @@ def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:
         expected = [m for b in prediction.blocks[vm.index]
                     for m in stage2.plan_mappings(b.ipa, b.pa, b.size, stage2.S2_NORMAL_RW if
                                                   b.referenced else stage2.S2_NORMAL_RW & ~AF)]
+        if vm.spec.passthrough:
+            from .describe import passthrough_page
+
+            page, size = passthrough_page()
+            expected += stage2.plan_mappings(page, page, size, stage2.S2_DEVICE_RW)
         difference = stage2.first_difference(expected, stage2.walk(read, vttbr))
         if difference:
             problems.append(f"{vm.spec.name} stage-2: {difference}")

@@ -52,6 +52,9 @@ SCENARIO_SPEC = {
                               doc="virtio-blk: the VM's share of the disk, in 512-byte sectors"),
         "requests": Field(list, required=False, default=[], item=dict,
                           doc="blkio: the virtio-blk requests, in order (docs/virtio-blk.md)"),
+        "virtio": Field(str, required=False, default="emulated",
+                        check=one_of("emulated", "passthrough"),
+                        doc="passthrough: QEMU's device handed to the VM as is (benchmarks)"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -94,6 +97,7 @@ class VmSpec:
     resident_limit: int = 0
     disk_sectors: int = 0
     requests: tuple[BlkRequest, ...] = ()
+    passthrough: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,8 +155,12 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
                               f"{heap_size >> 20}; {heap.free_bytes >> 10} KiB left)")
         requests = tuple(_request(path, f"{where}.requests[{k}]", r)
                          for k, r in enumerate(vm["requests"]))
+        passthrough = vm["virtio"] == "passthrough"
+        if passthrough and (not static or len(vms) != 1):
+            raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
+                              "(DMA sees host addresses) and a single VM")
         specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
-                            vm["resident_limit"], vm["disk_sectors"], requests))
+                            vm["resident_limit"], vm["disk_sectors"], requests, passthrough))
     return tuple(specs)
 
 

@@ -67,6 +67,13 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		vm->disk_base = pair[0];
 		vm->disk_sectors = pair[1];
 	}
+	if (get_u64s(fdt, node, "passthrough", pair, 2) == 0) {		/* optional */
+		if ((pair[0] | pair[1]) & 0xfff || pair[0] >= 0x40000000UL ||
+		    pair[0] + pair[1] > 0x40000000UL)
+			return bad(node_name, "passthrough");	/* device memory only */
+		vm->passthrough_pa = pair[0];
+		vm->passthrough_size = pair[1];
+	}
 	if (get_u64s(fdt, node, "dtb", pair, 2))
 		return bad(node_name, "dtb");
 	vm->dtb_pa = pair[0];

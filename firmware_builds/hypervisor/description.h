@@ -19,6 +19,7 @@ struct vm_config {
 	uint64_t footprint_ipa, footprint_size;	/* image, bss and stack: backed at creation */
 	uint64_t resident_limit;		/* swap: blocks resident before pressure, 0: none */
 	uint64_t disk_base, disk_sectors;	/* its range of the host disk; 0 sectors: none */
+	uint64_t passthrough_pa, passthrough_size;	/* a device page mapped as is (benchmarks) */
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
 };
 

@@ -13,6 +13,7 @@
 
 /* Leaf attributes (descriptor bits [10:2] and XN [54:53]). */
 #define S2_NORMAL_RW		0x7fcUL	/* Normal WB, S2AP rw, inner shareable, AF */
+#define S2_DEVICE_RW		(0x4c4UL | (1UL << 54))	/* Device-nGnRE, rw, AF, never executable */
 #define S2_ATTR_MASK		(0x7fcUL | (3UL << 53))
 
 #define IPA_LIMIT		(1UL << 32)

@@ -90,6 +90,12 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 		return -1;
 	vm->blk.disk_base = cfg->disk_base;
 	vm->blk.disk_sectors = cfg->disk_sectors;
+	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
+	 * is told how its IPAs relate to host addresses). For benchmarks. */
+	if (cfg->passthrough_size &&
+	    s2_map(id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa, cfg->passthrough_size,
+		   S2_DEVICE_RW))
+		return -1;
 
 	memset(&vm->regs, 0, sizeof(vm->regs));
 	vm->regs.x[0] = cfg->dtb_ipa;

@@ -21,6 +21,7 @@ from .heap import Heap
 
 PAGE = 4096
 S2_NORMAL_RW = 0x7FC
+S2_DEVICE_RW = 0x4C4 | 1 << 54
 FAULT_CODE = 0xFFFFFFFF
 ZPOOL_GRANULE = 16
 # Events that read or change the shared heap or zpool: their VM order is the input.
@@ -72,6 +73,7 @@ class VmMemory:
     resident_limit: int = 0
     content: Callable[[int], bytes] | None = None  # a written page's bytes
     initial: tuple[tuple[int, bytes], ...] = ()  # (ipa, bytes) there at creation (the DTB)
+    device: tuple[int, int] | None = None  # a passed-through device page: (pa, size)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ class _Vm:
             self.blocks = [Block(s.ipa_base, pa, s.size)]
             yield self._ev("block-alloc", ipa=s.ipa_base, pa=pa, size=s.size)
             yield self._ev("s2-map", ipa=s.ipa_base, pa=pa, size=s.size, attr=S2_NORMAL_RW)
+            if s.device:
+                yield self._ev("s2-map", ipa=s.device[0], pa=s.device[0], size=s.device[1],
+                               attr=S2_DEVICE_RW)
             return
         for n, (ipa, size) in enumerate(s.prefault):
             at = ipa // PAGE * PAGE
