@@ -42,6 +42,9 @@ def write_bundle(directory: str | Path, result: RunResult) -> Path:
         for vm in result.plan.vms:
             (out / f"{vm.spec.name}.dtb").write_bytes(vm.dtb)
             (images / f"{vm.spec.name}-image.bin").write_bytes(vm.image.data)
+    if result.disk_after is not None:
+        (out / "disk-before.img").write_bytes(result.disk_before)
+        (out / "disk-after.img").write_bytes(result.disk_after)
     (out / "qemu-cmdline.txt").write_text(shlex.join(result.qemu_cmd) + "\n")
     (out / "serial.log").write_text("".join(f"[{t:9.6f}] {line}\n" for t, line in result.trace.lines))
     (out / "trace.jsonl").write_text("".join(
