@@ -33,7 +33,10 @@ QEMU_SPEC = {
         "extra_args": Field(list, required=False, default=[], item=str),
     }),
     "console": Table({
-        "transport": Field(str, required=False, default="stdio", check=one_of("stdio")),
+        "transport": Field(str, required=False, default="stdio",
+                           check=one_of("stdio", "pty", "tcp"),
+                           doc="stdio (pexpect on QEMU's stdout), pty or tcp (pyserial, as a "
+                               "physical board's serial port)"),
     }, required=False),
 }
 
@@ -109,6 +112,21 @@ def load_board(name_or_path: str) -> Board:
     return QemuBoard(path, b["name"], b["description"], q["binary"], q["machine"],
                      q["gic_version"], q["virtualization"], q["cpu"], q["memory_mib"],
                      q["smp"], q["icount"], tuple(q["extra_args"]), v["console"]["transport"])
+
+
+def to_toml(b: Board) -> dict:
+    """The board as a TOML document that loads back to the same board."""
+    head = {"name": b.name, "description": b.description, "kind": b.kind}
+    if isinstance(b, SerialBoard):
+        return {"board": head, "serial": {"port": b.port, "baud": b.baud},
+                "power": {"on": list(b.power_on), "off": list(b.power_off)},
+                "load": {"command": list(b.load_command)}}
+    return {"board": head,
+            "qemu": {"binary": b.binary, "machine": b.machine, "gic_version": b.gic_version,
+                     "virtualization": b.virtualization, "cpu": b.cpu,
+                     "memory_mib": b.memory_mib, "smp": b.smp, "icount": b.icount,
+                     "extra_args": list(b.extra_args)},
+            "console": {"transport": b.console}}
 
 
 def list_boards() -> list[Board]:

@@ -27,6 +27,49 @@ def flatten(path: Path) -> FlatImage:
         return FlatImage(start, bytes(data), elf.header["e_entry"], _symbol(elf, "__image_end"))
 
 
+def symbolize(path: Path, addr: int) -> str:
+    """`function (file:line)` for an address in the ELF, from its symbols and
+    DWARF line table; what is known when only part of it is."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        function = _function_at(elf, addr)
+        where = _line_at(elf, addr) if elf.has_dwarf_info() else None
+    text = function or f"{addr:#x}"
+    return f"{text} ({where})" if where else text
+
+
+def _function_at(elf: ELFFile, addr: int) -> str | None:
+    symtab = elf.get_section_by_name(".symtab")
+    best = None
+    for sym in symtab.iter_symbols() if symtab else ():
+        if sym["st_info"]["type"] != "STT_FUNC":
+            continue
+        start, size = sym["st_value"], sym["st_size"]
+        if start <= addr < start + max(size, 1):
+            best = sym.name
+    return best
+
+
+def _line_at(elf: ELFFile, addr: int) -> str | None:
+    dwarf = elf.get_dwarf_info()
+    for cu in dwarf.iter_CUs():
+        program = dwarf.line_program_for_CU(cu)
+        if program is None:
+            continue
+        previous = None
+        for entry in program.get_entries():
+            state = entry.state
+            if state is None:
+                continue
+            if previous and previous.address <= addr < state.address:
+                names = program["file_entry"]
+                index = previous.file - (1 if program["version"] < 5 else 0)
+                name = names[index].name.decode() if 0 <= index < len(names) else "?"
+                return f"{name}:{previous.line}"
+            previous = None if state.end_sequence else state
+    return None
+
+
 def _symbol(elf: ELFFile, name: str) -> int:
     found = elf.get_section_by_name(".symtab").get_symbol_by_name(name)
     if not found:

@@ -7,6 +7,7 @@ socket file to poll for, clean up, or collide with in parallel runs. Every
 QEMU started here is gone when QemuProcess.close() returns."""
 
 import os
+import re
 import select
 import signal
 import socket
@@ -18,28 +19,56 @@ from pathlib import Path
 from .boards import QemuBoard
 from .errors import QemuError
 
+def serial_args(transport: str, tcp_port: int = 0) -> list[str]:
+    """stdio: QEMU's stdout; pty: a pseudo-terminal QEMU names on stdout;
+    tcp: a serial server on 127.0.0.1 that waits for the harness to connect."""
+    if transport == "pty":
+        return ["-serial", "pty"]
+    if transport == "tcp":
+        return ["-chardev", f"socket,id=serial0,host=127.0.0.1,port={tcp_port},server=on,wait=on",
+                "-serial", "chardev:serial0"]
+    return ["-serial", "stdio"]
+
+
 def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
                  loaders: tuple[tuple[Path, int], ...] = (), icount: str | None = None,
-                 disk: Path | None = None) -> list[str]:
+                 disk: Path | None = None, rr: tuple[str, Path] | None = None,
+                 gdb_port: int | None = None, tcp_port: int = 0) -> list[str]:
     """The argument list for one run; `loaders` places raw blobs at addresses,
     `disk` is the raw image behind QEMU's virtio-blk device (modern
-    virtio-mmio, which the hypervisor drives)."""
+    virtio-mmio, which the hypervisor drives); `rr` is ("record"|"replay",
+    file) for QEMU's record/replay, `gdb_port` opens QEMU's gdb stub."""
     cmd = [board.binary, "-M", board.machine_arg, "-cpu", board.cpu,
            "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
-           "-nodefaults", "-display", "none", "-serial", "stdio",
+           "-nodefaults", "-display", "none", *serial_args(board.console, tcp_port),
            "-S", "-no-shutdown",
            "-chardev", f"socket,id=qmp,fd={qmp_fd}", "-mon", "chardev=qmp,mode=control",
            "-kernel", str(kernel)]
     for blob, addr in loaders:
         cmd += ["-device", f"loader,file={blob},addr={addr:#x},force-raw=on"]
     if disk is not None:
-        cmd += ["-global", "virtio-mmio.force-legacy=false",
-                "-drive", f"file={disk},if=none,format=raw,id=disk0",
-                "-device", "virtio-blk-device,drive=disk0"]
+        cmd += ["-global", "virtio-mmio.force-legacy=false"]
+        if rr:  # the disk goes through the block-replay driver, so replays see the same I/O
+            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk-direct",
+                    "-drive", "driver=blkreplay,if=none,image=disk-direct,id=disk0"]
+        else:
+            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk0"]
+        cmd += ["-device", "virtio-blk-device,drive=disk0"]
     icount = board.icount if icount is None else icount
+    if rr:
+        icount = f"{icount or 'shift=auto'},rr={rr[0]},rrfile={rr[1]}"
     if icount:
         cmd += ["-icount", icount]
+    if gdb_port is not None:
+        cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     return cmd + list(board.extra_args)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now (parallel runs each get their own)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # If the harness is killed outright, QEMU goes with it. (setpriv instead of a
@@ -106,6 +135,20 @@ class QemuProcess:
         with tempfile.NamedTemporaryFile(prefix="zvm-hil-mem-") as f:
             self._qmp.cmd("pmemsave", val=addr, size=length, filename=f.name)
             return f.read()
+
+    def pty_path(self, timeout: float = 10.0) -> str:
+        """With -serial pty, QEMU names the pty on stdout while it starts."""
+        deadline, seen = time.monotonic() + timeout, b""
+        fd = self.proc.stdout.fileno()
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], deadline - time.monotonic())[0]:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+                if found := re.search(rb"char device redirected to (/dev/pts/\d+)", seen):
+                    return found.group(1).decode()
+        raise QemuError(self.failure_text("named no pty"))
 
     def stderr_text(self) -> str:
         self._stderr.seek(0)

@@ -3,8 +3,7 @@
 QEMU is started as early as possible; the heavier modules (pexpect,
 qemu.qmp's asyncio, the models) are imported and the models' predictions made
 while it initialises, on the other core: this hides most of the harness's
-overhead over a bare QEMU.
-"""
+overhead over a bare QEMU."""
 
 import tempfile
 import time
@@ -12,15 +11,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import toolchain
-from .boards import Board, QemuBoard
+from .boards import Board, QemuBoard, SerialBoard
 from .build import Image, build_hypervisor
 from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT, HarnessError
-from .qemu import QemuProcess
+from .qemu import QemuProcess, free_port
 from .scenarios import Scenario
 from .trace import TERMINAL, Trace
 
 # After the firmware's last word, how long QEMU may take to report power-off.
 SHUTDOWN_GRACE_S = 5.0
+DETERMINISTIC_ICOUNT = "shift=0,sleep=off"  # traces repeat event for event
+
+
+@dataclass(frozen=True)
+class Images:
+    """Prebuilt images (a bundle's), instead of building."""
+    hypervisor: Image
+    guests: dict[str, Image]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    timeout: float | None = None  # default: the scenario's timeout_s
+    icount: str | None = None  # default: the board's
+    record: Path | None = None  # QEMU record/replay file to write
+    replay: Path | None = None  # ... or to replay
+    gdb_port: int | None = None  # QEMU halts with its gdb stub here; gdb continues it
+    images: Images | None = None
 
 
 @dataclass
@@ -30,6 +47,7 @@ class RunResult:
     image: Image
     qemu_cmd: list[str]
     plan: object = None  # describe.Plan, when the scenario has VMs
+    options: RunOptions = field(default_factory=RunOptions)
     trace: Trace = field(default_factory=Trace)
     failures: list[str] = field(default_factory=list)
     timed_out: bool = False
@@ -37,6 +55,8 @@ class RunResult:
     duration_s: float = 0.0
     disk_before: bytes | None = None  # the virtio-blk disk image, as given and as left
     disk_after: bytes | None = None
+    memory: dict[int, bytes] = field(default_factory=dict)  # guest-physical reads over QMP
+    guest_images: dict[str, Image] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -56,18 +76,26 @@ class RunResult:
         return "\n".join(lines)
 
 
-def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = None) -> RunResult:
-    if not isinstance(board, QemuBoard):
-        raise HarnessError(f"{board.path}: board.kind: running on a '{board.kind}' board "
-                           "is not available yet; only qemu boards run")
+def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = None,
+                 options: RunOptions | None = None) -> RunResult:
+    options = options or RunOptions(timeout=timeout)
+    if isinstance(board, SerialBoard):
+        from .physical import run_on_serial_board
+
+        return run_on_serial_board(board, scenario, options)
     toolchain.find_program(board.binary)  # a clear message, not a failed exec
-    image = build_hypervisor(scenario.variant, scenario.defines)
-    plan = None
+    image = options.images.hypervisor if options.images else \
+        build_hypervisor(scenario.variant, scenario.defines)
+    plan, guests = None, {}
     if scenario.vms:
         from . import describe
+        from .build import build_guest
 
-        plan = describe.plan(board, scenario)
-    timeout = float(timeout if timeout is not None else scenario.timeout_s)
+        guests = options.images.guests if options.images else \
+            {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
+        plan = describe.plan(board, scenario, guests)
+    timeout = float(options.timeout if options.timeout is not None else
+                    3600 if options.gdb_port else scenario.timeout_s)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zvm-hil-") as workdir:
         loaders = plan.loaders(Path(workdir)) if plan else ()
@@ -75,25 +103,32 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
         if plan and plan.disk_size:
             from .models.virtio_blk import initial_disk
 
-            disk, disk_before = Path(workdir) / "disk.img", bytes(
-                initial_disk(plan.disk_size, plan.disk_seed))
+            disk_before = bytes(initial_disk(plan.disk_size, plan.disk_seed))
+            disk = Path(workdir) / "disk.img"
             disk.write_bytes(disk_before)
-        with QemuProcess(board, image.path, loaders=loaders, disk=disk) as qemu:
-            result = RunResult(board, scenario, image, qemu.cmd, plan=plan)
-            console_fd = qemu.start()
+        rr = ("record", options.record) if options.record else \
+            ("replay", options.replay) if options.replay else None
+        tcp_port = free_port() if board.console == "tcp" else 0
+        with QemuProcess(board, image.path, loaders=loaders, disk=disk, icount=options.icount,
+                         rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port) as qemu:
+            result = RunResult(board, scenario, image, qemu.cmd, plan, options,
+                               guest_images=guests)
+            console = _attach_console(board, qemu, tcp_port)
             # While QEMU initialises (~30 ms), do all that does not need it.
             from . import golden
-            from .console import StdioConsole
 
             expected = golden.boot_expectations(board, image)
             if plan:
                 expected += golden.vm_expectations(plan)
-            console = StdioConsole(console_fd)
-            qemu.connect()
-            qemu.cont()
-            _read_until_done(console, qemu, result, timeout)
-            if plan and not result.failures and not result.trace.first("panic"):
-                result.failures += _check_vms(golden, plan, result, qemu)
+            try:
+                qemu.connect()
+                if options.gdb_port is None:
+                    qemu.cont()
+                _read_until_done(console, qemu, result, timeout)
+                if plan and not result.failures and not result.trace.first("panic"):
+                    result.failures += _check_vms(golden, plan, result, qemu)
+            finally:
+                console.close()
         if disk is not None:  # read once QEMU is gone: every write has landed
             result.disk_before, result.disk_after = disk_before, disk.read_bytes()
             if not result.timed_out and not result.trace.first("panic"):
@@ -103,14 +138,31 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
     return result
 
 
+def _attach_console(board: QemuBoard, qemu: QemuProcess, tcp_port: int):
+    from .console import Console, open_serial
+
+    console_fd = qemu.start()
+    if board.console == "pty":
+        return open_serial(qemu.pty_path())
+    if board.console == "tcp":  # QEMU waits for us before it finishes starting
+        return open_serial(f"socket://127.0.0.1:{tcp_port}")
+    return Console(console_fd)
+
+
 def _check_vms(golden, plan, result: RunResult, qemu: QemuProcess) -> list[str]:
+    def read(addr: int, length: int) -> bytes:
+        data = qemu.read_memory(addr, length)
+        result.memory[addr] = data  # for the bundle
+        return data
+
     try:
-        return golden.check_vms(plan, result.trace, qemu.read_memory)
+        return golden.check_vms(plan, result.trace, read)
     except HarnessError as e:  # tables the walker cannot follow are a finding, not a crash
         return [f"stage-2 tables: {e}"]
 
 
-def _read_until_done(console, qemu: QemuProcess, result: RunResult, timeout: float) -> None:
+def _read_until_done(console, qemu: QemuProcess | None, result: RunResult,
+                     timeout: float) -> None:
     from .console import ConsoleClosed
 
     trace, deadline = result.trace, time.monotonic() + timeout
@@ -126,11 +178,11 @@ def _read_until_done(console, qemu: QemuProcess, result: RunResult, timeout: flo
             if event is not None and event.name in TERMINAL:
                 break
     except ConsoleClosed:
-        result.failures.append(f"console closed before the firmware finished: "
-                               f"{qemu.failure_text('exited')}; last trace event: "
-                               f"{trace.last_event or 'none'}")
+        closed = qemu.failure_text("exited") if qemu else "the board closed its console"
+        result.failures.append(f"console closed before the firmware finished: {closed}; "
+                               f"last trace event: {trace.last_event or 'none'}")
         return
-    if event.name == "poweroff":
+    if event.name == "poweroff" and qemu is not None:
         grace = min(SHUTDOWN_GRACE_S, max(deadline - time.monotonic(), 0.1))
         result.shutdown_reason = qemu.wait_shutdown(grace)
         if result.shutdown_reason != "guest-shutdown":
@@ -146,8 +198,10 @@ def _check(result: RunResult, expected) -> None:
         result.failures.append(f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}")
     panic = trace.first("panic")
     if panic is not None:
-        result.failures.insert(0, golden.describe_panic(panic))
+        result.failures.insert(0, golden.describe_panic(panic, result.image.path))
         return
-    if result.timed_out or result.failures:
+    if result.timed_out or (result.failures and not result.plan):
         return
     result.failures += [str(m) for m in golden.check(trace, expected)]
+    if result.failures:
+        result.failures += golden.describe_faults(trace, result.plan, result.guest_images)

@@ -233,3 +233,24 @@ def list_scenarios() -> list[Scenario]:
 
 
 DEFAULT_SCENARIO = "hello"
+
+
+def to_toml(s: Scenario) -> dict:
+    """The scenario as a TOML document that loads back to the same Scenario
+    (bundles keep the scenario as run, overrides included)."""
+    names = {v: k for k, v in REQUEST_TYPES.items()}
+    vms = [{"name": vm.name, "guest": vm.guest, "memory_kib": vm.memory >> 10,
+            "params": dict(vm.params), "resident_limit": vm.resident_limit,
+            "disk_sectors": vm.disk_sectors,
+            "virtio": "passthrough" if vm.passthrough else "emulated",
+            "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
+                          "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
+                          "barrier": bool(r.type & BARRIER), "seed": r.seed}
+                         for r in vm.requests]} for vm in s.vms]
+    return {"scenario": {"name": s.name, "summary": s.summary, "timeout_s": s.timeout_s},
+            "hypervisor": {"variant": s.variant, "defines": list(s.defines),
+                           "heap_mib": s.heap_size >> 20, "timeslice_us": s.timeslice_us,
+                           "block_kib": s.block_size >> 10, "zpool_kib": s.zpool_size >> 10,
+                           "heap_watermark_kib": s.heap_watermark >> 10},
+            "disk": {"size_kib": s.disk_size >> 10, "seed": s.disk_seed},
+            "vm": vms}

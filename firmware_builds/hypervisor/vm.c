@@ -233,6 +233,9 @@ static void run_next(struct trap_frame *frame)
 
 	if (next < 0 && iosched_pending()) {
 		iosched_round();
+		/* A fresh timeslice: how long the disk took must not decide where
+		 * the next preemption falls (deterministic traces under -icount). */
+		hyp_timer_rearm();
 		next = next_runnable();
 	}
 	if (next < 0) {

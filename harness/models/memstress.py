@@ -9,7 +9,8 @@ from .patterns import xorshift32, xorshift32_bytes
 
 DEFAULTS = {"seed": 1, "region_size": 0x10000, "order_seed": 0, "release_offset": 0,
             "release_size": 0, "bogus_release_ipa": 0, "bogus_release_size": 0x1000,
-            "stray_ipa": 0, "data_kinds": 0, "hyp_crc_region": -1}
+            "stray_ipa": 0, "data_kinds": 0, "hyp_crc_region": -1,
+            "crash_ipa": 0}  # crash_ipa: a fault no model predicts (tests of failure reports)
 TEXT = b"memstress repeats this text.    "  # the guest's text_words
 
 

@@ -7,7 +7,9 @@
  * and -size (a release the hypervisor must refuse), zvm,stray-ipa (an
  * address outside its RAM to read: the hypervisor must stop this VM only),
  * zvm,data-kinds (regions of zeros, text and noise: what swap compresses),
- * zvm,hyp-crc-region (a region the hypervisor reads itself after the fill). */
+ * zvm,hyp-crc-region (a region the hypervisor reads itself after the fill),
+ * zvm,crash-ipa (a stray access the models are not told about: a crash for
+ * the harness's own failure-reporting tests). */
 #include <stdint.h>
 
 #include "guest.h"
@@ -128,6 +130,7 @@ int guest_main(const void *dtb)
 	uint64_t bogus_ipa = guest_param(dtb, "bogus-release-ipa", 0);
 	uint64_t bogus_size = guest_param(dtb, "bogus-release-size", 0x1000);
 	uint64_t stray = guest_param(dtb, "stray-ipa", 0);
+	uint64_t crash = guest_param(dtb, "crash-ipa", 0);
 	uint64_t order_seed = guest_param(dtb, "order-seed", 0);
 	uint64_t hyp_crc_region = guest_param(dtb, "hyp-crc-region", ~0UL);
 	uint64_t ram_base, ram_size, mismatches = 0;
@@ -147,6 +150,8 @@ int guest_main(const void *dtb)
 		     seed, count, region);
 	if (stray)
 		(void)*(volatile uint32_t *)stray;
+	if (crash)	/* the same, but no model expects it: the harness's crash tests */
+		(void)*(volatile uint32_t *)crash;
 	if (bogus_ipa)
 		release(bogus_ipa, bogus_size);
 	touch_order(order, count, (uint32_t)order_seed);
