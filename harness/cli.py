@@ -60,13 +60,26 @@ def cmd_describe(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from pathlib import Path
+
     from .artifacts import write_bundle
     from .boards import load_board
-    from .runner import run_scenario
+    from .runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
     from .scenarios import load_scenario
 
     board, scenario = load_board(args.board), load_scenario(args.scenario)
-    result = run_scenario(board, scenario, timeout=args.timeout)
+    gdb_port = None
+    if args.gdb:
+        from .gdb import gdb_command
+        from .qemu import free_port
+
+        gdb_port = free_port()
+        print(gdb_command(board, scenario, gdb_port), flush=True)
+    icount = DETERMINISTIC_ICOUNT if args.deterministic else args.icount
+    result = run_scenario(board, scenario, options=RunOptions(
+        timeout=args.timeout, icount=icount, gdb_port=gdb_port,
+        record=Path(args.record) if args.record else None,
+        replay=Path(args.replay) if args.replay else None))
     if args.verbose:
         for _, line in result.trace.lines:
             print(line)
@@ -74,6 +87,18 @@ def cmd_run(args) -> int:
     if args.artifacts:
         print(f"artifacts: {write_bundle(args.artifacts, result)}")
     return result.exit_code
+
+
+def cmd_repro(args) -> int:
+    from .repro import repro
+
+    outcome = repro(args.bundle)
+    for name in outcome.changed_images:
+        print(f"note: {name} differs from the hash the bundle recorded")
+    print(outcome.message)
+    if args.verbose:
+        print(outcome.result.summary())
+    return 0 if outcome.reproduced else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -109,7 +134,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, help="seconds (default: the scenario's timeout_s)")
     r.add_argument("--artifacts", metavar="DIR", help="write a bundle of the run into DIR")
     r.add_argument("-v", "--verbose", action="store_true", help="print the whole console")
+    r.add_argument("--icount", metavar="MODE", help="QEMU -icount, e.g. shift=0,sleep=off")
+    r.add_argument("--deterministic", action="store_true",
+                   help="-icount shift=0,sleep=off: the same trace event for event every run")
+    r.add_argument("--record", metavar="FILE", help="record the run (QEMU record/replay)")
+    r.add_argument("--replay", metavar="FILE", help="replay a recorded run")
+    r.add_argument("--gdb", action="store_true",
+                   help="start halted with QEMU's gdb stub; prints the gdb command to attach")
     r.set_defaults(func=cmd_run)
+
+    p_repro = sub.add_parser("repro", help="run a bundle again and compare with its trace")
+    p_repro.add_argument("bundle", metavar="DIR")
+    p_repro.add_argument("-v", "--verbose", action="store_true")
+    p_repro.set_defaults(func=cmd_repro)
     return p
 
 
