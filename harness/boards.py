@@ -45,6 +45,8 @@ SERIAL_SPEC = {
     "serial": Table({
         "port": Field(str, check=non_empty, doc="a tty path or a pyserial URL (socket://host:port)"),
         "baud": Field(int, required=False, default=115200, check=in_range(1200, 4000000)),
+        "memory_mib": Field(int, required=False, default=256, check=in_range(256, 65536, " MiB"),
+                            doc="RAM from 0x40000000, for the memory layout"),
     }),
     "power": Table({
         "on": Field(list, required=False, default=[], item=str, doc="command that powers the board on"),
@@ -52,7 +54,8 @@ SERIAL_SPEC = {
     }, required=False),
     "load": Table({
         "command": Field(list, required=False, default=[], item=str,
-                         doc="command that loads the images; {hypervisor} and {description} are replaced"),
+                         doc="command that loads the images: {hypervisor} is the ELF, "
+                             "{loaders} the blobs as FILE@ADDRESS,..."),
     }, required=False),
 }
 
@@ -90,6 +93,7 @@ class SerialBoard:
     power_on: tuple[str, ...]
     power_off: tuple[str, ...]
     load_command: tuple[str, ...]
+    memory_mib: int = 256
     kind: str = "serial"
 
 
@@ -107,7 +111,8 @@ def load_board(name_or_path: str) -> Board:
     if kind == "serial":
         return SerialBoard(path, b["name"], b["description"], v["serial"]["port"],
                            v["serial"]["baud"], tuple(v["power"]["on"]),
-                           tuple(v["power"]["off"]), tuple(v["load"]["command"]))
+                           tuple(v["power"]["off"]), tuple(v["load"]["command"]),
+                           v["serial"]["memory_mib"])
     q = v["qemu"]
     return QemuBoard(path, b["name"], b["description"], q["binary"], q["machine"],
                      q["gic_version"], q["virtualization"], q["cpu"], q["memory_mib"],
@@ -118,7 +123,8 @@ def to_toml(b: Board) -> dict:
     """The board as a TOML document that loads back to the same board."""
     head = {"name": b.name, "description": b.description, "kind": b.kind}
     if isinstance(b, SerialBoard):
-        return {"board": head, "serial": {"port": b.port, "baud": b.baud},
+        return {"board": head, "serial": {"port": b.port, "baud": b.baud,
+                                          "memory_mib": b.memory_mib},
                 "power": {"on": list(b.power_on), "off": list(b.power_off)},
                 "load": {"command": list(b.load_command)}}
     return {"board": head,

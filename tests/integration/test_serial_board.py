@@ -1,0 +1,52 @@
+"""The physical-board path end to end: a serial board whose power and load
+commands drive a stand-in (QEMU serving its console over TCP), the console
+read through pyserial, the checks that need only the console."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.boards import load_board
+from harness.qemu import free_port
+from tests.conftest import processes_running
+
+pytestmark = pytest.mark.qemu
+
+FAKE = Path(__file__).parent.parent / "fake_board.py"
+
+
+def serial_board(tmp_path, port):
+    pidfile = tmp_path / "board.pid"
+    control = f'"{sys.executable}", "{FAKE}"'
+    path = tmp_path / "lab-board.toml"
+    path.write_text(f"""
+[board]
+name = "lab-board"
+kind = "serial"
+[serial]
+port = "socket://127.0.0.1:{port}"
+[power]
+on = [{control}, "start", "--pidfile", "{pidfile}", "--port", "{port}",
+      "--hypervisor", "{{hypervisor}}", "--loaders", "{{loaders}}"]
+off = [{control}, "stop", "--pidfile", "{pidfile}"]
+""")
+    return load_board(str(path))
+
+
+@pytest.mark.parametrize("scenario", ["hello", "two-vms-static"])
+def test_a_scenario_runs_on_a_serial_board(zvm_run, tmp_path, scenario):
+    board = serial_board(tmp_path, free_port())
+    result = zvm_run(scenario, board=board)
+    assert result.passed, result.summary()
+    assert result.trace.first("boot")["build"] == result.image.build_id
+    assert processes_running(str(result.image.path)) == []  # powered off
+
+
+def test_a_power_command_that_fails_is_named(zvm_run, tmp_path):
+    board = serial_board(tmp_path, free_port())
+    import dataclasses
+
+    broken = dataclasses.replace(board, power_on=("false",))
+    with pytest.raises(Exception, match=r"lab-board.toml: power.on: false exited 1"):
+        zvm_run("hello", board=broken)
