@@ -1,8 +1,20 @@
 """The zvm-hil pytest plugin (registered through the pytest11 entry point).
 
-Options: --board (name or TOML path), --artifacts DIR (a bundle for every
-run of a failing test). Fixtures: ``zvm_board``, the board under test, and
-``zvm_run``, which runs a scenario on it and returns the RunResult."""
+Options: --board (name or TOML path), --scenario (for `zvm_system`),
+--artifacts DIR (a bundle for every run of a failing test, named in the
+report), --icount MODE (or `deterministic`), --record (QEMU record/replay of
+every run, kept in the bundle).
+
+Fixtures: ``zvm_board``, the board under test; ``zvm_run(scenario, ...)``,
+which runs a scenario and returns the RunResult (its ``trace`` holds the
+console lines and the parsed events); ``zvm_system``, the result of the
+scenario the test's ``@pytest.mark.zvm_scenario("name")`` (or --scenario)
+names.
+
+Markers: tests that name their scenario get capability markers derived from
+it (``vms``, ``dynamic``, ``swap``, ``virtio_blk``), so ``-m swap`` selects
+them. JUnit XML gets the board, the image hashes and the git commit as
+properties of every test that ran the firmware."""
 
 import re
 from pathlib import Path
@@ -12,17 +24,57 @@ import pytest
 from .boards import DEFAULT_BOARD, load_board
 from .errors import HarnessError
 
+CAPABILITIES = ("vms", "dynamic", "swap", "virtio_blk")
+_RUNS = pytest.StashKey[list]()
+
 
 def pytest_addoption(parser):
     group = parser.getgroup("zvm-hil")
     group.addoption("--board", default=DEFAULT_BOARD,
                     help="board to run scenarios on: a name from boards/ or a TOML path")
+    group.addoption("--scenario", default=None,
+                    help="scenario for tests that use zvm_system without naming one")
     group.addoption("--artifacts", metavar="DIR", default=None,
                     help="write a bundle of every run of a failing test into DIR")
+    group.addoption("--icount", metavar="MODE", default=None,
+                    help="QEMU -icount for every run ('deterministic': shift=0,sleep=off)")
+    group.addoption("--record", action="store_true",
+                    help="record every run with QEMU record/replay (kept in bundles)")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "qemu: runs the firmware on QEMU")
+    config.addinivalue_line("markers", "zvm_scenario(name): the scenario zvm_system runs")
+    for capability in CAPABILITIES:
+        config.addinivalue_line("markers", f"{capability}: the scenario uses {capability}")
+
+
+def capabilities(scenario) -> set[str]:
+    found = set()
+    if scenario.vms:
+        found.add("vms")
+    if scenario.variant == "dynamic":
+        found.add("dynamic")
+    if scenario.zpool_size:
+        found.add("swap")
+    if any(vm.disk_sectors or vm.passthrough for vm in scenario.vms):
+        found.add("virtio_blk")
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    from .scenarios import load_scenario
+
+    for item in items:
+        marker = item.get_closest_marker("zvm_scenario")
+        if marker is None:
+            continue
+        try:
+            scenario = load_scenario(marker.args[0])
+        except HarnessError:
+            continue  # reported when the test runs
+        for capability in capabilities(scenario):
+            item.add_marker(capability)
 
 
 @pytest.fixture(scope="session")
@@ -34,26 +86,50 @@ def zvm_board(pytestconfig):
 
 
 @pytest.fixture
-def zvm_run(request, zvm_board):
-    """zvm_run(scenario, timeout=None, board=None) -> RunResult. The runs
-    are kept on the test item so that a failure can bundle them."""
-    from .runner import run_scenario
+def zvm_run(request, zvm_board, tmp_path):
+    """zvm_run(scenario, timeout=None, board=None, options=None) -> RunResult.
+    `scenario`: a name, a TOML path or a loaded Scenario."""
+    from .runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
     from .scenarios import load_scenario
 
     runs = request.node.stash.setdefault(_RUNS, [])
+    icount = request.config.getoption("icount")
+    icount = DETERMINISTIC_ICOUNT if icount == "deterministic" else icount
+    record = request.config.getoption("record")
 
-    def run(scenario, *, timeout: float | None = None, board=None):
-        """`scenario`: a name, a TOML path, or a loaded Scenario."""
+    def run(scenario, *, timeout: float | None = None, board=None, options=None):
         if isinstance(scenario, str):
             scenario = load_scenario(scenario)
-        result = run_scenario(board or zvm_board, scenario, timeout=timeout)
+        options = options or RunOptions(
+            timeout=timeout, icount=icount,
+            record=tmp_path / f"replay-{len(runs)}.bin" if record else None)
+        result = run_scenario(board or zvm_board, scenario, options=options)
         runs.append(result)
+        _record_properties(request.node, result)
         return result
 
     return run
 
 
-_RUNS = pytest.StashKey[list]()
+@pytest.fixture
+def zvm_system(request, zvm_run):
+    marker = request.node.get_closest_marker("zvm_scenario")
+    name = marker.args[0] if marker else request.config.getoption("scenario")
+    if name is None:
+        raise pytest.UsageError("zvm_system needs @pytest.mark.zvm_scenario(...) or --scenario")
+    return zvm_run(name)
+
+
+def _record_properties(node, result) -> None:
+    from .artifacts import _command_output, sha256
+
+    props = dict(node.user_properties)
+    if "board" not in props:
+        node.user_properties.append(("board", result.board.name))
+        node.user_properties.append(("git_commit", _command_output(["git", "rev-parse", "HEAD"])))
+    images = [result.image, *result.guest_images.values()]
+    node.user_properties.append(("images", " ".join(f"{i.path.name}:{sha256(i.path)[:16]}"
+                                                     for i in images)))
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,0 +1,41 @@
+"""The pytest plugin's own surface: zvm_system with a scenario marker,
+capability markers for -m, JUnit properties."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.qemu
+
+
+@pytest.mark.zvm_scenario("lzo-swap")
+def test_zvm_system_runs_the_marked_scenario(zvm_system, request):
+    assert zvm_system.passed, zvm_system.summary()
+    assert zvm_system.scenario.name == "lzo-swap"
+    assert zvm_system.trace.named("swap-out")  # the parsed events
+    assert zvm_system.trace.lines  # and the console
+    assert {m.name for m in request.node.iter_markers()} >= {"swap", "dynamic", "vms"}
+    assert dict(request.node.user_properties)["board"] == "qemu-virt-gicv3"
+
+
+def test_capability_markers_select_and_junit_gets_properties(tmp_path):
+    test_file = tmp_path / "test_caps.py"
+    test_file.write_text(
+        "import pytest\n"
+        "@pytest.mark.zvm_scenario('virtio-blk-one-vm')\n"
+        "def test_disk(zvm_system):\n"
+        "    assert zvm_system.passed\n"
+        "@pytest.mark.zvm_scenario('hello')\n"
+        "def test_boot(zvm_system):\n"
+        "    assert zvm_system.passed\n")
+    junit = tmp_path / "junit.xml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(test_file), "-m", "virtio_blk", f"--junitxml={junit}",
+                           "--rootdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout
+    assert "1 passed, 1 deselected" in done.stdout
+    xml = junit.read_text()
+    for prop in ('name="board" value="qemu-virt-gicv3"', 'name="git_commit"', 'name="images"'):
+        assert prop in xml
