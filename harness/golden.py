@@ -46,14 +46,28 @@ class Expected:
 
 
 def check(trace: Trace, expected: list[Expected]) -> list[Mismatch]:
-    mismatches = []
+    """What differs. A run of missing events from one guest (it stopped
+    early) is one mismatch, not one per event."""
+    mismatches: list[Mismatch] = []
+    missing: list[Expected] = []
+
+    def report_missing() -> None:
+        if missing:
+            more = f" (and {len(missing) - 1} more expected after it)" if len(missing) > 1 else ""
+            mismatches.append(Mismatch(missing[0].label(), "the event", "no such event" + more))
+            missing.clear()
+
     for e in expected:
         found = trace.named(e.event, e.vm, **e.match)
         if not found:
-            mismatches.append(Mismatch(e.label(), "the event", "no such event"))
+            if missing and (e.vm is None or missing[0].vm != e.vm):
+                report_missing()
+            missing.append(e)
             continue
+        report_missing()
         mismatches += [Mismatch(f"{e.label()} {key}", value, found[0].get(key, "nothing"))
                        for key, value in e.fields.items() if found[0].get(key) != value]
+    report_missing()
     return mismatches
 
 
