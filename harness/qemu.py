@@ -33,12 +33,12 @@ def serial_args(transport: str, tcp_port: int = 0) -> list[str]:
 def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
                  loaders: tuple[tuple[Path, int], ...] = (), icount: str | None = None,
                  disk: Path | None = None, rr: tuple[str, Path] | None = None,
-                 gdb_port: int | None = None, tcp_port: int = 0) -> list[str]:
+                 gdb_port: int | None = None, tcp_port: int = 0, name: str = "zvm-hil") -> list[str]:
     """The argument list for one run; `loaders` places raw blobs at addresses,
     `disk` is the raw image behind QEMU's virtio-blk device (modern
     virtio-mmio, which the hypervisor drives); `rr` is ("record"|"replay",
     file) for QEMU's record/replay, `gdb_port` opens QEMU's gdb stub."""
-    cmd = [board.binary, "-M", board.machine_arg, "-cpu", board.cpu,
+    cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", board.cpu,
            "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
            "-nodefaults", "-display", "none", *serial_args(board.console, tcp_port),
            "-S", "-no-shutdown",

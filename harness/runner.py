@@ -7,6 +7,7 @@ overhead over a bare QEMU."""
 
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class RunResult:
     disk_after: bytes | None = None
     memory: dict[int, bytes] = field(default_factory=dict)  # guest-physical reads over QMP
     guest_images: dict[str, Image] = field(default_factory=dict)
+    run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
 
     @property
     def passed(self) -> bool:
@@ -109,10 +111,12 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
         rr = ("record", options.record) if options.record else \
             ("replay", options.replay) if options.replay else None
         tcp_port = free_port() if board.console == "tcp" else 0
+        run_id = uuid.uuid4().hex[:12]
         with QemuProcess(board, image.path, loaders=loaders, disk=disk, icount=options.icount,
-                         rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port) as qemu:
+                         rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port,
+                         name=f"zvm-hil:{run_id}") as qemu:
             result = RunResult(board, scenario, image, qemu.cmd, plan, options,
-                               guest_images=guests)
+                               guest_images=guests, run_id=run_id)
             console = _attach_console(board, qemu, tcp_port)
             # While QEMU initialises (~30 ms), do all that does not need it.
             from . import golden

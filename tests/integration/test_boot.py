@@ -6,15 +6,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from harness.build import build_hypervisor
 from harness.cli import main
 from harness.errors import QemuError
 from harness.models import selftest
-from harness.scenarios import load_scenario
-from tests.conftest import processes_running
+from tests.conftest import alive, children_of, processes_running
 
 pytestmark = pytest.mark.qemu
 
@@ -27,7 +26,7 @@ def test_hello_boots_at_el2_and_matches_the_models(zvm_run):
     lzo = result.trace.first("lzo-selftest")
     assert {k: lzo[k] for k in ("len", "clen", "hash", "ok")} == selftest.lzo_selftest()
     assert result.shutdown_reason == "guest-shutdown"
-    assert processes_running(str(result.image.path)) == []
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
 
 
 def test_a_wrong_model_fails_the_golden_check(zvm_run, monkeypatch):
@@ -46,14 +45,14 @@ def test_el2_panic_is_decoded_and_fails_the_run(zvm_run, test_scenario):
     assert message.startswith("hypervisor panic: EC 0x25 (data abort without a change in EL): "
                               "translation fault, level 1, read")
     assert "far=0x100000000" in message and "vector cur-spx-sync" in message
-    assert processes_running(str(result.image.path)) == []
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
 
 
 def test_hang_becomes_a_timeout_naming_the_last_event(zvm_run, test_scenario):
     result = zvm_run(test_scenario("el2-hang"), timeout=1.5)
     assert result.timed_out and result.exit_code == 3
     assert result.failures[0].startswith("timeout after 1.5 s; last trace event: @zvm lzo-selftest")
-    assert processes_running(str(result.image.path)) == []
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
 
 
 def test_qemu_that_cannot_start_is_a_setup_error_with_its_stderr(zvm_run, zvm_board):
@@ -68,18 +67,18 @@ def test_cli_run_exits_zero_and_prints_a_summary(capsys):
 
 
 def test_ctrl_c_tears_qemu_down(test_scenario):
-    scenario = load_scenario(test_scenario("el2-hang"))
-    image = str(build_hypervisor(scenario.variant, scenario.defines).path)
     proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--scenario",
-                             str(scenario.path), "--timeout", "60"],
+                             test_scenario("el2-hang"), "--timeout", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while not processes_running(image) and time.monotonic() < deadline:
+    deadline, qemu = time.monotonic() + 20, []
+    while not qemu and time.monotonic() < deadline:
+        qemu = [pid for pid in children_of(proc.pid)
+                if "zvm-hil:" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
         time.sleep(0.02)
-    assert processes_running(image), "QEMU never started"
+    assert qemu, "QEMU never started"
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err.decode()
     assert err.decode().strip() == "zvm-hil: interrupted"
-    assert processes_running(image) == []
+    assert not any(alive(pid) for pid in qemu)

@@ -36,11 +36,11 @@ off = [{control}, "stop", "--pidfile", "{pidfile}"]
 
 @pytest.mark.parametrize("scenario", ["hello", "two-vms-static"])
 def test_a_scenario_runs_on_a_serial_board(zvm_run, tmp_path, scenario):
-    board = serial_board(tmp_path, free_port())
-    result = zvm_run(scenario, board=board)
+    port = free_port()
+    result = zvm_run(scenario, board=serial_board(tmp_path, port))
     assert result.passed, result.summary()
     assert result.trace.first("boot")["build"] == result.image.build_id
-    assert processes_running(str(result.image.path)) == []  # powered off
+    assert processes_running(f"port={port},") == []  # powered off
 
 
 def test_a_power_command_that_fails_is_named(zvm_run, tmp_path):
