@@ -7,7 +7,8 @@ SYSROOT := .deps/sysroot
 ZVM := $(VENV)/bin/zvm-hil
 
 APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
-	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux
+	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux \
+	lava-common
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
 .PHONY: deps apt-deps compile firmware run test bench clean distclean

@@ -101,6 +101,35 @@ def cmd_repro(args) -> int:
     return 0 if outcome.reproduced else 1
 
 
+def cmd_lava_job(args) -> int:
+    from pathlib import Path
+
+    from .boards import load_board
+    from .lava import validate, write_job
+    from .scenarios import load_scenario
+
+    out = Path(args.out)
+    job = write_job(load_board(args.board), load_scenario(args.scenario), out,
+                    args.url or out.resolve().as_uri())
+    problems = validate(job)
+    for problem in problems:
+        print(f"{job}: LAVA schema: {problem}", file=sys.stderr)
+    print(job)
+    return 1 if problems else 0
+
+
+def cmd_lava_check(args) -> int:
+    from pathlib import Path
+
+    from .boards import load_board
+    from .lava import check_log
+    from .scenarios import load_scenario
+
+    result = check_log(load_board(args.board), load_scenario(args.scenario), Path(args.log))
+    print(result.summary())
+    return result.exit_code
+
+
 def parser() -> argparse.ArgumentParser:
     from .boards import DEFAULT_BOARD
     from .scenarios import DEFAULT_SCENARIO
@@ -142,6 +171,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--gdb", action="store_true",
                    help="start halted with QEMU's gdb stub; prints the gdb command to attach")
     r.set_defaults(func=cmd_run)
+
+    lj = sub.add_parser("lava-job", help="write a LAVA job for a scenario, validated")
+    lj.add_argument("--board", default=DEFAULT_BOARD)
+    lj.add_argument("--scenario", default=DEFAULT_SCENARIO)
+    lj.add_argument("--out", required=True, metavar="DIR", help="job.yaml and its images")
+    lj.add_argument("--url", help="where the images will be served (default: file://DIR)")
+    lj.set_defaults(func=cmd_lava_job)
+
+    lc = sub.add_parser("lava-check", help="check a LAVA job log against the models")
+    lc.add_argument("--board", default=DEFAULT_BOARD)
+    lc.add_argument("--scenario", default=DEFAULT_SCENARIO)
+    lc.add_argument("log", metavar="LOG", help="the job's log (LAVA's YAML)")
+    lc.set_defaults(func=cmd_lava_check)
 
     p_repro = sub.add_parser("repro", help="run a bundle again and compare with its trace")
     p_repro.add_argument("bundle", metavar="DIR")

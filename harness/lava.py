@@ -1,0 +1,139 @@
+"""Board farms: a LAVA job definition for a scenario (QEMU device type, the
+images deployed with their loader addresses, a monitor test whose patterns
+are the @zvm trace lines), validated with LAVA's own schema, and a LAVA job
+log mapped back onto the same golden checks (those that need only the
+console, as for a physical board). zvm-hil grows no scheduler of its own."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from . import golden
+from .boards import QemuBoard
+from .build import build_guest, build_hypervisor
+from .errors import HarnessError, ToolMissing
+from .runner import RunOptions, RunResult, _check
+from .scenarios import Scenario
+from .trace import Trace
+
+DEBIAN_PYTHON = "/usr/bin/python3"  # lava-common is a Debian package for Debian's Python
+
+
+def _minutes(seconds: int) -> dict:
+    return {"minutes": max(1, (seconds + 59) // 60)}
+
+
+def write_job(board: QemuBoard, scenario: Scenario, out: Path, base_url: str) -> Path:
+    """Writes job.yaml and the images it deploys into `out`."""
+    from . import describe
+
+    out.mkdir(parents=True, exist_ok=True)
+    hypervisor = build_hypervisor(scenario.variant, scenario.defines)
+    shutil.copyfile(hypervisor.path, out / "zvm.elf")
+    images = {"kernel": {"image_arg": "-kernel {kernel}", "url": f"{base_url}/zvm.elf"}}
+    if scenario.vms:
+        plan = describe.plan(board, scenario, {vm.guest: build_guest(vm.guest)
+                                                for vm in scenario.vms})
+        for n, (path, addr) in enumerate(plan.loaders(out)):
+            key = f"blob{n}"
+            images[key] = {"image_arg": f"-device loader,file={{{key}}},addr={addr:#x},force-raw=on",
+                           "url": f"{base_url}/{path.name}"}
+        if plan.disk_size:
+            from .models.virtio_blk import initial_disk
+
+            (out / "disk.img").write_bytes(initial_disk(plan.disk_size, plan.disk_seed))
+            images["disk"] = {"image_arg": "-global virtio-mmio.force-legacy=false "
+                                           "-drive file={disk},if=none,format=raw,id=disk0 "
+                                           "-device virtio-blk-device,drive=disk0",
+                              "url": f"{base_url}/disk.img"}
+    job = {
+        "device_type": "qemu",
+        "job_name": f"zvm-hil {scenario.name} on {board.name}",
+        "priority": "medium",
+        "visibility": "public",
+        "timeouts": {"job": _minutes(scenario.timeout_s + 300), "action": _minutes(120),
+                     "connection": _minutes(60)},
+        "context": {"arch": "arm64", "machine": board.machine_arg, "cpu": board.cpu,
+                    "memory": board.memory_mib, "extra_options": ["-nodefaults", *board.extra_args]},
+        "actions": [
+            {"deploy": {"to": "tmpfs", "images": images, "timeout": _minutes(60)}},
+            {"boot": {"method": "qemu", "media": "tmpfs", "timeout": _minutes(60)}},
+            {"test": {"timeout": _minutes(scenario.timeout_s), "monitors": [{
+                "name": "zvm-hil",
+                "start": "@zvm boot",
+                "end": "@zvm poweroff",
+                "pattern": r"@zvm (?P<test_case_id>lzo-selftest|vm-exit)\S* .*?"
+                           r"(ok|code)=(?P<result>0x[0-9a-f]+)",
+                "fixupdict": {"0x1": "pass", "0x0": "pass"},
+            }]}},
+        ],
+    }
+    path = out / "job.yaml"
+    path.write_text(yaml.safe_dump(job, sort_keys=False))
+    return path
+
+
+def validate(job_file: Path) -> list[str]:
+    """LAVA's schema (lava_common.schemas.validate), run by Debian's Python."""
+    script = ("import sys, yaml\n"
+              "from lava_common.schemas import validate\n"
+              "try:\n"
+              "    validate(yaml.safe_load(open(sys.argv[1])), strict=True)\n"
+              "except Exception as e:\n"
+              "    print(str(e)); sys.exit(1)\n")
+    if not Path(DEBIAN_PYTHON).exists():
+        raise ToolMissing(f"{DEBIAN_PYTHON} not found (LAVA's validator runs on Debian's Python)")
+    done = subprocess.run([DEBIAN_PYTHON, "-c", script, str(job_file)], capture_output=True,
+                          text=True, timeout=60)
+    if "No module named 'lava_common'" in done.stderr:
+        raise ToolMissing("lava_common not found (Debian package lava-common: "
+                          "apt-get install lava-common, or run `make deps`)")
+    if done.returncode != 0:
+        return [(done.stdout or done.stderr).strip()]
+    return []
+
+
+def console_lines(log_file: Path) -> list[str]:
+    """The target's console from a LAVA job log (a YAML list of
+    {dt, lvl, msg}; the device's lines have lvl 'target')."""
+    try:
+        entries = yaml.safe_load(log_file.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise HarnessError(f"{log_file}: not a LAVA job log: {e}") from None
+    if not isinstance(entries, list):
+        raise HarnessError(f"{log_file}: not a LAVA job log: expected a list of entries")
+    return [str(e.get("msg", "")) for e in entries
+            if isinstance(e, dict) and e.get("lvl") == "target"]
+
+
+def check_log(board: QemuBoard, scenario: Scenario, log_file: Path) -> RunResult:
+    """The golden checks a console alone allows, on what LAVA recorded."""
+    from . import describe
+
+    hypervisor = build_hypervisor(scenario.variant, scenario.defines)
+    guests = {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
+    plan = describe.plan(board, scenario, guests) if scenario.vms else None
+    result = RunResult(board, scenario, hypervisor, [], plan, RunOptions(), Trace(),
+                       guest_images=guests)
+    for line in console_lines(log_file):
+        result.trace.add_line(line)
+    if not result.trace.first("poweroff") and not result.trace.first("panic"):
+        result.failures.append(f"{log_file}: the log ends before the firmware finished; last "
+                               f"trace event: {result.trace.last_event or 'none'}")
+    expected = golden.boot_expectations(board, hypervisor)
+    if plan:
+        expected += golden.vm_expectations(plan)
+        if not result.failures and not result.trace.first("panic"):
+            result.failures += golden.check_vms(plan, result.trace, read=None)
+    _check(result, expected)
+    return result
+
+
+def lava_log(lines: list[str]) -> str:
+    """A console as LAVA logs it (for tests and for trying check_log)."""
+    return yaml.safe_dump([{"dt": "2026-01-01T00:00:00", "lvl": "target", "msg": line}
+                           for line in lines])
+
+
