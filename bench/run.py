@@ -6,11 +6,12 @@ import argparse
 import json
 
 import boot_ratio
+import build_ratio
 import memory_ratio
 import swap_ratio
 import virtio_ratio
 
-BENCHMARKS = [boot_ratio, memory_ratio, swap_ratio, virtio_ratio]
+BENCHMARKS = [boot_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio]
 
 
 def main() -> int:
