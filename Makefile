@@ -24,7 +24,7 @@ $(SYSROOT)/.unpacked: tools/deps-sysroot.sh | apt-deps
 
 $(VENV)/.installed: pyproject.toml | apt-deps
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -e . --config-settings editable_mode=compat
+	$(VENV)/bin/pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
 # Byte-compiled once here: the harness's start-up time counts in every run.
