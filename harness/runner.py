@@ -5,9 +5,9 @@ qemu.qmp's asyncio, the models) are imported and the models' predictions made
 while it initialises, on the other core: this hides most of the harness's
 overhead over a bare QEMU."""
 
+import os
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,7 +111,7 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
         rr = ("record", options.record) if options.record else \
             ("replay", options.replay) if options.replay else None
         tcp_port = free_port() if board.console == "tcp" else 0
-        run_id = uuid.uuid4().hex[:12]
+        run_id = os.urandom(6).hex()
         with QemuProcess(board, image.path, loaders=loaders, disk=disk, icount=options.icount,
                          rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port,
                          name=f"zvm-hil:{run_id}") as qemu:
