@@ -39,7 +39,7 @@ run: compile
 	$(ZVM) run --scenario hello
 
 test: compile
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 bench: compile
 	cd bench && ../$(VENV)/bin/python run.py
