@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import esr
 from .build import Image
 from .models import selftest
 from .trace import Event, Trace
@@ -214,91 +213,6 @@ AF = 1 << 10  # the stage-2 descriptor's access flag
 GUEST_MODELS = {"memstress": memstress_expectations, "blkio": blkio_expectations}
 
 
-def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
-    """virtio-blk against its model: what each VM submitted, the dispatch
-    order of every round, every status and what every read returned, and the
-    disk byte for byte."""
-    from .models import virtio_blk as vb
-
-    vms = [vb.VmDisk(vm.spec.name, 0, plan.disk_size // vb.SECTOR, vm.spec.requests)
-           if vm.spec.passthrough else
-           vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, vm.spec.requests)
-           for vm in plan.vms]
-    order = [(e.name, e.fields) for e in trace.events if e.name in ("blk-req", "blk-round")]
-    for vm in plan.vms:
-        if vm.spec.passthrough:  # no back-end to report: QEMU's device takes each batch in order
-            order += _passthrough_rounds(vm)
-    p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed), order)
-    failures = [f"virtio-blk model: {problem}" for problem in p.problems]
-    for i, vm in enumerate(vms):
-        for k, (event, request) in enumerate(zip(trace.named("blk-req", vm=i), vm.requests)):
-            want = vb.request_fields(request)
-            got = {key: event.get(key) for key in want}
-            if got != want:
-                failures.append(f"{vm.name} request {k}: expected blk-req {_fields(want)}, "
-                                f"got {_fields(got)}")
-    if not any(vm.spec.passthrough for vm in plan.vms):  # else no scheduler took part
-        failures += _check_rounds(p.rounds, trace)
-    index_of = {}
-    for i in range(len(vms)):
-        for k, e in enumerate(trace.named("blk-req", vm=i)):
-            index_of[(i, e["seq"])] = k
-    for e in trace.named("blk-done"):
-        key = (e["vm"], index_of.get((e["vm"], e["seq"])))
-        if key in p.status and e["status"] != p.status[key]:
-            failures.append(f"@zvm blk-done vm={e['vm']:#x} seq={e['seq']:#x}: expected status "
-                            f"{p.status[key]:#x}, got {e['status']:#x}")
-    for (i, k), status in p.status.items():
-        failures += [str(m) for m in check(trace, [Expected(
-            "blk", {"status": status, "crc": p.crc[(i, k)]}, {"idx": k}, vm=vms[i].name)])]
-    offset = vb.first_difference(bytes(p.disk), disk)
-    if offset is not None:
-        sector = offset // vb.SECTOR
-        owner = next((v.name for v in vms if v.base <= sector < v.base + v.sectors), "no VM")
-        want = p.disk[offset] if offset < len(p.disk) else "end of disk"
-        got = disk[offset] if offset < len(disk) else "end of disk"
-        failures.append(f"disk image: first difference at byte {offset:#x} (sector {sector:#x}, "
-                        f"{owner}'s): expected {_show(want)}, got {_show(got)}")
-    return failures
-
-
-def _passthrough_rounds(vm: VmPlan) -> list[tuple[str, dict]]:
-    from .models import blkio
-
-    events, seq = [], 0
-    for n, batch in enumerate(blkio.batches(vm.spec.requests)):
-        for _ in batch:
-            events.append(("blk-req", {"vm": vm.index, "seq": seq}))
-            seq += 1
-        events.append(("blk-round", {"n": n}))
-    return events
-
-
-def _check_rounds(expected: list[list[tuple[int, int]]], trace: Trace) -> list[str]:
-    actual: list[list[tuple[int, int]]] = []
-    for e in trace.events:
-        if e.name == "blk-round":
-            actual.append([])
-        elif e.name == "blk-dispatch" and actual:
-            actual[-1].append((e["vm"], e["seq"]))
-    failures = []
-    for n, (want, got) in enumerate(zip(expected, actual)):
-        if want != got:
-            failures.append(f"blk round {n}: expected dispatch order {_order(want)}, "
-                            f"got {_order(got)}")
-    if len(expected) != len(actual):
-        failures.append(f"blk rounds: expected {len(expected)}, got {len(actual)}")
-    return failures
-
-
-def _order(pairs: list[tuple[int, int]]) -> str:
-    return " ".join(f"vm{vm}:{seq:#x}" for vm, seq in pairs)
-
-
-def _fields(fields: dict) -> str:
-    return " ".join(f"{k}={_show(v)}" for k, v in fields.items())
-
-
 def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:
     """Walks each VM's stage-2 tables as the MMU would and compares them, page
     by page, with the blocks the model has the VM holding when it exited
@@ -328,37 +242,3 @@ def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:
         if difference:
             problems.append(f"{vm.spec.name} stage-2: {difference}")
     return problems
-
-
-def describe_panic(event: Event, hypervisor_elf=None) -> str:
-    if "esr" not in event.fields:
-        return f"hypervisor panic: {event.get('reason', 'no reason given')} ({event})"
-    where = _symbol(hypervisor_elf, event.get("elr"))
-    return (f"hypervisor panic: {esr.describe(event['esr'])} in {where} at "
-            f"elr={_show(event.get('elr'))} far={_show(event.get('far'))} "
-            f"(vector {event.get('kind', '?')}; {event})")
-
-
-def describe_faults(trace: Trace, plan, guest_images) -> list[str]:
-    """Each guest fault in words: the syndrome, and where in the guest's
-    program (its ELF, by IPA: guests run with their MMU off)."""
-    out = []
-    for event in trace.named("fault"):
-        vm = plan.vms[event["vm"]] if plan and event["vm"] < len(plan.vms) else None
-        image = guest_images.get(vm.spec.guest) if vm else None
-        where = _symbol(image.path if image else None, event.get("elr"))
-        name = vm.spec.name if vm else f"vm {event['vm']}"
-        out.append(f"{name} fault: {esr.describe(event['esr'])} in {where} at "
-                   f"elr={_show(event.get('elr'))} ipa={_show(event['ipa'])}")
-    return out
-
-
-def _symbol(elf_path, addr) -> str:
-    if elf_path is None or not isinstance(addr, int):
-        return "an unknown function"
-    from .elf import symbolize
-
-    try:
-        return symbolize(elf_path, addr)
-    except (OSError, ValueError, KeyError) as e:
-        return f"{addr:#x} (no symbols: {e})"

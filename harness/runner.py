@@ -134,9 +134,11 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
             finally:
                 console.close()
         if disk is not None:  # read once QEMU is gone: every write has landed
+            from .golden_blk import check_virtio
+
             result.disk_before, result.disk_after = disk_before, disk.read_bytes()
             if not result.timed_out and not result.trace.first("panic"):
-                result.failures += golden.check_virtio(plan, result.trace, result.disk_after)
+                result.failures += check_virtio(plan, result.trace, result.disk_after)
     result.duration_s = time.monotonic() - started
     _check(result, expected)
     return result
@@ -195,17 +197,17 @@ def _read_until_done(console, qemu: QemuProcess | None, result: RunResult,
 
 
 def _check(result: RunResult, expected) -> None:
-    from . import golden
+    from . import crash, golden
 
     trace = result.trace
     for bad in trace.unreadable:
         result.failures.append(f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}")
     panic = trace.first("panic")
     if panic is not None:
-        result.failures.insert(0, golden.describe_panic(panic, result.image.path))
+        result.failures.insert(0, crash.describe_panic(panic, result.image.path))
         return
     if result.timed_out or (result.failures and not result.plan):
         return
     result.failures += [str(m) for m in golden.check(trace, expected)]
     if result.failures:
-        result.failures += golden.describe_faults(trace, result.plan, result.guest_images)
+        result.failures += crash.describe_faults(trace, result.plan, result.guest_images)

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from harness import golden
+from harness.golden_blk import check_virtio
 from harness.models import virtio_blk
 from harness.models.patterns import xorshift32_bytes
 from harness.scenarios import load_scenario
@@ -52,7 +52,7 @@ def test_the_disk_check_fails_on_one_wrong_byte(zvm_run):
     assert result.passed, result.summary()
     corrupted = bytearray(result.disk_after)
     corrupted[8 * 512 + 3] ^= 0x01
-    failures = golden.check_virtio(result.plan, result.trace, bytes(corrupted))
+    failures = check_virtio(result.plan, result.trace, bytes(corrupted))
     assert failures == [f"disk image: first difference at byte {8 * 512 + 3:#x} (sector 0x8, "
                         f"vm0's): expected {result.disk_after[8 * 512 + 3]:#x}, "
                         f"got {corrupted[8 * 512 + 3]:#x}"]

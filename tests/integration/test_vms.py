@@ -3,7 +3,7 @@ from QEMU's memory, and a stray access stopping one VM only."""
 
 import pytest
 
-from harness import golden, stage2
+from harness import esr, stage2
 from harness.models import memstress
 
 pytestmark = pytest.mark.qemu
@@ -50,6 +50,6 @@ def test_stray_access_stops_that_vm_only(zvm_run):
     assert result.passed, result.summary()
     fault = result.trace.named("fault", vm=0)[0]
     assert fault["ipa"] == 0x40100000
-    assert golden.esr.describe(fault["esr"]).startswith("EC 0x24 (data abort from a lower EL)")
+    assert esr.describe(fault["esr"]).startswith("EC 0x24 (data abort from a lower EL)")
     assert result.trace.named("memstress-done", guest="vm1")[0]["mismatches"] == 0
     assert not result.trace.named("memstress-done", guest="vm0")
