@@ -10,11 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from . import golden
 from .boards import QemuBoard
-from .build import build_guest, build_hypervisor
 from .errors import HarnessError, ToolMissing
-from .runner import RunOptions, RunResult, _check
+from .runner import RunOptions, RunResult, check_from_console, prepare
 from .scenarios import Scenario
 from .trace import Trace
 
@@ -27,15 +25,11 @@ def _minutes(seconds: int) -> dict:
 
 def write_job(board: QemuBoard, scenario: Scenario, out: Path, base_url: str) -> Path:
     """Writes job.yaml and the images it deploys into `out`."""
-    from . import describe
-
     out.mkdir(parents=True, exist_ok=True)
-    hypervisor = build_hypervisor(scenario.variant, scenario.defines)
+    hypervisor, _, plan = prepare(board, scenario)
     shutil.copyfile(hypervisor.path, out / "zvm.elf")
     images = {"kernel": {"image_arg": "-kernel {kernel}", "url": f"{base_url}/zvm.elf"}}
-    if scenario.vms:
-        plan = describe.plan(board, scenario, {vm.guest: build_guest(vm.guest)
-                                                for vm in scenario.vms})
+    if plan:
         for n, (path, addr) in enumerate(plan.loaders(out)):
             key = f"blob{n}"
             images[key] = {"image_arg": f"-device loader,file={{{key}}},addr={addr:#x},force-raw=on",
@@ -110,11 +104,7 @@ def console_lines(log_file: Path) -> list[str]:
 
 def check_log(board: QemuBoard, scenario: Scenario, log_file: Path) -> RunResult:
     """The golden checks a console alone allows, on what LAVA recorded."""
-    from . import describe
-
-    hypervisor = build_hypervisor(scenario.variant, scenario.defines)
-    guests = {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
-    plan = describe.plan(board, scenario, guests) if scenario.vms else None
+    hypervisor, guests, plan = prepare(board, scenario)
     result = RunResult(board, scenario, hypervisor, [], plan, RunOptions(), Trace(),
                        guest_images=guests)
     for line in console_lines(log_file):
@@ -122,12 +112,7 @@ def check_log(board: QemuBoard, scenario: Scenario, log_file: Path) -> RunResult
     if not result.trace.first("poweroff") and not result.trace.first("panic"):
         result.failures.append(f"{log_file}: the log ends before the firmware finished; last "
                                f"trace event: {result.trace.last_event or 'none'}")
-    expected = golden.boot_expectations(board, hypervisor)
-    if plan:
-        expected += golden.vm_expectations(plan)
-        if not result.failures and not result.trace.first("panic"):
-            result.failures += golden.check_vms(plan, result.trace, read=None)
-    _check(result, expected)
+    check_from_console(result)
     return result
 
 

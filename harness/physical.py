@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 
 from .boards import SerialBoard
-from .build import build_guest, build_hypervisor
 from .console import ConsoleClosed, open_serial
 from .errors import HarnessError
-from .runner import RunOptions, RunResult, _check, _read_until_done
+from .runner import RunOptions, RunResult, _read_until_done, check_from_console, prepare
 from .scenarios import Scenario
 
 COMMAND_TIMEOUT_S = 120
@@ -31,13 +30,7 @@ def _run_command(board: SerialBoard, what: str, argv: tuple[str, ...], values: d
 
 
 def run_on_serial_board(board: SerialBoard, scenario: Scenario, options: RunOptions) -> RunResult:
-    from . import describe, golden
-
-    image = options.images.hypervisor if options.images else \
-        build_hypervisor(scenario.variant, scenario.defines)
-    guests = options.images.guests if options.images else \
-        {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
-    plan = describe.plan(board, scenario, guests) if scenario.vms else None
+    image, guests, plan = prepare(board, scenario, options.images)
     timeout = float(options.timeout or scenario.timeout_s)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zvm-hil-") as workdir:
@@ -60,10 +53,5 @@ def run_on_serial_board(board: SerialBoard, scenario: Scenario, options: RunOpti
             console.close()
             _run_command(board, "power.off", board.power_off, values)
     result.duration_s = time.monotonic() - started
-    expected = golden.boot_expectations(board, image)
-    if plan:
-        expected += golden.vm_expectations(plan)
-        if not result.failures and not result.trace.first("panic"):
-            result.failures += golden.check_vms(plan, result.trace, read=None)
-    _check(result, expected)
+    check_from_console(result)
     return result

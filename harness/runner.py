@@ -86,16 +86,7 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
 
         return run_on_serial_board(board, scenario, options)
     toolchain.find_program(board.binary)  # a clear message, not a failed exec
-    image = options.images.hypervisor if options.images else \
-        build_hypervisor(scenario.variant, scenario.defines)
-    plan, guests = None, {}
-    if scenario.vms:
-        from . import describe
-        from .build import build_guest
-
-        guests = options.images.guests if options.images else \
-            {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
-        plan = describe.plan(board, scenario, guests)
+    image, guests, plan = prepare(board, scenario, options.images)
     timeout = float(options.timeout if options.timeout is not None else
                     3600 if options.gdb_port else scenario.timeout_s)
     started = time.monotonic()
@@ -142,6 +133,32 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
     result.duration_s = time.monotonic() - started
     _check(result, expected)
     return result
+
+
+def prepare(board: Board, scenario: Scenario, images: Images | None = None):
+    """The images (built, or a bundle's) and, with VMs, the plan: (hypervisor
+    image, {guest: image}, describe.Plan or None)."""
+    image = images.hypervisor if images else build_hypervisor(scenario.variant, scenario.defines)
+    if not scenario.vms:
+        return image, {}, None
+    from . import describe
+    from .build import build_guest
+
+    guests = images.guests if images else {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
+    return image, guests, describe.plan(board, scenario, guests)
+
+
+def check_from_console(result: RunResult) -> None:
+    """The golden checks a console alone allows (no QMP to read stage 2
+    with, no disk image): physical boards and LAVA logs."""
+    from . import golden
+
+    expected = golden.boot_expectations(result.board, result.image)
+    if result.plan:
+        expected += golden.vm_expectations(result.plan)
+        if not result.failures and not result.trace.first("panic"):
+            result.failures += golden.check_vms(result.plan, result.trace, read=None)
+    _check(result, expected)
 
 
 def _attach_console(board: QemuBoard, qemu: QemuProcess, tcp_port: int):
