@@ -103,9 +103,10 @@ Board = QemuBoard | SerialBoard
 def load_board(name_or_path: str) -> Board:
     path = resolve(name_or_path, paths.BOARDS, "board")
     data = load_toml(path)
-    header = data.get("board")
-    kind = header.get("kind") if isinstance(header, dict) else None
-    spec = SERIAL_SPEC if kind == "serial" else QEMU_SPEC  # a bad kind is reported by either
+    # [board] first: its kind says which spec the rest follows.
+    head = {"board": data["board"]} if "board" in data else {}
+    kind = validate(head, {"board": BOARD_TABLE}, path)["board"]["kind"]
+    spec = SERIAL_SPEC if kind == "serial" else QEMU_SPEC
     v = validate(data, spec, path)
     b = v["board"]
     if kind == "serial":
