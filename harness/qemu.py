@@ -19,6 +19,10 @@ from pathlib import Path
 from .boards import QemuBoard
 from .errors import QemuError
 
+START_TIMEOUT_S = 30  # QEMU's own start-up, before the greeting
+COMMAND_TIMEOUT_S = 30  # a QMP command (pmemsave of a table is the longest)
+
+
 def serial_args(transport: str, tcp_port: int = 0) -> list[str]:
     """stdio: QEMU's stdout; pty: a pseudo-terminal QEMU names on stdout;
     tcp: a serial server on 127.0.0.1 that waits for the harness to connect."""
@@ -83,6 +87,7 @@ class QemuProcess:
         self._stderr = tempfile.TemporaryFile()
         self.proc: subprocess.Popen | None = None
         self._qmp = None
+        self._loop = None
         self.shutdown_reason: str | None = None
 
     def start(self) -> int:
@@ -102,7 +107,18 @@ class QemuProcess:
         """Connects QMP (waits for QEMU to finish initialising)."""
         from qemu.qmp.legacy import QEMUMonitorProtocol  # asyncio: import while QEMU starts
 
+        # qemu.qmp's connect has no timeout: wait for the greeting here, so a
+        # QEMU that hangs while starting is an error, not a hang of ours.
+        if not select.select([self._qmp_sock], [], [], START_TIMEOUT_S)[0]:
+            raise QemuError(self.failure_text(f"did not start within {START_TIMEOUT_S} s"))
+        # An event loop of our own, closed with us: qemu.qmp would otherwise
+        # leave one (and its two sockets) behind in every thread that runs QEMU.
+        import asyncio
+
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
         self._qmp = QEMUMonitorProtocol(self._qmp_sock)
+        self._qmp.settimeout(COMMAND_TIMEOUT_S)
         try:
             self._qmp.connect()
         except Exception:
@@ -164,10 +180,7 @@ class QemuProcess:
 
     def failure_text(self, what: str) -> str:
         if self.proc:
-            try:
-                self.proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                pass
+            self._exited_within(2.0)
         stderr = self.stderr_text()
         return f"QEMU {what} ({self.exit_description()})" + (f": {stderr}" if stderr else "")
 
@@ -176,6 +189,7 @@ class QemuProcess:
         if self._qmp is not None:
             try:
                 if self.proc and self.proc.poll() is None:
+                    self._qmp.settimeout(1.0)  # a stopped QEMU is killed below
                     self._qmp.cmd("quit")
             except Exception:
                 pass
@@ -184,6 +198,12 @@ class QemuProcess:
             except Exception:  # qemu.qmp raises EOFError when QEMU hangs up first
                 pass
             self._qmp = None
+        if self._loop is not None:
+            import asyncio
+
+            self._loop.close()
+            asyncio.set_event_loop(None)
+            self._loop = None
         self._qmp_sock.close()
         if self.proc is not None:
             if not self._exited_within(2.0):

@@ -59,6 +59,7 @@ class RunResult:
     memory: dict[int, bytes] = field(default_factory=dict)  # guest-physical reads over QMP
     guest_images: dict[str, Image] = field(default_factory=dict)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
+    workdir: str = ""  # the run's temporary directory (gone when the run returns)
 
     @property
     def passed(self) -> bool:
@@ -107,7 +108,7 @@ def run_scenario(board: Board, scenario: Scenario, *, timeout: float | None = No
                          rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port,
                          name=f"zvm-hil:{run_id}") as qemu:
             result = RunResult(board, scenario, image, qemu.cmd, plan, options,
-                               guest_images=guests, run_id=run_id)
+                               guest_images=guests, run_id=run_id, workdir=workdir)
             console = _attach_console(board, qemu, tcp_port)
             # While QEMU initialises (~30 ms), do all that does not need it.
             from . import golden
