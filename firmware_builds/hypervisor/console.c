@@ -1,7 +1,6 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "console.h"
 
@@ -26,11 +25,6 @@ void console_write(const char *s, unsigned long len)
 {
 	for (unsigned long i = 0; i < len; i++)
 		console_putc(s[i]);
-}
-
-void console_puts(const char *s)
-{
-	console_write(s, strlen(s));
 }
 
 /* Formats the whole event into one buffer before writing it, so that an event

@@ -4,7 +4,6 @@
 #define ZVM_CONSOLE_H
 
 void console_write(const char *s, unsigned long len);
-void console_puts(const char *s);
 
 void zvm_trace(const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

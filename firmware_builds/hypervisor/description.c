@@ -24,6 +24,18 @@ static int get_u64s(const void *fdt, int node, const char *name, uint64_t *out, 
 	return 0;
 }
 
+/* A (base, size) property into two fields. */
+static int get_range(const void *fdt, int node, const char *name, uint64_t *base, uint64_t *size)
+{
+	uint64_t pair[2];
+
+	if (get_u64s(fdt, node, name, pair, 2))
+		return -1;
+	*base = pair[0];
+	*size = pair[1];
+	return 0;
+}
+
 static int get_u32(const void *fdt, int node, const char *name, uint32_t *out)
 {
 	int len;
@@ -39,45 +51,32 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 {
 	const char *node_name = fdt_get_name(fdt, node, NULL);
 	const char *name = fdt_getprop(fdt, node, "vm-name", NULL);
-	uint64_t pair[2];
 
 	if (!name || strlen(name) >= sizeof(vm->name))
 		return bad(node_name, "vm-name");
 	strcpy(vm->name, name);
 	if (get_u32(fdt, node, "vmid", &vm->vmid) || vm->vmid == 0 || vm->vmid > 0xff)
 		return bad(node_name, "vmid");
-	if (get_u64s(fdt, node, "memory", pair, 2))
+	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size))
 		return bad(node_name, "memory");
-	vm->ipa_base = pair[0];
-	vm->mem_size = pair[1];
-	if (get_u64s(fdt, node, "image", pair, 2))
+	if (get_range(fdt, node, "image", &vm->image_pa, &vm->image_size))
 		return bad(node_name, "image");
-	vm->image_pa = pair[0];
-	vm->image_size = pair[1];
 	if (get_u64s(fdt, node, "image-ipa", &vm->image_ipa, 1))
 		return bad(node_name, "image-ipa");
 	if (get_u64s(fdt, node, "entry", &vm->entry_ipa, 1))
 		return bad(node_name, "entry");
-	if (get_u64s(fdt, node, "footprint", pair, 2))
+	if (get_range(fdt, node, "footprint", &vm->footprint_ipa, &vm->footprint_size))
 		return bad(node_name, "footprint");
-	vm->footprint_ipa = pair[0];
-	vm->footprint_size = pair[1];
 	get_u64s(fdt, node, "resident-limit", &vm->resident_limit, 1);	/* optional */
-	if (get_u64s(fdt, node, "disk", pair, 2) == 0) {			/* optional */
-		vm->disk_base = pair[0];
-		vm->disk_sectors = pair[1];
-	}
-	if (get_u64s(fdt, node, "passthrough", pair, 2) == 0) {		/* optional */
-		if ((pair[0] | pair[1]) & 0xfff || pair[0] >= 0x40000000UL ||
-		    pair[0] + pair[1] > 0x40000000UL)
-			return bad(node_name, "passthrough");	/* device memory only */
-		vm->passthrough_pa = pair[0];
-		vm->passthrough_size = pair[1];
-	}
-	if (get_u64s(fdt, node, "dtb", pair, 2))
+	get_range(fdt, node, "disk", &vm->disk_base, &vm->disk_sectors);	/* optional */
+	if (get_range(fdt, node, "passthrough", &vm->passthrough_pa,
+		      &vm->passthrough_size) == 0 &&				/* optional */
+	    ((vm->passthrough_pa | vm->passthrough_size) & 0xfff ||
+	     vm->passthrough_pa >= 0x40000000UL ||
+	     vm->passthrough_pa + vm->passthrough_size > 0x40000000UL))
+		return bad(node_name, "passthrough");	/* device memory only */
+	if (get_range(fdt, node, "dtb", &vm->dtb_pa, &vm->dtb_size))
 		return bad(node_name, "dtb");
-	vm->dtb_pa = pair[0];
-	vm->dtb_size = pair[1];
 	if (get_u64s(fdt, node, "dtb-ipa", &vm->dtb_ipa, 1))
 		return bad(node_name, "dtb-ipa");
 	/* The image and the DTB must land inside the VM's RAM. */
@@ -94,7 +93,6 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 
 int description_parse(const void *fdt, struct description *out)
 {
-	uint64_t pair[2];
 	uint32_t timeslice;
 	int hyp, node;
 
@@ -123,10 +121,8 @@ int description_parse(const void *fdt, struct description *out)
 	if (out->dynamic_memory)
 		return bad("hypervisor", "memory-mode");	/* built static, described dynamic */
 #endif
-	if (get_u64s(fdt, hyp, "heap", pair, 2))
+	if (get_range(fdt, hyp, "heap", &out->heap_base, &out->heap_size))
 		return bad("hypervisor", "heap");
-	out->heap_base = pair[0];
-	out->heap_size = pair[1];
 	if (get_u32(fdt, hyp, "timeslice-us", &timeslice) || timeslice == 0)
 		return bad("hypervisor", "timeslice-us");
 	out->timeslice_us = timeslice;

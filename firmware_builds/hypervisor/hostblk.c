@@ -94,11 +94,6 @@ failed:
 	return -1;
 }
 
-uint64_t hostblk_sectors(void)
-{
-	return sectors;
-}
-
 /* Posts header (+ data) + status and polls the used ring for it. */
 static uint8_t submit(uint32_t type, uint64_t sector, void *buf, uint32_t len, int device_writes)
 {

@@ -10,7 +10,6 @@
 
 /* Finds and sets up the device; 0, or -1 when there is none. */
 int hostblk_init(void);
-uint64_t hostblk_sectors(void);
 /* A virtio-blk status (OK, IOERR). */
 uint8_t hostblk_rw(int write, uint64_t sector, void *buf, uint32_t len);
 uint8_t hostblk_flush(void);

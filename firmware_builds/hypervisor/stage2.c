@@ -163,25 +163,3 @@ void s2_set_access_flag(uint64_t root, uint64_t ipa, uint64_t size, int set)
 	}
 	invalidate_range(ipa, size);
 }
-
-uint64_t s2_translate(uint64_t root, uint64_t ipa)
-{
-	const uint64_t *table = (const uint64_t *)root;
-
-	if (ipa >= IPA_LIMIT)
-		return ~0UL;
-	for (int level = 1; level <= 3; level++) {
-		uint64_t d = table[index_at(level, ipa)];
-		uint64_t span = 1UL << (39 - 9 * level);
-
-		if (!(d & DESC_VALID))
-			return ~0UL;
-		if (level == 3 || (d & 3) == DESC_BLOCK) {
-			if (level == 3 && (d & 3) != DESC_PAGE)
-				return ~0UL;
-			return (d & ADDR_MASK & ~(span - 1)) | (ipa & (span - 1));
-		}
-		table = (const uint64_t *)(d & ADDR_MASK);
-	}
-	return ~0UL;
-}

@@ -16,7 +16,6 @@
 #define S2_DEVICE_RW		(0x4c4UL | (1UL << 54))	/* Device-nGnRE, rw, AF, never executable */
 #define S2_ATTR_MASK		(0x7fcUL | (3UL << 53))
 
-#define IPA_LIMIT		(1UL << 32)
 
 /* Root table PA (aligned), 0 when the table pool is exhausted. */
 uint64_t s2_create(void);
@@ -32,9 +31,6 @@ int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size);
  * takes an access flag fault (VTCR_EL2.HA is 0: no hardware update). Must run
  * with the VM's VMID in VTTBR_EL2. */
 void s2_set_access_flag(uint64_t root, uint64_t ipa, uint64_t size, int set);
-/* The leaf entry for `ipa` (0 when unmapped), for address translation by
- * the hypervisor itself: returns the PA or ~0UL. */
-uint64_t s2_translate(uint64_t root, uint64_t ipa);
 
 static inline uint64_t s2_vttbr(uint64_t root, unsigned int vmid)
 {
