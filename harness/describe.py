@@ -6,7 +6,7 @@ aligned, below HEAP_BASE; the heap from HEAP_BASE. The plan also carries the
 models' prediction of where the heap puts each VM's partition."""
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import toolchain
@@ -39,6 +39,7 @@ class VmPlan:
     dtb_pa: int
     partition_pa: int | None  # static mode, as the heap model predicts it
     disk_base: int = 0  # first sector of the VM's range of the disk
+    params: dict[str, int] = field(default_factory=dict)  # its DTB's /chosen parameters
 
     @property
     def dtb_ipa(self) -> int:
@@ -85,9 +86,10 @@ def _cells(value: int) -> str:
     return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
 
 
-def guest_dts(spec: VmSpec, dma_offset: int = 0) -> str:
+def guest_dts(spec: VmSpec, dma_offset: int = 0, params: dict[str, int] | None = None) -> str:
+    """The guest's DTB source; `params` (spec.params if not given) go into /chosen."""
     params = "".join(f"\t\tzvm,{key.replace('_', '-')} = /bits/ 64 <0x{value:x}>;\n"
-                     for key, value in sorted(spec.params.items()))
+                     for key, value in sorted((spec.params if params is None else params).items()))
     if spec.requests:
         cells = " ".join(f"0x{c:x}" for r in spec.requests
                          for c in (r.type, r.ioprio, r.sector >> 32, r.sector & 0xFFFFFFFF,
@@ -177,6 +179,8 @@ def plan(board: QemuBoard, scenario: Scenario,
                           f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
     images = guest_images or {}
     heap, staged, vms = Heap(HEAP_BASE, scenario.heap_size), DESCRIPTION_ADDR + DESCRIPTION_MAX, []
+    partitions = [heap.alloc(spec.memory, partition_align(spec.memory))
+                  if scenario.variant == "static" else None for spec in scenario.vms]
     disk_base = 0
     for i, spec in enumerate(scenario.vms):
         image = images.get(spec.guest) or build_guest(spec.guest)
@@ -185,13 +189,13 @@ def plan(board: QemuBoard, scenario: Scenario,
             raise ConfigError(scenario.path, f"vm[{i}].memory_kib",
                               f"{spec.memory >> 10} KiB cannot hold the {spec.guest} image "
                               f"({(flat.end - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
-        partition = (heap.alloc(spec.memory, partition_align(spec.memory))
-                     if scenario.variant == "static" else None)
-        dtb = compile_dts(guest_dts(spec, (partition or 0) - GUEST_RAM_IPA))
+        partition, params = partitions[i], guest_params(scenario, i, partitions)
+        dtb = compile_dts(guest_dts(spec, (partition or 0) - GUEST_RAM_IPA, params))
         image_pa = staged
         dtb_pa = _page_up(image_pa + len(flat.data))
         staged = _page_up(dtb_pa + len(dtb))
-        vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base))
+        vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base,
+                          params))
         disk_base += spec.disk_sectors
     if staged > HEAP_BASE:
         raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
@@ -203,6 +207,17 @@ def plan(board: QemuBoard, scenario: Scenario,
     return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
                 scenario.block_size, scenario.zpool_size, scenario.heap_watermark,
                 scenario.disk_size, scenario.disk_seed)
+
+
+def guest_params(scenario: Scenario, index: int, partitions: list[int | None]) -> dict[str, int]:
+    """A VM's /chosen parameters: the scenario's, or a hostile guest's attack."""
+    spec = scenario.vms[index]
+    if not spec.attack:
+        return spec.params
+    from .models import hostile
+
+    others = [pa for i, pa in enumerate(partitions) if i != index and pa is not None]
+    return hostile.guest_params(spec, others[0] if others else None, scenario.block_size)
 
 
 def _page_up(value: int) -> int:

@@ -91,6 +91,8 @@ def vm_expectations(plan: Plan) -> list[Expected]:
         out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
                                           "size": spec.memory, "entry": vm.image.entry},
                             {"vm": vm.index}))
+        if spec.guest != "memstress":
+            continue
         p = memstress.params(spec.params)
         for idx, _ in memstress.regions(vm.image.end, vm.dtb_ipa, p["region_size"]):
             memstress.region_crc(p["seed"], idx, p["region_size"], memstress.data_kind(p, idx))
@@ -130,10 +132,13 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
 
 def memory_workload(plan: Plan, vm: VmPlan):
     from .describe import passthrough_page
-    from .models import blkio, memblock, memstress
+    from .models import blkio, hostile, memblock, memstress
 
     if vm.spec.guest == "blkio":
         ops, content = blkio.memory_ops(vm.image.end, vm.spec.requests), None
+    elif vm.spec.guest == "hostile":
+        ops = hostile.memory_ops(vm.spec, vm.image.end, plan.block_size, vm.params["target"])
+        content = hostile.page_content
     else:
         ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
         content = memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
@@ -186,6 +191,8 @@ def memstress_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]
         return out
     crc = {idx: memstress.region_crc(p["seed"], idx, size, memstress.data_kind(p, idx))
            for idx, _ in regions}
+    if p["expect_zero"]:  # nothing of an earlier owner in memory it is given
+        out += [Expected("fresh", {"nonzero": 0}, {"idx": idx}, vm=name) for idx, _ in regions]
     if 0 <= p["hyp_crc_region"] < len(regions):
         idx = p["hyp_crc_region"]
         out.append(Expected("hyp-crc", {"size": size, "crc": crc[idx]}, {"ipa": regions[idx][1]},
@@ -208,9 +215,39 @@ def blkio_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
             Expected("blkio-done", {"requests": count}, vm=vm.spec.name)]
 
 
+def hostile_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
+    """The attack's documented outcome (models/hostile.py). The memory model
+    has the VM stopped by a fault or exiting; virtio requests that reach the
+    scheduler are checked by check_virtio."""
+    from .models import hostile
+
+    a, name = hostile.ATTACKS[vm.spec.attack], vm.spec.name
+    out = [Expected("hostile-start", {"attack": a.code, "target": vm.params["target"]}, vm=name)]
+    if a.outcome == "fault":
+        return out + [Expected("fault", {"ipa": vm.params["target"]}, {"vm": vm.index})]
+    if a.outcome == "emulated":
+        return out + [Expected("hostile-survived", {"value": a.value}, vm=name)]
+    if a.outcome in ("chain", "request"):
+        out.append(Expected("hostile-chain", {"used": 1, "len": int(a.status != 0xFF),
+                                               "status": a.status, "intact": 1}, vm=name))
+    if a.reason:
+        out.append(Expected("blk-bad", {"reason": a.reason}, {"vm": vm.index}))
+    if a.name == "avail-idx-beyond":
+        out.append(Expected("blk-bad", {"reason": "avail-idx"}, {"vm": vm.index}))
+    if a.outcome == "queue":  # every chain the device took comes back
+        taken = hostile.QUEUE_NUM if a.name == "avail-idx-beyond" else vm.params["count"]
+        out.append(Expected("hostile-queue", {"used": taken}, vm=name))
+    if a.outcome == "hypercall":
+        out.append(Expected("hostile-hvc", {"ret": RET_REFUSED}, vm=name))
+    if a.outcome == "swap":
+        out.append(Expected("hostile-fill", {"blocks": vm.params["count"]}, vm=name))
+    return out
+
+
 RET_REFUSED = 0xFFFFFFFFFFFFFFFF
 AF = 1 << 10  # the stage-2 descriptor's access flag
-GUEST_MODELS = {"memstress": memstress_expectations, "blkio": blkio_expectations}
+GUEST_MODELS = {"memstress": memstress_expectations, "blkio": blkio_expectations,
+                "hostile": hostile_expectations}
 
 
 def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:

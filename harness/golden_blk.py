@@ -21,9 +21,10 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
 
     vms = [vb.VmDisk(vm.spec.name, 0, plan.disk_size // vb.SECTOR, vm.spec.requests)
            if vm.spec.passthrough else
-           vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, vm.spec.requests)
+           vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors, _requests(vm, trace))
            for vm in plan.vms]
-    order = [(e.name, e.fields) for e in trace.events if e.name in ("blk-req", "blk-round")]
+    order = [(e.name, e.fields) for e in trace.events
+             if e.name in ("blk-req", "blk-round", "vm-exit")]
     for vm in plan.vms:
         if vm.spec.passthrough:  # no back-end to report: QEMU's device takes each batch in order
             order += _passthrough_rounds(vm)
@@ -48,6 +49,8 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
             failures.append(f"@zvm blk-done vm={e['vm']:#x} seq={e['seq']:#x}: expected status "
                             f"{p.status[key]:#x}, got {e['status']:#x}")
     for (i, k), status in p.status.items():
+        if plan.vms[i].spec.attack:  # a hostile guest reports its attack, not each request
+            continue
         failures += [str(m) for m in check(trace, [Expected(
             "blk", {"status": status, "crc": p.crc[(i, k)]}, {"idx": k}, vm=vms[i].name)])]
     offset = vb.first_difference(bytes(p.disk), disk)
@@ -59,6 +62,16 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
         failures.append(f"disk image: first difference at byte {offset:#x} (sector {sector:#x}, "
                         f"{owner}'s): expected {_show(want)}, got {_show(got)}")
     return failures
+
+
+def _requests(vm: VmPlan, trace: Trace):
+    """The scenario's requests, or those a hostile guest's attack makes."""
+    if not vm.spec.attack:
+        return vm.spec.requests
+    from .models import hostile
+
+    return hostile.disk_requests(vm.spec, vm.spec.disk_sectors,
+                                 len(trace.named("blk-req", vm=vm.index)))
 
 
 def _passthrough_rounds(vm: VmPlan) -> list[tuple[str, dict]]:

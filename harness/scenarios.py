@@ -2,12 +2,13 @@
 firmware_builds/scenarios/ (or anywhere, given as a path)."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import paths
 from .errors import ConfigError
 from .models.heap import Heap
+from .models.hostile import ATTACKS, NEEDS_DISK
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
 
 VARIANTS = ("static", "dynamic")
@@ -16,6 +17,10 @@ VARIANTS = ("static", "dynamic")
 def power_of_two_kib(v: int) -> str | None:
     ok = 4 <= v <= 1 << 20 and v & (v - 1) == 0
     return None if ok else f"expected a power of two from 4 KiB, got {v}"
+
+def known_attack(v: str) -> str | None:
+    return None if not v or v in ATTACKS else f"unknown attack {v!r} (see docs/hostile.md)"
+
 
 SCENARIO_SPEC = {
     "scenario": Table({
@@ -55,6 +60,8 @@ SCENARIO_SPEC = {
         "virtio": Field(str, required=False, default="emulated",
                         check=one_of("emulated", "passthrough"),
                         doc="passthrough: QEMU's device handed to the VM as is (benchmarks)"),
+        "attack": Field(str, required=False, default="", check=known_attack,
+                        doc="hostile guest: the attack (docs/hostile.md)"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -82,6 +89,7 @@ class BlkRequest:
     sectors: int
     batch: int
     seed: int
+    misdirected: bool = False  # buffers the wrong way round (only a hostile guest's)
 
     @property
     def base_type(self) -> int:
@@ -98,6 +106,7 @@ class VmSpec:
     disk_sectors: int = 0
     requests: tuple[BlkRequest, ...] = ()
     passthrough: bool = False
+    attack: str = ""  # the hostile guest's (models/hostile.py)
 
 
 @dataclass(frozen=True)
@@ -159,9 +168,25 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
         if passthrough and (not static or len(vms) != 1):
             raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
                               "(DMA sees host addresses) and a single VM")
+        _check_attack(path, where, vm, static)
         specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
-                            vm["resident_limit"], vm["disk_sectors"], requests, passthrough))
+                            vm["resident_limit"], vm["disk_sectors"], requests, passthrough,
+                            vm["attack"]))
     return tuple(specs)
+
+
+def _check_attack(path: Path, where: str, vm: dict, static: bool) -> None:
+    if (vm["guest"] == "hostile") != bool(vm["attack"]):
+        raise ConfigError(path, f"{where}.attack", "the hostile guest needs an attack, and only "
+                          "it takes one")
+    if not vm["attack"]:
+        return
+    attack = ATTACKS[vm["attack"]]
+    if attack.outcome in NEEDS_DISK and not vm["disk_sectors"]:
+        raise ConfigError(path, f"{where}.disk_sectors", f"attack {attack.name!r} needs a disk")
+    if static != (attack.variant == "static"):
+        raise ConfigError(path, f"{where}.attack", f"attack {attack.name!r} needs "
+                          f"hypervisor.variant = \"{attack.variant}\"")
 
 
 def _request(path: Path, where: str, r: dict) -> BlkRequest:
@@ -228,6 +253,16 @@ def _check_swap(path: Path, h: dict, heap_size: int) -> None:
         raise ConfigError(path, "hypervisor.zpool_kib", "the zpool must be smaller than the heap")
 
 
+def with_attack(scenario: Scenario, attack: str) -> Scenario:
+    """`scenario` with its hostile VM making `attack`, and the memory mode
+    and swap settings that attack needs."""
+    a = ATTACKS[attack]
+    vms = tuple(replace(vm, attack=attack, resident_limit=a.resident_limit or vm.resident_limit)
+                if vm.attack else vm for vm in scenario.vms)
+    return replace(scenario, vms=vms, variant=a.variant,
+                   zpool_size=a.zpool_kib << 10 or scenario.zpool_size)
+
+
 def list_scenarios() -> list[Scenario]:
     return [load_scenario(str(p)) for p in sorted(paths.SCENARIOS.glob("*.toml"))]
 
@@ -242,7 +277,7 @@ def to_toml(s: Scenario) -> dict:
     vms = [{"name": vm.name, "guest": vm.guest, "memory_kib": vm.memory >> 10,
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
-            "virtio": "passthrough" if vm.passthrough else "emulated",
+            "virtio": "passthrough" if vm.passthrough else "emulated", "attack": vm.attack,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
                           "barrier": bool(r.type & BARRIER), "seed": r.seed}

@@ -58,6 +58,13 @@ GUEST_VOCABULARY: dict[str, frozenset[str]] = {
     "blkio-start": frozenset({"requests", "capacity", "init"}),
     "blk": frozenset({"idx", "status", "crc"}),
     "blkio-done": frozenset({"requests", "interrupts"}),
+    "fresh": frozenset({"idx", "nonzero"}),
+    "hostile-start": frozenset({"attack", "target"}),
+    "hostile-survived": frozenset({"value"}),
+    "hostile-chain": frozenset({"used", "len", "status", "intact"}),
+    "hostile-queue": frozenset({"used"}),
+    "hostile-hvc": frozenset({"ret"}),
+    "hostile-fill": frozenset({"blocks"}),
 }
 
 # Events after which the firmware runs no more.

@@ -22,6 +22,7 @@ struct blk_request {
 	uint32_t seg_len[BLK_MAX_SEGS];
 	uint64_t status_ipa;
 	uint8_t status;
+	uint8_t queued;			/* took a place in the scheduler (vblk in_flight) */
 	uint32_t written;		/* bytes written into device-writable buffers */
 	struct blk_request *next;
 };

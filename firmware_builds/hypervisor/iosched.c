@@ -1,12 +1,14 @@
 #include <stddef.h>
 
 #include "console.h"
+#include "description.h"
 #include "iosched.h"
 #include "virtio.h"
 #include "vblk.h"
 #include "vm.h"
 
-#define POOL 256
+/* A full queue for every VM: vblk.c keeps each VM within its queue size. */
+#define POOL (MAX_VMS * VBLK_QUEUE_NUM_MAX)
 
 static struct blk_request pool[POOL];
 static struct blk_request *free_list;

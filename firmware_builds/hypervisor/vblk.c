@@ -14,10 +14,12 @@ static uint8_t bounce[HOSTBLK_MAX_BYTES];
 static void reset(struct vblk *d)
 {
 	uint64_t base = d->disk_base, sectors = d->disk_sectors;
+	uint32_t in_flight = d->in_flight;	/* still queued: they complete into nothing */
 
 	memset(d, 0, sizeof(*d));
 	d->disk_base = base;
 	d->disk_sectors = sectors;
+	d->in_flight = in_flight;
 }
 
 static uint64_t device_features(uint32_t sel)
@@ -93,6 +95,12 @@ static void take_chain(struct vm *vm, uint16_t head)
 		answer_bad(vm, head, status->addr, "header");
 		return;
 	}
+	/* No more in flight than the queue has entries: one VM cannot take the
+	 * scheduler's every request (the pool holds a full queue for each VM). */
+	if (d->in_flight >= d->queue_num) {
+		answer_bad(vm, head, status->addr, "queue-full");
+		return;
+	}
 	struct blk_request *r = iosched_alloc();
 	struct virtio_blk_req_hdr hdr;
 
@@ -103,6 +111,7 @@ static void take_chain(struct vm *vm, uint16_t head)
 		return;
 	}
 	memset(r, 0, sizeof(*r));
+	r->queued = 1;
 	r->vm = vm;
 	r->head = head;
 	r->type = hdr.type;
@@ -123,6 +132,7 @@ static void take_chain(struct vm *vm, uint16_t head)
 		r->seg_len[s] = seg->len;
 		r->len += seg->len;
 	}
+	d->in_flight++;
 	iosched_submit(r);
 }
 
@@ -326,6 +336,8 @@ void vblk_complete(struct blk_request *r)
 	struct vblk *d = &vm->blk;
 	struct virtq_used_elem elem = { r->head, 0 };
 
+	if (r->queued)
+		d->in_flight--;
 	if (r->status_ipa && vm_write(vm, r->status_ipa, &r->status, 1) == 0)
 		elem.len = r->written + 1;
 	if (d->queue_num &&

@@ -23,6 +23,7 @@ struct vblk {
 	uint32_t queue_num, queue_ready;
 	uint64_t desc, avail, used;		/* IPAs of the split ring */
 	uint16_t last_avail, used_idx;
+	uint32_t in_flight;			/* requests of this VM in the scheduler */
 	uint32_t interrupt_status;
 };
 

@@ -10,7 +10,7 @@ from .patterns import xorshift32, xorshift32_bytes
 DEFAULTS = {"seed": 1, "region_size": 0x10000, "order_seed": 0, "release_offset": 0,
             "release_size": 0, "bogus_release_ipa": 0, "bogus_release_size": 0x1000,
             "stray_ipa": 0, "data_kinds": 0, "hyp_crc_region": -1,
-            "crash_ipa": 0}  # crash_ipa: a fault no model predicts (tests of failure reports)
+            "crash_ipa": 0, "wait_first": 0, "pause_after_fill": 0, "expect_zero": 0}  # crash_ipa: a fault no model predicts (tests of failure reports)
 TEXT = b"memstress repeats this text.    "  # the guest's text_words
 
 
@@ -63,6 +63,8 @@ def memory_ops(image_end: int, dtb_ipa: int, given: dict[str, int]) -> list[Op]:
 
     start = dict(regions_)
     for idx in touch_order(len(regions_), p["order_seed"]):
+        if p["expect_zero"]:  # read (and counted) before it is filled
+            ops += pages(start[idx], "read")
         ops += pages(start[idx], "write")
     ops.append(Op("checkpoint"))
     if 0 <= p["hyp_crc_region"] < len(regions_):

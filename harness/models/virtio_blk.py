@@ -90,6 +90,8 @@ def dispatch_order(queue: list[Queued]) -> list[Queued]:
 def execute(disk: bytearray, vm: VmDisk, r: BlkRequest) -> tuple[int, bytes]:
     """A request's status and the bytes it hands the guest (IN, GET_ID)."""
     base, length = r.base_type, data_length(r)
+    if r.misdirected:  # vblk.c take_chain marks it, vblk_execute answers it
+        return IOERR, b""
     if base in (IN, OUT):
         count = length // SECTOR
         if not length or length % SECTOR or length > MAX_BYTES or r.sector > vm.sectors \
@@ -108,8 +110,9 @@ def execute(disk: bytearray, vm: VmDisk, r: BlkRequest) -> tuple[int, bytes]:
 
 
 def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
-    """`trace_events`: (name, fields) of the trace's blk-req and blk-round
-    events, in order: the submission order and the round boundaries."""
+    """`trace_events`: (name, fields) of the trace's blk-req, blk-round and
+    vm-exit events, in order: the submission order, the round boundaries and
+    the VMs gone (whose queued requests are dropped)."""
     out = Prediction(disk=disk)
     submitted = {i: 0 for i in range(len(vms))}
     queue: list[Queued] = []
@@ -122,6 +125,8 @@ def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
             index = submitted[vm]
             submitted[vm] += 1
             queue.append(Queued(vm, index, fields["seq"], vms[vm].requests[index]))
+        elif name == "vm-exit":  # iosched_forget: a VM gone, its queued requests dropped
+            queue = [q for q in queue if q.vm != fields["vm"]]
         elif name == "blk-round":
             order = dispatch_order(queue)
             out.rounds.append([(q.vm, q.seq) for q in order])

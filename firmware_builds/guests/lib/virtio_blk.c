@@ -47,6 +47,11 @@ static void set_addr(unsigned int low, const void *p)
 
 int vblk_init(uint64_t mmio_base, uint64_t offset)
 {
+	return vblk_init_ring(mmio_base, offset, 0);
+}
+
+int vblk_init_ring(uint64_t mmio_base, uint64_t offset, uint64_t desc_ipa)
+{
 	dev = (volatile uint8_t *)mmio_base;
 	dma_offset = offset;
 	if (rd(VIRTIO_MMIO_MAGIC) != VIRTIO_MAGIC || rd(VIRTIO_MMIO_VERSION) != 2 ||
@@ -75,7 +80,7 @@ int vblk_init(uint64_t mmio_base, uint64_t offset)
 		return -4;
 	queue_num = max < VBLK_QUEUE ? max : VBLK_QUEUE;
 	wr(VIRTIO_MMIO_QUEUE_NUM, queue_num);
-	set_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, desc);
+	set_addr(VIRTIO_MMIO_QUEUE_DESC_LOW, desc_ipa ? (const void *)desc_ipa : desc);
 	set_addr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, &avail);
 	set_addr(VIRTIO_MMIO_QUEUE_USED_LOW, &used);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
@@ -115,17 +120,54 @@ void vblk_run_batch(struct vblk_req *reqs, unsigned int n)
 {
 	for (unsigned int k = 0; k < n; k++)
 		chain(k, &reqs[k]);
+	vblk_notify();
+	/* Wait for the interrupt; the used ring says when all are back. */
+	vblk_wait_used(used_seen + n);
+	for (unsigned int k = 0; k < n; k++)
+		reqs[k].status = statuses[k];
+}
+
+struct virtq_desc *vblk_desc_table(void)
+{
+	return desc;
+}
+
+void vblk_post(uint16_t head)
+{
+	avail.ring[avail.idx % queue_num] = head;
+	__asm__ volatile("dmb ish" ::: "memory");
+	avail.idx++;
+}
+
+void vblk_set_avail_idx(uint16_t idx)
+{
+	__asm__ volatile("dmb ish" ::: "memory");
+	avail.idx = idx;
+}
+
+void vblk_notify(void)
+{
 	__asm__ volatile("dsb sy" ::: "memory");
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-	uint16_t target = used_seen + n;
+}
 
-	/* Wait for the interrupt; the used ring says when all are back. */
-	while (*(volatile uint16_t *)&used.idx != target)
+uint16_t vblk_used_idx(void)
+{
+	return *(volatile uint16_t *)&used.idx;
+}
+
+struct virtq_used_elem vblk_used_elem(uint16_t i)
+{
+	__asm__ volatile("dmb ish" ::: "memory");
+	return used.ring[i % queue_num];
+}
+
+void vblk_wait_used(uint16_t target)
+{
+	while ((int16_t)(vblk_used_idx() - target) < 0)
 		__asm__ volatile("msr daifclr, #2; wfi; msr daifset, #2" ::: "memory");
 	__asm__ volatile("dmb ish" ::: "memory");
 	used_seen = target;
-	for (unsigned int k = 0; k < n; k++)
-		reqs[k].status = statuses[k];
 }
 
 unsigned long vblk_interrupts(void)

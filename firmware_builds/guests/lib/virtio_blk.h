@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "virtio.h"
+
 #define VBLK_QUEUE	64
 #define VBLK_BATCH	20	/* requests in flight at once */
 
@@ -19,10 +21,23 @@ struct vblk_req {
 
 /* Negotiates features and sets the queue up; 0, or a negative step number. */
 int vblk_init(uint64_t mmio_base, uint64_t dma_offset);
+/* The same, with the descriptor table at `desc_ipa` instead (0: its own). */
+int vblk_init_ring(uint64_t mmio_base, uint64_t dma_offset, uint64_t desc_ipa);
 uint64_t vblk_capacity(void);
 /* Submits `n` requests with one notify and waits until all are done. */
 void vblk_run_batch(struct vblk_req *reqs, unsigned int n);
 unsigned long vblk_interrupts(void);
+
+/* Hand-built chains (the hostile guest): the descriptor table to fill, an
+ * avail entry to post, the avail index set outright, a notify, and the used
+ * ring read back (wait_used: until used.idx reaches `target`). */
+struct virtq_desc *vblk_desc_table(void);
+void vblk_post(uint16_t head);
+void vblk_set_avail_idx(uint16_t idx);
+void vblk_notify(void);
+uint16_t vblk_used_idx(void);
+struct virtq_used_elem vblk_used_elem(uint16_t i);
+void vblk_wait_used(uint16_t target);
 
 void guest_irq_init(void);
 

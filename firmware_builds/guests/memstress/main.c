@@ -9,7 +9,10 @@
  * zvm,data-kinds (regions of zeros, text and noise: what swap compresses),
  * zvm,hyp-crc-region (a region the hypervisor reads itself after the fill),
  * zvm,crash-ipa (a stray access the models are not told about: a crash for
- * the harness's own failure-reporting tests). */
+ * the harness's own failure-reporting tests), zvm,wait-first and
+ * zvm,pause-after-fill (WFIs before starting, and between fill and verify:
+ * the other VMs run meanwhile), zvm,expect-zero (each region is read before
+ * it is filled and must be zero: memory never carries a previous owner's data). */
 #include <stdint.h>
 
 #include "guest.h"
@@ -64,6 +67,21 @@ static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint64_t
 	for (uint64_t i = 0; i < count; i++)
 		bad += words[i] != word_at(kind_of(index), i, &state);
 	return bad;
+}
+
+static void wait_times(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		__asm__ volatile("wfi" ::: "memory");
+}
+
+static uint64_t count_nonzero(const uint32_t *words, uint64_t count)
+{
+	uint64_t nonzero = 0;
+
+	for (uint64_t i = 0; i < count; i++)
+		nonzero += words[i] != 0;
+	return nonzero;
 }
 
 static uint64_t hypervisor_crc(uint64_t ipa, uint64_t size)
@@ -133,6 +151,9 @@ int guest_main(const void *dtb)
 	uint64_t crash = guest_param(dtb, "crash-ipa", 0);
 	uint64_t order_seed = guest_param(dtb, "order-seed", 0);
 	uint64_t hyp_crc_region = guest_param(dtb, "hyp-crc-region", ~0UL);
+	uint64_t wait_first = guest_param(dtb, "wait-first", 0);
+	uint64_t pause = guest_param(dtb, "pause-after-fill", 0);
+	uint64_t expect_zero = guest_param(dtb, "expect-zero", 0);
 	uint64_t ram_base, ram_size, mismatches = 0;
 
 	/* Every parameter is read now: later, the DTB's block may be swapped out. */
@@ -146,6 +167,7 @@ int guest_main(const void *dtb)
 
 	if (count > MAX_REGIONS)
 		return 0xbad;
+	wait_times(wait_first);
 	guest_printf("@guest memstress-start seed=0x%lx regions=0x%lx region-size=0x%lx\n",
 		     seed, count, region);
 	if (stray)
@@ -155,10 +177,16 @@ int guest_main(const void *dtb)
 	if (bogus_ipa)
 		release(bogus_ipa, bogus_size);
 	touch_order(order, count, (uint32_t)order_seed);
-	for (uint64_t k = 0; k < count; k++)
-		fill((uint32_t *)(start + order[k] * region), region / 4, order[k],
-		     region_seed(seed, order[k]));
+	for (uint64_t k = 0; k < count; k++) {
+		uint32_t *words = (uint32_t *)(start + order[k] * region);
+
+		if (expect_zero)
+			guest_printf("@guest fresh idx=0x%x nonzero=0x%lx\n", order[k],
+				     count_nonzero(words, region / 4));
+		fill(words, region / 4, order[k], region_seed(seed, order[k]));
+	}
 	checkpoint();
+	wait_times(pause);
 	if (hyp_crc_region < count)
 		hypervisor_crc(start + hyp_crc_region * region, region);
 	if (release_size) {
