@@ -11,7 +11,7 @@ APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	lava-common
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
-.PHONY: deps apt-deps compile firmware run test bench clean distclean
+.PHONY: deps apt-deps compile firmware run test bench mutants clean distclean
 
 deps: apt-deps $(SYSROOT)/.unpacked $(VENV)/.installed
 
@@ -43,6 +43,10 @@ test: compile
 
 bench: compile
 	cd bench && ../$(VENV)/bin/python run.py
+
+# Deliberate firmware faults (mutants/firmware.toml): the suite must catch each.
+mutants: compile
+	$(VENV)/bin/python tools/mutants.py
 
 clean:
 	rm -rf build artifacts .pytest_cache

@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FIRMWARE = REPO / "firmware_builds"
+# ZVM_HIL_FIRMWARE: another firmware tree (make mutants builds altered copies).
+FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds"))
 BOARDS = REPO / "boards"
 SCENARIOS = FIRMWARE / "scenarios"
 # Build outputs and caches; ZVM_HIL_BUILD_DIR moves them (e.g. to a tmpfs).

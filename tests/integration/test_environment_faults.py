@@ -88,3 +88,22 @@ def test_the_disk_image_gone_before_qemu_opens_it(zvm_run, monkeypatch):
     monkeypatch.setattr(QemuProcess, "start", start_without_disk)
     with pytest.raises(QemuError, match=r"QEMU exited while starting .*disk\.img"):
         zvm_run("virtio-blk-one-vm")
+
+
+def test_a_read_only_disk_fails_the_writes_and_loses_nothing(zvm_run, monkeypatch):
+    """The disk image opened read-only (as a locked or read-only file would
+    be): every write comes back IOERR to the guest, the run fails naming the
+    statuses, and the image is as it was."""
+    real_start = QemuProcess.start
+
+    def start_read_only(self):
+        self.cmd = [f"{arg},readonly=on" if arg.startswith("file=") and "disk.img" in arg
+                    else arg for arg in self.cmd]
+        return real_start(self)
+
+    monkeypatch.setattr(QemuProcess, "start", start_read_only)
+    result = zvm_run("virtio-blk-one-vm")
+    assert not result.passed
+    assert any(f.startswith("[vm0] @guest blk idx=0x0 status: expected 0x0, got 0x1")
+               for f in result.failures), result.failures
+    assert result.disk_after == result.disk_before

@@ -1,0 +1,100 @@
+"""make mutants: the test suite against deliberately broken firmware.
+
+Each mutant of mutants/firmware.toml is applied to a copy of
+firmware_builds/, and the QEMU tests run against that copy (ZVM_HIL_FIRMWARE)
+until the first failure. A mutant the suite catches is killed; one it
+misses survived. Prints each mutant's fate and the kill rate; exits 1 if any
+survived or no longer applies."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MUTANTS = REPO / "mutants" / "firmware.toml"
+FIRMWARE = REPO / "firmware_builds"
+SUITE = ["-m", "qemu", "-x", "-q", "-n", "2", "-rf", "-p", "no:cacheprovider",
+         "tests/integration"]
+TIMEOUT_S = 900
+ZVM_HIL = Path(sys.executable).parent / "zvm-hil"  # the venv's
+
+
+def load() -> list[dict]:
+    return tomllib.loads(MUTANTS.read_text())["mutant"]
+
+
+def does_not_apply(mutant: dict, tree: Path) -> str | None:
+    """Why `mutant` cannot be applied to the firmware in `tree`, if it cannot."""
+    found = (tree / mutant["file"]).read_text().count(mutant["old"])
+    return None if found == 1 else f"{mutant['file']} holds its `old` text {found} times, not once"
+
+
+def apply(mutant: dict, tree: Path) -> str | None:
+    """Alters the copy in `tree`; returns why it could not, if it could not."""
+    if problem := does_not_apply(mutant, tree):
+        return problem
+    path = tree / mutant["file"]
+    path.write_text(path.read_text().replace(mutant["old"], mutant["new"]))
+    return None
+
+
+def build(tree: Path) -> str | None:
+    """Builds both hypervisor variants from `tree`; the compiler's complaint if
+    it cannot (a mutant the compiler rejects tells nothing of the tests)."""
+    env = {**os.environ, "ZVM_HIL_FIRMWARE": str(tree)}
+    for variant in ("static", "dynamic"):
+        done = subprocess.run([str(ZVM_HIL), "build", "--variant", variant], cwd=REPO, env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            return (done.stdout + done.stderr).strip().splitlines()[-1]
+    return None
+
+
+def run_suite(tree: Path) -> tuple[str, str]:
+    """('killed', by which test) or ('survived', '')."""
+    env = {**os.environ, "ZVM_HIL_FIRMWARE": str(tree)}
+    try:
+        done = subprocess.run([sys.executable, "-m", "pytest", *SUITE], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return "killed", f"the suite did not finish in {TIMEOUT_S} s"
+    if done.returncode == 0:
+        return "survived", ""
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
+    return "killed", failed[0] if failed else done.stdout.strip().splitlines()[-1]
+
+
+def main() -> int:
+    mutants, killed, broken = load(), 0, 0
+    print(f"{len(mutants)} mutants of the firmware, each against `pytest {' '.join(SUITE)}`")
+    for m in mutants:
+        with tempfile.TemporaryDirectory(prefix=f"zvm-mutant-{m['name']}-") as tmp:
+            tree = Path(tmp) / "firmware_builds"
+            shutil.copytree(FIRMWARE, tree)
+            started = time.monotonic()
+            problem = apply(m, tree)
+            if problem:
+                broken += 1
+                print(f"  {m['name']:30} DOES NOT APPLY: {problem}")
+                continue
+            problem = build(tree)
+            if problem:
+                broken += 1
+                print(f"  {m['name']:30} DOES NOT BUILD: {problem}")
+                continue
+            fate, by = run_suite(tree)
+            killed += fate == "killed"
+            print(f"  {m['name']:30} {fate:8} {time.monotonic() - started:5.1f} s  {by}"
+                  f"\n  {'':30} ({m['what']})")
+    print(f"kill rate: {killed}/{len(mutants)} ({100 * killed // max(len(mutants), 1)}%)")
+    return 0 if killed == len(mutants) and not broken else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
