@@ -5,14 +5,19 @@ import re
 
 import pytest
 
+from harness.artifacts import write_bundle
+from tests.conftest import processes_running
+
 pytestmark = pytest.mark.qemu
 
 
-def test_hypervisor_panic_names_function_and_line(zvm_run, test_scenario):
+def test_hypervisor_panic_names_function_and_line(zvm_run, test_scenario, tmp_path):
     result = zvm_run(test_scenario("el2-panic"))
     message = result.failures[0]
     assert re.search(r"translation fault, level 1, read in (hyp_main|selftest_panic) "
                      r"\(main\.c:\d+\) at elr=0x4020", message), message
+    assert (write_bundle(tmp_path / "bundle", result) / "serial.log").exists()
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
 
 
 def test_guest_fault_names_function_and_line(zvm_run, test_scenario):

@@ -50,3 +50,32 @@ def test_a_power_command_that_fails_is_named(zvm_run, tmp_path):
     broken = dataclasses.replace(board, power_on=("false",))
     with pytest.raises(Exception, match=r"lab-board.toml: power.on: false exited 1"):
         zvm_run("hello", board=broken)
+
+
+def test_a_console_that_closes_early_fails_the_run_and_powers_off(zvm_run, tmp_path,
+                                                                  test_scenario):
+    """The board's console goes away mid-run (here: the board dies): the run
+    ends at once with the reason, and the board is powered off."""
+    import os
+    import signal
+    import threading
+    import time
+
+    port = free_port()
+    board, pidfile = serial_board(tmp_path, port), tmp_path / "board.pid"
+
+    def pull_the_plug():
+        deadline = time.monotonic() + 20
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        os.killpg(int(pidfile.read_text()), signal.SIGKILL)
+
+    threading.Thread(target=pull_the_plug, daemon=True).start()
+    started = time.monotonic()
+    result = zvm_run(test_scenario("el2-hang"), board=board, timeout=30)
+    assert not result.passed and not result.timed_out
+    assert time.monotonic() - started < 20
+    assert result.failures[0].startswith("console closed before the firmware finished"), \
+        result.failures
+    assert processes_running(f"port={port},") == []
