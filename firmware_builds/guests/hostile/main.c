@@ -99,7 +99,6 @@ static void build_chain(enum attack a, uint64_t target, uint64_t disk_sectors)
 	struct virtq_desc *d = vblk_desc_table();
 	uint32_t type = VIRTIO_BLK_T_OUT;
 	uint64_t sector = 0;
-	uint16_t data_flags = VIRTQ_DESC_F_NEXT;
 	uint64_t data = (uint64_t)buffer;
 
 	switch (a) {
@@ -123,7 +122,7 @@ static void build_chain(enum attack a, uint64_t target, uint64_t disk_sectors)
 	header = (struct virtio_blk_req_hdr){ type, 0, sector };
 	status = 0xff;
 	d[0] = (struct virtq_desc){ (uint64_t)&header, sizeof(header), VIRTQ_DESC_F_NEXT, 1 };
-	d[1] = (struct virtq_desc){ data, sizeof(buffer), data_flags, 2 };
+	d[1] = (struct virtq_desc){ data, sizeof(buffer), VIRTQ_DESC_F_NEXT, 2 };
 	d[2] = (struct virtq_desc){ (uint64_t)&status, 1, VIRTQ_DESC_F_WRITE, 0 };
 	switch (a) {
 	case DESC_LOOP:
@@ -221,18 +220,12 @@ int guest_main(const void *dtb)
 	uint64_t waits = guest_param(dtb, "wait", 0);
 	uint64_t count = guest_param(dtb, "count", 1);
 	uint64_t block = guest_param(dtb, "block-size", 0x10000);
-	uint64_t ram_base, ram_size;
-	int has_disk = 0;
-
-	if (guest_memory(dtb, &ram_base, &ram_size))
-		return 0xbad;
 	guest_printf("@guest hostile-start attack=0x%x target=0x%lx\n", a, target);
 	for (uint64_t i = 0; i < waits; i++)
 		__asm__ volatile("wfi" ::: "memory");
 	if (a >= DESC_OUTSIDE_RAM && a <= NOTIFY_STORM) {
 		guest_irq_init();
-		has_disk = vblk_init_ring(VIRTIO, 0, a == RING_RANGE ? target : 0) == 0;
-		if (!has_disk)
+		if (vblk_init_ring(VIRTIO, 0, a == RING_RANGE ? target : 0))
 			return 0xbad;
 	}
 	switch (a) {
