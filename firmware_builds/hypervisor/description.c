@@ -79,6 +79,14 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "dtb");
 	if (get_u64s(fdt, node, "dtb-ipa", &vm->dtb_ipa, 1))
 		return bad(node_name, "dtb-ipa");
+	if (get_range(fdt, node, "initrd", &vm->initrd_pa, &vm->initrd_size) == 0 &&	/* optional */
+	    (get_u64s(fdt, node, "initrd-ipa", &vm->initrd_ipa, 1) ||
+	     vm->initrd_ipa < vm->ipa_base ||
+	     vm->initrd_ipa + vm->initrd_size > vm->ipa_base + vm->mem_size))
+		return bad(node_name, "initrd-ipa");
+	const char *kind = fdt_getprop(fdt, node, "kind", NULL);	/* optional */
+
+	vm->linux_guest = kind && strcmp(kind, "linux") == 0;
 	/* The image and the DTB must land inside the VM's RAM. */
 	if (vm->image_ipa < vm->ipa_base ||
 	    vm->image_ipa + vm->image_size > vm->ipa_base + vm->mem_size)

@@ -21,6 +21,8 @@ struct vm_config {
 	uint64_t disk_base, disk_sectors;	/* its range of the host disk; 0 sectors: none */
 	uint64_t passthrough_pa, passthrough_size;	/* a device page mapped as is (benchmarks) */
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
+	uint64_t initrd_pa, initrd_size, initrd_ipa;	/* optional: a Linux initramfs */
+	int linux_guest;			/* its own stage 1, GICv3, PL011 and timer */
 };
 
 struct description {

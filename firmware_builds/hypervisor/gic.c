@@ -33,9 +33,10 @@ void gic_init(void)
 	*reg32(GICR_BASE + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
 	while (*reg32(GICR_BASE + GICR_WAKER) & GICR_WAKER_ASLEEP)
 		;
-	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << INTID_HYP_TIMER;
+	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= (1u << INTID_HYP_TIMER) | (1u << INTID_VTIMER);
 	((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[INTID_HYP_TIMER] = 0x80;
-	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = 1u << INTID_HYP_TIMER;
+	((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[INTID_VTIMER] = 0x80;
+	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = (1u << INTID_HYP_TIMER) | (1u << INTID_VTIMER);
 
 	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
 	__asm__ volatile("isb");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define INTID_HYP_TIMER		26	/* CNTHP, EL2 physical timer PPI */
+#define INTID_VTIMER		27	/* CNTV: the running VM's virtual timer */
 #define INTID_SPURIOUS		1023
 
 void gic_init(void);

@@ -17,6 +17,7 @@ void halt(void) __attribute__((noreturn));
 #define EC_WFX		0x01
 #define EC_HVC64	0x16
 #define EC_SMC64	0x17
+#define EC_SYSREG	0x18
 #define EC_IABT_LOW	0x20
 #define EC_DABT_LOW	0x24
 
@@ -24,8 +25,16 @@ void halt(void) __attribute__((noreturn));
 #define FSC_ACCESS_FLAG		0x08
 
 #define PSCI_VERSION		0x84000000UL
+#define PSCI_MIGRATE_INFO_TYPE	0x84000006UL
 #define PSCI_SYSTEM_RESET	0x84000009UL
+#define PSCI_FEATURES		0x8400000aUL
 #define PSCI_NOT_SUPPORTED	((uint64_t)-1)
+#define PSCI_TOS_NOT_PRESENT	2	/* MIGRATE_INFO_TYPE: no trusted OS to migrate */
+
+/* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) in an ESR's ISS, with
+ * the register and direction bits masked out. */
+#define ISS_SYSREG_MASK		0x3ffc1eUL
+#define ISS_ICC_SGI1R		((3UL << 20) | (5UL << 17) | (0UL << 14) | (12UL << 10) | (11UL << 1))
 
 static const char *const trap_kind_names[16] = {
 	"cur-sp0-sync", "cur-sp0-irq", "cur-sp0-fiq", "cur-sp0-serror",
@@ -106,6 +115,14 @@ static void hypercall(struct trap_frame *frame)
 	case PSCI_VERSION:
 		frame->x[0] = 0x10001;	/* PSCI 1.1 */
 		return;
+	case PSCI_FEATURES:
+		frame->x[0] = frame->x[1] == PSCI_VERSION || frame->x[1] == PSCI_FEATURES ||
+			      frame->x[1] == PSCI_SYSTEM_OFF || frame->x[1] == PSCI_SYSTEM_RESET ||
+			      frame->x[1] == PSCI_MIGRATE_INFO_TYPE ? 0 : PSCI_NOT_SUPPORTED;
+		return;
+	case PSCI_MIGRATE_INFO_TYPE:
+		frame->x[0] = PSCI_TOS_NOT_PRESENT;
+		return;
 	default:
 		frame->x[0] = PSCI_NOT_SUPPORTED;
 	}
@@ -143,8 +160,10 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	struct vm *vm = vm_current();
 	int uart = ipa >= VUART_IPA && ipa < VUART_IPA + VUART_SIZE;
 	int blk = ipa >= VBLK_IPA && ipa < VBLK_IPA + VBLK_SIZE && vm->cfg->disk_sectors;
+	int gicd = vm->vgic.emulated && ipa >= VGICD_IPA && ipa < VGICD_IPA + VGICD_SIZE;
+	int gicr = vm->vgic.emulated && ipa >= VGICR_IPA && ipa < VGICR_IPA + VGICR_SIZE;
 
-	if (!uart && !blk) {
+	if (!uart && !blk && !gicd && !gicr) {
 		stage2_fault(frame, esr, ipa);
 		return;
 	}
@@ -159,7 +178,9 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	if (size < 8)
 		value &= (1UL << (8 * size)) - 1;
 	uint64_t result = uart ? vuart_access(vm, ipa - VUART_IPA, is_write, value)
-			       : vblk_mmio(vm, ipa - VBLK_IPA, is_write, value);
+			: blk ? vblk_mmio(vm, ipa - VBLK_IPA, is_write, value)
+			: gicd ? vgic_dist_access(&vm->vgic, ipa - VGICD_IPA, is_write, value, size)
+			: vgic_redist_access(&vm->vgic, ipa - VGICR_IPA, is_write, value, size);
 
 	if (!is_write && srt != 31)
 		frame->x[srt] = result;
@@ -188,6 +209,16 @@ static void lower_sync(struct trap_frame *frame)
 	case EC_IABT_LOW:
 		stage2_fault(frame, esr, fault_ipa());
 		return;
+	case EC_SYSREG:		/* with the GIC's CPU interface virtual, SGIs trap */
+		if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & 1)) {
+			unsigned int rt = (esr >> 5) & 0x1f;
+
+			vm_send_sgi(rt == 31 ? 0 : frame->x[rt]);
+			frame->elr += 4;
+			return;
+		}
+		guest_fault(frame, esr, 0);
+		return;
 	default:		/* undefined or trapped instructions */
 		guest_fault(frame, esr, 0);
 	}
@@ -200,6 +231,8 @@ static void lower_irq(struct trap_frame *frame)
 	if (intid == INTID_SPURIOUS)
 		return;
 	gic_eoi(intid);
+	if (intid == INTID_VTIMER)
+		vm_vtimer_fired();
 	if (intid == INTID_HYP_TIMER) {
 		hyp_timer_rearm();
 		vm_schedule(frame);
@@ -211,9 +244,11 @@ void el2_trap(struct trap_frame *frame, uint64_t kind)
 	switch (kind) {
 	case TRAP_LOWER64_SYNC:
 		lower_sync(frame);
+		vm_deliver_irqs();
 		return;
 	case TRAP_LOWER64_IRQ:
 		lower_irq(frame);
+		vm_deliver_irqs();
 		return;
 	case TRAP_LOWER64_SYNC + 2:	/* fiq */
 	case TRAP_LOWER64_SYNC + 3:	/* serror */

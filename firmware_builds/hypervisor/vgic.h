@@ -1,23 +1,53 @@
-/* Virtual interrupts for guests through the GICv3 list registers: one
- * source per VM (its virtio-blk device), delivered as a pending Group 1
- * vINTID in ICH_LR0_EL2 while the VM runs. */
+/* Virtual interrupts for guests: per VM, the state of INTIDs 0..95 (SGIs,
+ * PPIs and 64 SPIs), delivered through the GICv3 list registers while the VM
+ * runs. A VM with an emulated distributor (a Linux VM) enables and
+ * prioritises its interrupts itself through GICD/GICR (vgic_mmio.c); for the
+ * others every interrupt is enabled at a fixed priority. */
 #ifndef ZVM_VGIC_H
 #define ZVM_VGIC_H
 
 #include <stdint.h>
 
+#define VGIC_NR_IRQS		96
+#define VGIC_MAX_LRS		4
+#define VTIMER_VINTID		27	/* PPI 11: the EL1 virtual timer */
+#define VUART_VINTID		33	/* SPI 1: the PL011 */
 #define VIRTIO_BLK_VINTID	48	/* SPI 16, as the guest's DTB says */
 
 struct vgic_state {
-	uint64_t lr0, vmcr, ap1r0;
-	int pending;	/* raised, not yet in the list register */
+	uint32_t enabled[VGIC_NR_IRQS / 32];
+	uint32_t pending[VGIC_NR_IRQS / 32];	/* raised, not yet in a list register */
+	uint32_t config[VGIC_NR_IRQS / 16];	/* ICFGR: read back as written */
+	uint8_t priority[VGIC_NR_IRQS];
+	uint64_t irouter[VGIC_NR_IRQS];
+	uint32_t dist_ctlr, redist_waker;
+	uint64_t lr[VGIC_MAX_LRS], vmcr, ap0r0, ap1r0;
+	int emulated;				/* the guest programs GICD and GICR */
 };
 
 void vgic_init(void);
+void vgic_vm_init(struct vgic_state *s, int emulated);
 void vgic_save(struct vgic_state *s);
-/* Restores the state and places a pending interrupt in a free list register. */
+/* Restores the state, placing pending enabled interrupts (most urgent
+ * first) in the free list registers. */
 void vgic_load(struct vgic_state *s);
-/* Whether the VM has an interrupt waiting to be taken (for a trapped WFI). */
+/* An edge: `intid` becomes pending. */
+void vgic_raise(struct vgic_state *s, unsigned int intid);
+/* A level-sensitive line's state now: pending while high (unless already in
+ * a list register). */
+void vgic_set_level(struct vgic_state *s, unsigned int intid, int high);
+/* Whether the VM has an enabled interrupt waiting to be taken (a trapped WFI). */
 int vgic_has_pending(const struct vgic_state *s);
+
+/* The emulated distributor and redistributor (Linux VMs): one register
+ * access; returns what a read yields. */
+#define VGICD_IPA		0x08000000UL
+#define VGICD_SIZE		0x10000UL
+#define VGICR_IPA		0x080a0000UL
+#define VGICR_SIZE		0x20000UL
+uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+			  unsigned int size);
+uint64_t vgic_redist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+			    unsigned int size);
 
 #endif

@@ -21,6 +21,10 @@
  * waiting guest gives up the CPU), TSC (SMC traps), RW (EL1 is AArch64). */
 #define HCR_EL2_VALUE	((1UL << 0) | (1UL << 1) | (1UL << 3) | (1UL << 4) | (1UL << 5) | \
 			 (1UL << 12) | (1UL << 13) | (1UL << 19) | (1UL << 31))
+#define HCR_EL2_DC	(1UL << 12)	/* not for Linux: it runs its own stage 1 */
+#define CNTHCTL_EL1PCTEN 1UL		/* EL1 may read the physical counter (not its timer) */
+#define CNTV_ENABLE	1UL
+#define CNTV_IMASK	2UL
 
 #define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 #define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
@@ -86,8 +90,11 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 	if (vm_mem_create(vm))
 		return -1;
 	if (vm_write(vm, cfg->image_ipa, (const void *)cfg->image_pa, cfg->image_size) ||
-	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size))
+	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size) ||
+	    vm_write(vm, cfg->initrd_ipa, (const void *)cfg->initrd_pa, cfg->initrd_size))
 		return -1;
+	vm->hcr = cfg->linux_guest ? HCR_EL2_VALUE & ~HCR_EL2_DC : HCR_EL2_VALUE;
+	vgic_vm_init(&vm->vgic, cfg->linux_guest);
 	vm->blk.disk_base = cfg->disk_base;
 	vm->blk.disk_sectors = cfg->disk_sectors;
 	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
@@ -160,6 +167,8 @@ static void save_el1(struct el1_sysregs *s)
 	s->tpidrro_el0 = READ_SYSREG(tpidrro_el0);
 	s->par = READ_SYSREG(par_el1);
 	s->cntkctl = READ_SYSREG(cntkctl_el1);
+	s->cntv_ctl = READ_SYSREG(cntv_ctl_el0);
+	s->cntv_cval = READ_SYSREG(cntv_cval_el0);
 }
 
 static void load_el1(const struct el1_sysregs *s)
@@ -186,6 +195,9 @@ static void load_el1(const struct el1_sysregs *s)
 	WRITE_SYSREG(tpidrro_el0, s->tpidrro_el0);
 	WRITE_SYSREG(par_el1, s->par);
 	WRITE_SYSREG(cntkctl_el1, s->cntkctl);
+	/* The next VM's timer replaces the last one's, which cannot fire for it. */
+	WRITE_SYSREG(cntv_cval_el0, s->cntv_cval);
+	WRITE_SYSREG(cntv_ctl_el0, s->cntv_ctl);
 }
 
 /* Makes vms[next] the running VM: its registers into `frame`, its EL1 and
@@ -196,16 +208,21 @@ static void switch_to(int next, struct trap_frame *frame)
 	*frame = vms[next].regs;
 	load_el1(&vms[next].sys);
 	vgic_load(&vms[next].vgic);
+	WRITE_SYSREG(hcr_el2, vms[next].hcr);
 	WRITE_SYSREG(vttbr_el2, vms[next].vttbr);
 	__asm__ volatile("isb");
 }
 
-/* The running VM's state back into its struct vm. */
+/* The running VM's state back into its struct vm, its level-sensitive
+ * interrupt lines sampled. */
 static void save_current(struct trap_frame *frame)
 {
-	vms[current].regs = *frame;
-	save_el1(&vms[current].sys);
-	vgic_save(&vms[current].vgic);
+	struct vm *vm = &vms[current];
+
+	vm->regs = *frame;
+	save_el1(&vm->sys);
+	vgic_save(&vm->vgic);
+	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(&vm->uart));
 }
 
 static int runnable(const struct vm *vm)
@@ -213,8 +230,27 @@ static int runnable(const struct vm *vm)
 	return vm->running && !vm->waiting;
 }
 
+/* A VM not running now whose virtual timer has expired gets its interrupt
+ * (the hardware timer is another VM's meanwhile). */
+static void expire_timers(void)
+{
+	uint64_t now = READ_SYSREG(cntvct_el0);
+
+	for (int i = 0; i < nr_vms; i++) {
+		struct el1_sysregs *s = &vms[i].sys;
+
+		if (i == current || !vms[i].running ||
+		    (s->cntv_ctl & (CNTV_ENABLE | CNTV_IMASK)) != CNTV_ENABLE || s->cntv_cval > now)
+			continue;
+		s->cntv_ctl |= CNTV_IMASK;	/* as vm_vtimer_fired masks a live one */
+		vgic_raise(&vms[i].vgic, VTIMER_VINTID);
+		vms[i].waiting = 0;
+	}
+}
+
 static int next_runnable(void)
 {
+	expire_timers();
 	for (int step = 1; step <= nr_vms; step++) {
 		int candidate = (current + step) % nr_vms;
 
@@ -279,8 +315,37 @@ void vm_wait(struct trap_frame *frame)
 
 void vm_raise_irq(struct vm *vm)
 {
-	vm->vgic.pending = 1;
+	vgic_raise(&vm->vgic, VIRTIO_BLK_VINTID);
 	vm->waiting = 0;
+}
+
+/* The timer's line stays high until the guest reprograms it: masked here
+ * (the guest's handler masks it too, then sets the next deadline). */
+void vm_vtimer_fired(void)
+{
+	WRITE_SYSREG(cntv_ctl_el0, READ_SYSREG(cntv_ctl_el0) | CNTV_IMASK);
+	vgic_raise(&vm_current()->vgic, VTIMER_VINTID);
+}
+
+void vm_deliver_irqs(void)
+{
+	struct vm *vm = vm_current();
+
+	if (!vm->running)
+		return;
+	vgic_save(&vm->vgic);
+	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(&vm->uart));
+	vgic_load(&vm->vgic);
+}
+
+void vm_send_sgi(uint64_t value)
+{
+	unsigned int intid = (value >> 24) & 0xf;
+	int to_self = !(value & (1UL << 40)) && (value & 1) &&	/* a target list with vCPU 0 */
+		      (value & 0x00ff00ff00ff0000UL) == 0;		/* at affinity 0.0.0 */
+
+	if (to_self)
+		vgic_raise(&vm_current()->vgic, intid);
 }
 
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
@@ -304,7 +369,8 @@ void vms_run(void)
 	if (next < 0)
 		psci_system_off();
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
-	WRITE_SYSREG(hcr_el2, HCR_EL2_VALUE);
+	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	WRITE_SYSREG(cntvoff_el2, 0);
 	gic_init();
 	vgic_init();
 	hyp_timer_start(timeslice_us);

@@ -9,12 +9,14 @@
 #include "vblk.h"
 #include "vgic.h"
 #include "vm_mem.h"
+#include "vuart.h"
 
 /* The guest's EL1 system registers, switched with the VM. */
 struct el1_sysregs {
 	uint64_t sctlr, ttbr0, ttbr1, tcr, mair, amair, vbar, sp_el1, sp_el0;
 	uint64_t elr, spsr, esr, far, afsr0, afsr1, contextidr, cpacr;
 	uint64_t tpidr_el1, tpidr_el0, tpidrro_el0, par, cntkctl;
+	uint64_t cntv_ctl, cntv_cval;		/* the virtual timer */
 };
 
 struct vm {
@@ -29,8 +31,8 @@ struct vm {
 	struct trap_frame regs;
 	struct el1_sysregs sys;
 	uint64_t heap_watermark;
-	char uart_line[160];
-	unsigned int uart_len;
+	uint64_t hcr;		/* HCR_EL2 while it runs */
+	struct vuart uart;
 };
 
 /* Hypercalls (SMCCC vendor-specific hypervisor range, HVC or SMC). */
@@ -53,6 +55,12 @@ void vm_schedule(struct trap_frame *frame);
 void vm_wait(struct trap_frame *frame);
 /* The VM's virtio interrupt: pending in its list register, and it runs again. */
 void vm_raise_irq(struct vm *vm);
+/* The running VM's virtual timer fired (its physical PPI reached EL2). */
+void vm_vtimer_fired(void);
+/* After a trap: the running VM's interrupt lines into its list registers. */
+void vm_deliver_irqs(void);
+/* A trapped write to ICC_SGI1R_EL1: an SGI to itself, the only vCPU. */
+void vm_send_sgi(uint64_t value);
 /* Copies between the hypervisor and guest RAM (swapped memory brought back
  * first): 0, or -1 when some of [ipa, ipa+len) is not the VM's RAM. */
 int vm_read(struct vm *vm, uint64_t ipa, void *dst, uint64_t len);
