@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 SYSROOT := .deps/sysroot
+LINUX_ASSETS := .deps/linux
 ZVM := $(VENV)/bin/zvm-hil
 
 APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
@@ -11,15 +12,22 @@ APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	lava-common
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
-.PHONY: deps apt-deps compile firmware run test bench mutants clean distclean
+.PHONY: deps apt-deps linux-assets compile firmware run test bench mutants clean distclean
 
-deps: apt-deps $(SYSROOT)/.unpacked $(VENV)/.installed
+deps: apt-deps $(SYSROOT)/.unpacked $(LINUX_ASSETS)/.unpacked $(VENV)/.installed
 
 apt-deps:
 	@tools/deps-apt.sh $(APT_PACKAGES)
 
 $(SYSROOT)/.unpacked: tools/deps-sysroot.sh | apt-deps
 	tools/deps-sysroot.sh $(SYSROOT) $(ARM64_PACKAGES)
+	touch $@
+
+# The Linux guest: Debian's arm64 cloud kernel, its virtio modules, busybox.
+linux-assets: $(LINUX_ASSETS)/.unpacked
+
+$(LINUX_ASSETS)/.unpacked: tools/deps-linux.sh | $(SYSROOT)/.unpacked
+	tools/deps-linux.sh $(LINUX_ASSETS)
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | apt-deps

@@ -20,6 +20,7 @@ from .scenarios import Scenario, VmSpec, partition_align
 DESCRIPTION_ADDR = 0x4100_0000
 DESCRIPTION_MAX = 0x1_0000
 HEAP_BASE = 0x4200_0000
+HEAP_ALIGN = 0x20_0000  # 2 MiB: partitions map with blocks
 RAM_BASE = 0x4000_0000
 GUEST_RAM_IPA = 0x4000_0000
 GUEST_DTB_RESERVE = 0x1_0000  # the guest DTB sits in the top 64 KiB of its RAM
@@ -40,6 +41,16 @@ class VmPlan:
     partition_pa: int | None  # static mode, as the heap model predicts it
     disk_base: int = 0  # first sector of the VM's range of the disk
     params: dict[str, int] = field(default_factory=dict)  # its DTB's /chosen parameters
+    initrd: bytes = b""  # a Linux VM's initramfs
+    initrd_pa: int = 0
+    initrd_ipa: int = 0
+
+    @property
+    def footprint(self) -> tuple[int, int]:
+        """(IPA, size) backed at creation: the image with its bss and stack,
+        and a Linux VM's initramfs after it."""
+        end = self.initrd_ipa + len(self.initrd) if self.initrd else self.image.end
+        return self.image.load_addr, end - self.image.load_addr
 
     @property
     def dtb_ipa(self) -> int:
@@ -67,6 +78,8 @@ class Plan:
         for vm in self.vms:
             blobs += [(f"{vm.spec.name}-image.bin", vm.image.data, vm.image_pa),
                       (f"{vm.spec.name}.dtb", vm.dtb, vm.dtb_pa)]
+            if vm.initrd:
+                blobs.append((f"{vm.spec.name}-initrd.cpio", vm.initrd, vm.initrd_pa))
         out = []
         for name, data, addr in blobs:
             (directory / name).write_bytes(data)
@@ -84,6 +97,77 @@ def compile_dts(dts: str) -> bytes:
 
 def _cells(value: int) -> str:
     return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
+
+
+def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int) -> str:
+    """What Linux needs to know of its VM: one CPU brought up by PSCI over
+    HVC, RAM, the GICv3 distributor and redistributor, the virtual timer, the
+    PL011 console with its clocks, the virtio-blk device, the initramfs."""
+    from .linux import BOOTARGS
+
+    virtio = "" if not spec.disk_sectors else f"""\tvirtio_mmio@{VIRTIO_IPA:x} {{
+\t\tcompatible = "virtio,mmio";
+\t\treg = <{_cells(VIRTIO_IPA)} 0x0 0x200>;
+\t\tinterrupts = <0x0 0x10 0x1>;
+\t\tdma-coherent;
+\t}};
+"""
+    return f"""/dts-v1/;
+/ {{
+\tcompatible = "linux,dummy-virt";
+\t#address-cells = <2>;
+\t#size-cells = <2>;
+\tinterrupt-parent = <&gic>;
+\tpsci {{
+\t\tcompatible = "arm,psci-1.0", "arm,psci-0.2";
+\t\tmethod = "hvc";
+\t}};
+\tcpus {{
+\t\t#address-cells = <1>;
+\t\t#size-cells = <0>;
+\t\tcpu@0 {{
+\t\t\tdevice_type = "cpu";
+\t\t\tcompatible = "arm,cortex-a57";
+\t\t\treg = <0>;
+\t\t\tenable-method = "psci";
+\t\t}};
+\t}};
+\tmemory@{GUEST_RAM_IPA:x} {{
+\t\tdevice_type = "memory";
+\t\treg = <{_cells(GUEST_RAM_IPA)} {_cells(spec.memory)}>;
+\t}};
+\tgic: interrupt-controller@8000000 {{
+\t\tcompatible = "arm,gic-v3";
+\t\t#interrupt-cells = <3>;
+\t\tinterrupt-controller;
+\t\treg = <0x0 0x8000000 0x0 0x10000>, <0x0 0x80a0000 0x0 0x20000>;
+\t}};
+\ttimer {{
+\t\tcompatible = "arm,armv8-timer";
+\t\tinterrupts = <0x1 0xd 0x4>, <0x1 0xe 0x4>, <0x1 0xb 0x4>, <0x1 0xa 0x4>;
+\t\talways-on;
+\t}};
+\tapb_pclk: clock {{
+\t\tcompatible = "fixed-clock";
+\t\t#clock-cells = <0>;
+\t\tclock-frequency = <24000000>;
+\t}};
+\tpl011@9000000 {{
+\t\tcompatible = "arm,pl011", "arm,primecell";
+\t\treg = <0x0 0x9000000 0x0 0x1000>;
+\t\tinterrupts = <0x0 0x1 0x4>;
+\t\tclocks = <&apb_pclk>, <&apb_pclk>;
+\t\tclock-names = "uartclk", "apb_pclk";
+\t}};
+{virtio}\tchosen {{
+\t\tbootargs = "{BOOTARGS}";
+\t\tstdout-path = "/pl011@9000000";
+\t\tlinux,initrd-start = <{_cells(initrd_ipa)}>;
+\t\tlinux,initrd-end = <{_cells(initrd_ipa + initrd_size)}>;
+\t\tzvm,vm-name = "{spec.name}";
+\t}};
+}};
+"""
 
 
 def guest_dts(spec: VmSpec, dma_offset: int = 0, params: dict[str, int] | None = None) -> str:
@@ -138,6 +222,14 @@ def _passthrough(vm: VmPlan) -> str:
     return f"\t\tpassthrough = <{_cells(page)} {_cells(size)}>;\n"
 
 
+def _linux(vm: VmPlan) -> str:
+    if not vm.initrd:
+        return ""
+    return (f"\t\tkind = \"linux\";\n"
+            f"\t\tinitrd = <{_cells(vm.initrd_pa)} {_cells(len(vm.initrd))}>;\n"
+            f"\t\tinitrd-ipa = <{_cells(vm.initrd_ipa)}>;\n")
+
+
 def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...]) -> str:
     nodes = "".join(f"""\tvm@{vm.index} {{
 \t\tvm-name = "{vm.spec.name}";
@@ -147,12 +239,12 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \t\timage = <{_cells(vm.image_pa)} {_cells(len(vm.image.data))}>;
 \t\timage-ipa = <{_cells(vm.image.load_addr)}>;
 \t\tentry = <{_cells(vm.image.entry)}>;
-\t\tfootprint = <{_cells(vm.image.load_addr)} {_cells(vm.image.end - vm.image.load_addr)}>;
+\t\tfootprint = <{_cells(vm.footprint[0])} {_cells(vm.footprint[1])}>;
 \t\tdtb = <{_cells(vm.dtb_pa)} {_cells(len(vm.dtb))}>;
 \t\tdtb-ipa = <{_cells(vm.dtb_ipa)}>;
 \t\tresident-limit = <{_cells(vm.spec.resident_limit)}>;
 \t\tdisk = <{_cells(vm.disk_base)} {_cells(0 if vm.spec.passthrough else vm.spec.disk_sectors)}>;
-{_passthrough(vm)}
+{_passthrough(vm)}{_linux(vm)}
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;
@@ -172,41 +264,62 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 
 def plan(board: QemuBoard, scenario: Scenario,
          guest_images: dict[str, Image] | None = None) -> Plan:
+    images = [_boot_images(spec, guest_images or {}) for spec in scenario.vms]
+    heap_base = _heap_base(images)
     ram_end = RAM_BASE + (board.memory_mib << 20)
-    if HEAP_BASE + scenario.heap_size > ram_end:
+    if heap_base + scenario.heap_size > ram_end:
         raise ConfigError(scenario.path, "hypervisor.heap_mib",
-                          f"{scenario.heap_size >> 20} MiB of heap from {HEAP_BASE:#x} does not "
+                          f"{scenario.heap_size >> 20} MiB of heap from {heap_base:#x} does not "
                           f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
-    images = guest_images or {}
-    heap, staged, vms = Heap(HEAP_BASE, scenario.heap_size), DESCRIPTION_ADDR + DESCRIPTION_MAX, []
+    heap, staged, vms = Heap(heap_base, scenario.heap_size), DESCRIPTION_ADDR + DESCRIPTION_MAX, []
     partitions = [heap.alloc(spec.memory, partition_align(spec.memory))
                   if scenario.variant == "static" else None for spec in scenario.vms]
     disk_base = 0
-    for i, spec in enumerate(scenario.vms):
-        image = images.get(spec.guest) or build_guest(spec.guest)
-        flat = flatten(image.path)
-        if flat.end + GUEST_DTB_RESERVE > GUEST_RAM_IPA + spec.memory:
+    for i, (spec, (flat, initrd, initrd_ipa)) in enumerate(zip(scenario.vms, images)):
+        top = (initrd_ipa + len(initrd)) if initrd else flat.end
+        if top + GUEST_DTB_RESERVE > GUEST_RAM_IPA + spec.memory:
             raise ConfigError(scenario.path, f"vm[{i}].memory_kib",
                               f"{spec.memory >> 10} KiB cannot hold the {spec.guest} image "
-                              f"({(flat.end - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
+                              f"({(top - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
         partition, params = partitions[i], guest_params(scenario, i, partitions)
-        dtb = compile_dts(guest_dts(spec, (partition or 0) - GUEST_RAM_IPA, params))
+        dts = (linux_dts(spec, initrd_ipa, len(initrd)) if initrd else
+               guest_dts(spec, (partition or 0) - GUEST_RAM_IPA, params))
+        dtb = compile_dts(dts)
         image_pa = staged
         dtb_pa = _page_up(image_pa + len(flat.data))
-        staged = _page_up(dtb_pa + len(dtb))
+        initrd_pa = _page_up(dtb_pa + len(dtb))
+        staged = _page_up(initrd_pa + len(initrd))
         vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base,
-                          params))
+                          params, initrd, initrd_pa if initrd else 0, initrd_ipa))
         disk_base += spec.disk_sectors
-    if staged > HEAP_BASE:
+    if staged > heap_base:
         raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
-                          f" bytes of staging, more than {HEAP_BASE - DESCRIPTION_ADDR:#x}")
-    dts = description_dts(scenario, HEAP_BASE, tuple(vms))
+                          f" bytes of staging, more than {heap_base - DESCRIPTION_ADDR:#x}")
+    dts = description_dts(scenario, heap_base, tuple(vms))
     dtb = compile_dts(dts)
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
-    return Plan(HEAP_BASE, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
+    return Plan(heap_base, scenario.heap_size, tuple(vms), dts, dtb, scenario.variant,
                 scenario.block_size, scenario.zpool_size, scenario.heap_watermark,
                 scenario.disk_size, scenario.disk_seed)
+
+
+def _boot_images(spec: VmSpec, guest_images: dict[str, Image]) -> tuple[FlatImage, bytes, int]:
+    """(the image as loaded, an initramfs or b"", where the initramfs goes)."""
+    from . import linux
+
+    if spec.guest == linux.GUEST:
+        return linux.boot_images(spec, GUEST_RAM_IPA)
+    return flatten((guest_images.get(spec.guest) or build_guest(spec.guest)).path), b"", 0
+
+
+def _heap_base(images) -> int:
+    """HEAP_BASE, or higher when the staged images need more room (a Linux
+    kernel): 2 MiB aligned past them, each guest DTB counted at its most."""
+    need = DESCRIPTION_ADDR + DESCRIPTION_MAX + sum(
+        _page_up(len(flat.data)) + GUEST_DTB_RESERVE + _page_up(len(initrd))
+        for flat, initrd, _ in images)
+    return max(HEAP_BASE, (need + HEAP_ALIGN - 1) // HEAP_ALIGN * HEAP_ALIGN)
 
 
 def guest_params(scenario: Scenario, index: int, partitions: list[int | None]) -> dict[str, int]:

@@ -7,14 +7,14 @@ import shlex
 from . import toolchain
 from .boards import QemuBoard
 from .build import build_guest, build_hypervisor
-from .scenarios import Scenario
+from .scenarios import LINUX_GUEST, Scenario
 
 
 def gdb_command(board: QemuBoard, scenario: Scenario, port: int) -> str:
     gdb = toolchain.find_program("gdb-multiarch")
     hypervisor = build_hypervisor(scenario.variant, scenario.defines)
     cmd = [gdb, "-q", str(hypervisor.path), "-ex", "set pagination off"]
-    for guest in sorted({vm.guest for vm in scenario.vms}):
+    for guest in sorted({vm.guest for vm in scenario.vms} - {LINUX_GUEST}):  # no ELF of ours
         cmd += ["-ex", f"add-symbol-file {build_guest(guest).path}"]
     cmd += ["-ex", f"target remote 127.0.0.1:{port}"]
     return shlex.join(cmd)

@@ -133,12 +133,15 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
 def memory_workload(plan: Plan, vm: VmPlan):
     from .describe import passthrough_page
     from .models import blkio, hostile, memblock, memstress
+    from .scenarios import LINUX_GUEST
 
     if vm.spec.guest == "blkio":
         ops, content = blkio.memory_ops(vm.image.end, vm.spec.requests), None
     elif vm.spec.guest == "hostile":
         ops = hostile.memory_ops(vm.spec, vm.image.end, plan.block_size, vm.params["target"])
         content = hostile.page_content
+    elif vm.spec.guest == LINUX_GUEST:  # it powers itself off through PSCI
+        ops, content = [memblock.Op("create"), memblock.Op("exit", reason="psci-off")], None
     else:
         ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
         content = memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
@@ -243,10 +246,32 @@ def hostile_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
     return out
 
 
+def linux_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
+    """The workload's every step (harness/linux.py), each IN's MD5 from the
+    model of what the workload leaves on the disk by then."""
+    from . import linux
+    from .models import linux_workload, virtio_blk
+
+    disk = virtio_blk.initial_disk(plan.disk_size, plan.disk_seed)
+    start = vm.disk_base * virtio_blk.SECTOR
+    share = disk[start:start + vm.spec.disk_sectors * virtio_blk.SECTOR]
+    md5 = linux_workload.predict(bytes(share), vm.spec.requests).md5
+    name = vm.spec.name
+    out = [Expected("linux-start", {"kernel": f"linux-{linux.assets().version}"}, vm=name)]
+    for i, r in enumerate(vm.spec.requests):
+        if r.base_type == linux_workload.OUT:
+            out.append(Expected("linux-out", {"ok": 0}, {"idx": i}, vm=name))
+        elif r.base_type == linux_workload.IN:
+            out.append(Expected("linux-in", {"md5": int(md5[i], 16)}, {"idx": i}, vm=name))
+        else:
+            out.append(Expected("linux-sync", {}, {"idx": i}, vm=name))
+    return out + [Expected("linux-done", {}, vm=name)]
+
+
 RET_REFUSED = 0xFFFFFFFFFFFFFFFF
 AF = 1 << 10  # the stage-2 descriptor's access flag
 GUEST_MODELS = {"memstress": memstress_expectations, "blkio": blkio_expectations,
-                "hostile": hostile_expectations}
+                "hostile": hostile_expectations, "linux": linux_expectations}
 
 
 def check_stage2(plan: Plan, trace: Trace, read, prediction) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .golden import Expected, _show, check
+from .scenarios import LINUX_GUEST, BlkRequest
 from .trace import Trace
 
 if TYPE_CHECKING:
@@ -48,8 +49,11 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
         if key in p.status and e["status"] != p.status[key]:
             failures.append(f"@zvm blk-done vm={e['vm']:#x} seq={e['seq']:#x}: expected status "
                             f"{p.status[key]:#x}, got {e['status']:#x}")
+    for vm in plan.vms:
+        if vm.spec.guest == LINUX_GUEST:
+            _linux_share(plan, vm, p.disk)
     for (i, k), status in p.status.items():
-        if plan.vms[i].spec.attack:  # a hostile guest reports its attack, not each request
+        if plan.vms[i].spec.guest != "blkio":  # the others do not report each request
             continue
         failures += [str(m) for m in check(trace, [Expected(
             "blk", {"status": status, "crc": p.crc[(i, k)]}, {"idx": k}, vm=vms[i].name)])]
@@ -65,13 +69,29 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
 
 
 def _requests(vm: VmPlan, trace: Trace):
-    """The scenario's requests, or those a hostile guest's attack makes."""
+    """The scenario's requests; those a hostile guest's attack makes; or,
+    for a Linux VM, whatever its driver made of its workload (from the trace:
+    Linux merges, splits and caches as it likes)."""
+    from .models.virtio_blk import SECTOR
+
+    if vm.spec.guest == LINUX_GUEST:
+        return tuple(BlkRequest(e["type"], e["ioprio"], e["sector"], e["len"] // SECTOR, 0, 0,
+                                opaque=True) for e in trace.named("blk-req", vm=vm.index))
     if not vm.spec.attack:
         return vm.spec.requests
     from .models import hostile
 
     return hostile.disk_requests(vm.spec, vm.spec.disk_sectors,
                                  len(trace.named("blk-req", vm=vm.index)))
+
+
+def _linux_share(plan: Plan, vm: VmPlan, disk: bytearray) -> None:
+    """The Linux VM's sectors as its workload leaves them."""
+    from .models import linux_workload
+    from .models.virtio_blk import SECTOR
+
+    start, end = vm.disk_base * SECTOR, (vm.disk_base + vm.spec.disk_sectors) * SECTOR
+    disk[start:end] = linux_workload.predict(bytes(disk[start:end]), vm.spec.requests).share
 
 
 def _passthrough_rounds(vm: VmPlan) -> list[tuple[str, dict]]:

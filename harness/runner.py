@@ -144,8 +144,10 @@ def prepare(board: Board, scenario: Scenario, images: Images | None = None):
         return image, {}, None
     from . import describe
     from .build import build_guest
+    from .scenarios import LINUX_GUEST
 
-    guests = images.guests if images else {vm.guest: build_guest(vm.guest) for vm in scenario.vms}
+    guests = images.guests if images else {vm.guest: build_guest(vm.guest) for vm in scenario.vms
+                                           if vm.guest != LINUX_GUEST}
     return image, guests, describe.plan(board, scenario, guests)
 
 

@@ -76,6 +76,7 @@ REQUEST_FIELDS = {"type": (str, int), "ioprio": int, "sector": int, "sectors": i
                   "barrier": bool, "seed": int}
 
 GRANULE_KIB = 4
+LINUX_GUEST = "linux"  # Debian's kernel and busybox (harness/linux.py), not a guests/ directory
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 _PARAM = re.compile(r"[a-z][a-z0-9_]*")
@@ -90,6 +91,7 @@ class BlkRequest:
     batch: int
     seed: int
     misdirected: bool = False  # buffers the wrong way round (only a hostile guest's)
+    opaque: bool = False  # data the model does not know (a Linux VM's, taken from the trace)
 
     @property
     def base_type(self) -> int:
@@ -136,7 +138,7 @@ def partition_align(size: int) -> int:
 def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tuple[VmSpec, ...]:
     from .build import guest_names
 
-    known, seen, heap = guest_names(), set(), Heap(0, heap_size)
+    known, seen, heap = guest_names() + [LINUX_GUEST], set(), Heap(0, heap_size)
     specs = []
     for i, vm in enumerate(vms):
         where = f"vm[{i}]"

@@ -65,6 +65,12 @@ GUEST_VOCABULARY: dict[str, frozenset[str]] = {
     "hostile-queue": frozenset({"used"}),
     "hostile-hvc": frozenset({"ret"}),
     "hostile-fill": frozenset({"blocks"}),
+    "linux-start": frozenset({"kernel"}),
+    "linux-out": frozenset({"idx", "ok"}),
+    "linux-in": frozenset({"idx", "md5"}),
+    "linux-sync": frozenset({"idx"}),
+    "linux-done": frozenset(),
+    "linux-error": frozenset({"step"}),
 }
 
 # Events after which the firmware runs no more.

@@ -43,6 +43,8 @@
 #define VIRTIO_STATUS_FAILED		128
 
 /* features */
+#define VIRTIO_BLK_F_SIZE_MAX		1	/* config: the largest segment */
+#define VIRTIO_BLK_F_SEG_MAX		2	/* config: the most data segments a request */
 #define VIRTIO_BLK_F_FLUSH		9
 #define VIRTIO_F_VERSION_1		32
 

@@ -22,9 +22,15 @@ static void reset(struct vblk *d)
 	d->in_flight = in_flight;
 }
 
+/* A request's data fits the bounce buffer: at most SEG_MAX segments of at
+ * most SIZE_MAX bytes (Linux would otherwise send 128 KiB in one segment). */
+#define SEG_MAX		(BLK_MAX_SEGS - 2)
+#define SIZE_MAX_BYTES	(HOSTBLK_MAX_BYTES / SEG_MAX / 4096 * 4096)
+
 static uint64_t device_features(uint32_t sel)
 {
-	uint64_t features = (1UL << VIRTIO_BLK_F_FLUSH) | (1UL << VIRTIO_F_VERSION_1);
+	uint64_t features = (1UL << VIRTIO_BLK_F_FLUSH) | (1UL << VIRTIO_F_VERSION_1) |
+			    (1UL << VIRTIO_BLK_F_SIZE_MAX) | (1UL << VIRTIO_BLK_F_SEG_MAX);
 
 	return sel < 2 ? (uint32_t)(features >> (32 * sel)) : 0;
 }
@@ -206,6 +212,10 @@ uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value)
 			return (uint32_t)d->disk_sectors;	/* capacity, in sectors */
 		case VIRTIO_MMIO_CONFIG + 4:
 			return (uint32_t)(d->disk_sectors >> 32);
+		case VIRTIO_MMIO_CONFIG + 8:
+			return SIZE_MAX_BYTES;
+		case VIRTIO_MMIO_CONFIG + 12:
+			return SEG_MAX;
 		default:
 			return half ? (uint32_t)(*half >> shift) : 0;
 		}

@@ -1,0 +1,141 @@
+"""The Linux guest: Debian's arm64 cloud kernel and busybox-static (unpacked
+by `make linux-assets` into .deps/linux), and an initramfs whose /init runs
+the scenario's workload through Linux's own virtio_blk driver.
+
+The workload is the VM's `requests`, in order: an OUT writes its seeded
+pattern (the same bytes as blkio's) with dd and fsync, an IN reads with dd
+and prints the MD5 of what it read, a FLUSH syncs. models/linux_disk.py
+predicts every MD5 and the disk it leaves."""
+
+import gzip
+import hashlib
+import io
+import struct
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import paths
+from .elf import FlatImage
+from .errors import HarnessError
+from .models.patterns import xorshift32_bytes
+from .scenarios import LINUX_GUEST, BlkRequest, VmSpec
+
+ASSETS = paths.REPO / ".deps" / "linux"
+GUEST = LINUX_GUEST  # a scenario's `guest` for a Linux VM
+KERNEL_OFFSET = 0x20_0000  # the Image goes 2 MiB into RAM (arm64 boot protocol: 2 MiB aligned)
+BOOTARGS = "console=ttyAMA0 quiet panic=-1 rdinit=/init"
+# Loaded in this order: each needs the ones before it.
+MODULES = ("virtio_ring", "virtio", "virtio_mmio", "virtio_blk")
+IN, OUT, FLUSH = 0, 1, 4
+SECTOR = 512
+
+
+@dataclass(frozen=True)
+class Assets:
+    image: Path  # the kernel's Image (arm64 boot protocol)
+    busybox: Path
+    modules: tuple[Path, ...]
+    version: str
+
+
+def assets() -> Assets:
+    found = Assets(ASSETS / "vmlinuz", ASSETS / "busybox",
+                   tuple(ASSETS / "modules" / f"{m}.ko" for m in MODULES),
+                   (ASSETS / "version").read_text().strip() if (ASSETS / "version").exists()
+                   else "")
+    missing = [p for p in (found.image, found.busybox, *found.modules) if not p.exists()]
+    if missing:
+        raise HarnessError(f"the Linux guest's assets are missing ({missing[0]}): run "
+                           "`make linux-assets`")
+    return found
+
+
+@cache
+def kernel_image(path: Path) -> bytes:
+    """The raw Image (Debian's vmlinuz may be gzip-compressed)."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def boot_images(spec: VmSpec, ram_ipa: int) -> tuple[FlatImage, bytes, int]:
+    """The kernel as loaded into the VM's RAM, the initramfs, and where the
+    initramfs goes (after everything the kernel's image_size covers)."""
+    a = assets()
+    image = kernel_image(a.image)
+    text_offset, image_size = struct.unpack_from("<QQ", image, 8)
+    load = ram_ipa + KERNEL_OFFSET + text_offset
+    end = load + image_size
+    return (FlatImage(load, image, load, end), initramfs(spec.requests, a),
+            (end + KERNEL_OFFSET - 1) // KERNEL_OFFSET * KERNEL_OFFSET)
+
+
+def pattern(r: BlkRequest) -> bytes:
+    return xorshift32_bytes(r.seed, r.sectors * SECTOR)[0]
+
+
+def init_script(requests: tuple[BlkRequest, ...]) -> str:
+    lines = ["#!/bin/busybox sh",
+             "/bin/busybox --install -s /bin",
+             "mount -t proc proc /proc",
+             "mount -t devtmpfs dev /dev",
+             'echo "@guest linux-start kernel=linux-$(uname -r)"']
+    lines += [f"insmod /lib/modules/{m}.ko || echo \"@guest linux-error step=insmod-{m}\""
+              for m in MODULES]
+    lines += ["n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n+1)); done",
+              '[ -b /dev/vda ] || echo "@guest linux-error step=no-vda"']
+    for i, r in enumerate(requests):
+        base = r.base_type
+        if base == OUT:
+            lines.append(f"dd if=/data/{i} of=/dev/vda bs={SECTOR} seek={r.sector} "
+                         f"count={r.sectors} conv=notrunc,fsync 2>/dev/null; "
+                         f"printf '@guest linux-out idx={i:#x} ok=0x%x\\n' $?")
+        elif base == IN:
+            lines.append(f"sum=$(dd if=/dev/vda bs={SECTOR} skip={r.sector} count={r.sectors} "
+                         "2>/dev/null | md5sum); "
+                         f'echo "@guest linux-in idx={i:#x} md5=0x${{sum%% *}}"')
+        elif base == FLUSH:
+            lines.append(f'sync; echo "@guest linux-sync idx={i:#x}"')
+        else:
+            raise HarnessError(f"request {i}: a Linux workload has in, out and flush only")
+    lines += ['echo "@guest linux-done"', "poweroff -f"]
+    return "\n".join(lines) + "\n"
+
+
+def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None) -> bytes:
+    """An uncompressed newc cpio archive: busybox, the modules, /init, and
+    each OUT request's data as /data/<index>."""
+    a = a or assets()
+    files: list[tuple[str, int, bytes]] = [
+        ("bin", 0o40755, b""), ("bin/busybox", 0o100755, a.busybox.read_bytes()),
+        ("dev", 0o40755, b""), ("proc", 0o40755, b""), ("lib", 0o40755, b""),
+        ("lib/modules", 0o40755, b""), ("data", 0o40755, b""),
+        ("init", 0o100755, init_script(requests).encode())]
+    files += [(f"lib/modules/{m.name}", 0o100644, m.read_bytes()) for m in a.modules]
+    files += [(f"data/{i}", 0o100644, pattern(r)) for i, r in enumerate(requests)
+              if r.base_type == OUT]
+    return newc(files)
+
+
+def newc(files: list[tuple[str, int, bytes]]) -> bytes:
+    """The cpio "newc" format the kernel unpacks: deterministic (no times,
+    owners root), so equal inputs make equal archives."""
+    out = io.BytesIO()
+
+    def entry(ino: int, name: str, mode: int, data: bytes) -> None:
+        fields = (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0)
+        out.write(b"070701" + b"".join(b"%08X" % f for f in fields) + name.encode() + b"\0")
+        out.write(b"\0" * (-out.tell() % 4) + data + b"\0" * (-len(data) % 4))
+
+    for ino, (name, mode, data) in enumerate(files, 1):
+        entry(ino, name, mode, data)
+    entry(0, "TRAILER!!!", 0, b"")
+    return out.getvalue()
+
+
+def fingerprint(a: Assets) -> str:
+    """What the assets are, by content (for caches and bundles)."""
+    h = hashlib.sha256()
+    for p in (a.image, a.busybox, *a.modules):
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:16]
