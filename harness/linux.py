@@ -66,7 +66,8 @@ def boot_images(spec: VmSpec, ram_ipa: int) -> tuple[FlatImage, bytes, int]:
     text_offset, image_size = struct.unpack_from("<QQ", image, 8)
     load = ram_ipa + KERNEL_OFFSET + text_offset
     end = load + image_size
-    return (FlatImage(load, image, load, end), initramfs(spec.requests, a),
+    return (FlatImage(load, image, load, end),
+            initramfs(spec.requests, a, bool(spec.params.get("crash"))),
             (end + KERNEL_OFFSET - 1) // KERNEL_OFFSET * KERNEL_OFFSET)
 
 
@@ -74,12 +75,16 @@ def pattern(r: BlkRequest) -> bytes:
     return xorshift32_bytes(r.seed, r.sectors * SECTOR)[0]
 
 
-def init_script(requests: tuple[BlkRequest, ...]) -> str:
+def init_script(requests: tuple[BlkRequest, ...], crash: bool = False) -> str:
+    """/init: modules, then the workload. `crash`: panic the kernel first (the
+    harness's own tests of how it reports a Linux crash)."""
     lines = ["#!/bin/busybox sh",
              "/bin/busybox --install -s /bin",
              "mount -t proc proc /proc",
              "mount -t devtmpfs dev /dev",
              'echo "@guest linux-start kernel=linux-$(uname -r)"']
+    if crash:
+        lines.append("echo c > /proc/sysrq-trigger")
     lines += [f"insmod /lib/modules/{m}.ko || echo \"@guest linux-error step=insmod-{m}\""
               for m in MODULES]
     lines += ["n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n+1)); done",
@@ -102,7 +107,8 @@ def init_script(requests: tuple[BlkRequest, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None) -> bytes:
+def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None,
+              crash: bool = False) -> bytes:
     """An uncompressed newc cpio archive: busybox, the modules, /init, and
     each OUT request's data as /data/<index>."""
     a = a or assets()
@@ -110,7 +116,7 @@ def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None) -> byte
         ("bin", 0o40755, b""), ("bin/busybox", 0o100755, a.busybox.read_bytes()),
         ("dev", 0o40755, b""), ("proc", 0o40755, b""), ("lib", 0o40755, b""),
         ("lib/modules", 0o40755, b""), ("data", 0o40755, b""),
-        ("init", 0o100755, init_script(requests).encode())]
+        ("init", 0o100755, init_script(requests, crash).encode())]
     files += [(f"lib/modules/{m.name}", 0o100644, m.read_bytes()) for m in a.modules]
     files += [(f"data/{i}", 0o100644, pattern(r)) for i, r in enumerate(requests)
               if r.base_type == OUT]

@@ -226,6 +226,7 @@ def _check(result: RunResult, expected) -> None:
     if panic is not None:
         result.failures.insert(0, crash.describe_panic(panic, result.image.path))
         return
+    result.failures[:0] = crash.linux_crashes(trace)
     if result.timed_out or (result.failures and not result.plan):
         return
     result.failures += [str(m) for m in golden.check(trace, expected)]
