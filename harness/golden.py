@@ -110,7 +110,7 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
 
     order = [e["vm"] for e in trace.events if e.name in memblock.HEAP_EVENTS and "vm" in e.fields]
     swap = memblock.Swap(plan.zpool_size, plan.heap_watermark) if plan.zpool_size else None
-    prediction = memblock.predict([memory_workload(plan, vm) for vm in plan.vms],
+    prediction = memblock.predict([memory_workload(plan, vm, trace) for vm in plan.vms],
                                   Heap(plan.heap_base, plan.heap_size), order, swap)
     failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
     for vm in plan.vms:
@@ -130,7 +130,7 @@ def check_vms(plan: Plan, trace: Trace, read) -> list[str]:
     return failures + check_stage2(plan, trace, read, prediction)
 
 
-def memory_workload(plan: Plan, vm: VmPlan):
+def memory_workload(plan: Plan, vm: VmPlan, trace: Trace):
     from .describe import passthrough_page
     from .models import blkio, hostile, memblock, memstress
     from .scenarios import LINUX_GUEST
@@ -140,18 +140,34 @@ def memory_workload(plan: Plan, vm: VmPlan):
     elif vm.spec.guest == "hostile":
         ops = hostile.memory_ops(vm.spec, vm.image.end, plan.block_size, vm.params["target"])
         content = hostile.page_content
-    elif vm.spec.guest == LINUX_GUEST:  # it powers itself off through PSCI
-        ops, content = [memblock.Op("create"), memblock.Op("exit", reason="psci-off")], None
+    elif vm.spec.guest == LINUX_GUEST:
+        ops, content = linux_memory_ops(plan, vm, trace), None
     else:
         ops = memstress.memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
         content = memstress.page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
     dynamic = plan.variant == "dynamic"
-    prefault = ((vm.image.load_addr, vm.image.end - vm.image.load_addr),
-                (vm.dtb_ipa, len(vm.dtb)))
+    prefault = (vm.footprint, (vm.dtb_ipa, len(vm.dtb)))
     return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
                              plan.block_size if dynamic else None, prefault, tuple(ops),
                              vm.spec.resident_limit, content, ((vm.dtb_ipa, vm.dtb),),
                              passthrough_page() if vm.spec.passthrough else None)
+
+
+def linux_memory_ops(plan: Plan, vm: VmPlan, trace: Trace):
+    """Which memory Linux touches, and when, is its own affair: in dynamic
+    mode its demand allocations are taken from the trace (as the scheduler's
+    interleaving is) and the model predicts everything they cause: PAs,
+    merges, stage-2 mappings, heap figures. It powers itself off by PSCI."""
+    from .models import memblock
+
+    ops = [memblock.Op("create")]
+    if plan.variant == "dynamic":
+        backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
+                  (vm.dtb_ipa, vm.dtb_ipa + len(vm.dtb))]
+        block = plan.block_size
+        ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
+                if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
+    return ops + [memblock.Op("exit", reason="psci-off")]
 
 
 def _first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:

@@ -50,8 +50,8 @@ def test_out_of_memory_stops_one_vm_and_leaks_nothing(zvm_run):
 def test_a_model_with_another_block_size_fails(zvm_run, monkeypatch):
     real = golden.memory_workload
 
-    def doubled(plan, vm):
-        workload = real(plan, vm)
+    def doubled(plan, vm, trace):
+        workload = real(plan, vm, trace)
         return dataclasses.replace(workload, block_size=workload.block_size * 2)
 
     monkeypatch.setattr(golden, "memory_workload", doubled)

@@ -51,3 +51,14 @@ def test_a_linux_panic_fails_the_run_with_its_first_lines(zvm_run):
     assert not result.passed
     assert result.failures[0].startswith("linux0: Linux crashed: Kernel panic - not syncing: "
                                          "sysrq triggered crash"), result.failures
+
+
+def test_linux_next_to_memstress_in_dynamic_memory(zvm_run):
+    result = zvm_run("linux-and-memstress")
+    assert result.passed, result.summary()
+    trace = result.trace
+    assert trace.named("linux-done", guest="linux0")
+    assert trace.named("memstress-done", guest="mem0")[0]["mismatches"] == 0
+    # Linux's memory came on demand, after its creation, next to mem0's.
+    first_run = next(i for i, e in enumerate(trace.events) if e.vm == "linux0")
+    assert any(e.name == "block-alloc" and e["vm"] == 0 for e in trace.events[first_run:])
