@@ -230,7 +230,11 @@ def _linux(vm: VmPlan) -> str:
             f"\t\tinitrd-ipa = <{_cells(vm.initrd_ipa)}>;\n")
 
 
-def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...]) -> str:
+def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...],
+                    zeroed: bool = False) -> str:
+    """`zeroed`: the board's RAM reads as zero at boot (QEMU's does), so the
+    hypervisor need not clear memory no VM has had yet."""
+    heap_zeroed = "\t\theap-zeroed;" if zeroed else ""
     nodes = "".join(f"""\tvm@{vm.index} {{
 \t\tvm-name = "{vm.spec.name}";
 \t\tguest = "{vm.spec.guest}";
@@ -253,6 +257,7 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 \thypervisor {{
 \t\tmemory-mode = "{scenario.variant}";
 \t\theap = <{_cells(heap_base)} {_cells(scenario.heap_size)}>;
+{heap_zeroed}
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
 \t\tblock-size = <{_cells(scenario.block_size)}>;
 \t\tzpool-size = <{_cells(scenario.zpool_size)}>;
@@ -265,7 +270,12 @@ def description_dts(scenario: Scenario, heap_base: int, vms: tuple[VmPlan, ...])
 def plan(board: QemuBoard, scenario: Scenario,
          guest_images: dict[str, Image] | None = None) -> Plan:
     images = [_boot_images(spec, guest_images or {}) for spec in scenario.vms]
-    heap_base = _heap_base(images)
+    # A kernel is large: in static mode on zeroed RAM it is loaded where the
+    # VM's partition will be, and need not be copied (vm.c skips what is in
+    # place already).
+    in_place = scenario.variant == "static" and board.kind == "qemu"
+    heap_base = _heap_base([(flat, initrd) for flat, initrd, _ in images
+                            if not (initrd and in_place)])
     ram_end = RAM_BASE + (board.memory_mib << 20)
     if heap_base + scenario.heap_size > ram_end:
         raise ConfigError(scenario.path, "hypervisor.heap_mib",
@@ -285,17 +295,23 @@ def plan(board: QemuBoard, scenario: Scenario,
         dts = (linux_dts(spec, initrd_ipa, len(initrd)) if initrd else
                guest_dts(spec, (partition or 0) - GUEST_RAM_IPA, params))
         dtb = compile_dts(dts)
-        image_pa = staged
-        dtb_pa = _page_up(image_pa + len(flat.data))
-        initrd_pa = _page_up(dtb_pa + len(dtb))
-        staged = _page_up(initrd_pa + len(initrd))
+        if initrd and in_place:
+            image_pa = partition + flat.load_addr - GUEST_RAM_IPA
+            initrd_pa = partition + initrd_ipa - GUEST_RAM_IPA
+            dtb_pa = staged
+            staged = _page_up(dtb_pa + len(dtb))
+        else:
+            image_pa = staged
+            dtb_pa = _page_up(image_pa + len(flat.data))
+            initrd_pa = _page_up(dtb_pa + len(dtb))
+            staged = _page_up(initrd_pa + len(initrd))
         vms.append(VmPlan(i, spec, i + 1, flat, image_pa, dtb, dtb_pa, partition, disk_base,
                           params, initrd, initrd_pa if initrd else 0, initrd_ipa))
         disk_base += spec.disk_sectors
     if staged > heap_base:
         raise ConfigError(scenario.path, "vm", f"the guest images need {staged - DESCRIPTION_ADDR:#x}"
                           f" bytes of staging, more than {heap_base - DESCRIPTION_ADDR:#x}")
-    dts = description_dts(scenario, heap_base, tuple(vms))
+    dts = description_dts(scenario, heap_base, tuple(vms), board.kind == "qemu")
     dtb = compile_dts(dts)
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
@@ -313,12 +329,12 @@ def _boot_images(spec: VmSpec, guest_images: dict[str, Image]) -> tuple[FlatImag
     return flatten((guest_images.get(spec.guest) or build_guest(spec.guest)).path), b"", 0
 
 
-def _heap_base(images) -> int:
+def _heap_base(staged: list[tuple[FlatImage, bytes]]) -> int:
     """HEAP_BASE, or higher when the staged images need more room (a Linux
     kernel): 2 MiB aligned past them, each guest DTB counted at its most."""
     need = DESCRIPTION_ADDR + DESCRIPTION_MAX + sum(
         _page_up(len(flat.data)) + GUEST_DTB_RESERVE + _page_up(len(initrd))
-        for flat, initrd, _ in images)
+        for flat, initrd in staged)
     return max(HEAP_BASE, (need + HEAP_ALIGN - 1) // HEAP_ALIGN * HEAP_ALIGN)
 
 

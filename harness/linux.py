@@ -87,8 +87,9 @@ def init_script(requests: tuple[BlkRequest, ...], crash: bool = False) -> str:
         lines.append("echo c > /proc/sysrq-trigger")
     lines += [f"insmod /lib/modules/{m}.ko || echo \"@guest linux-error step=insmod-{m}\""
               for m in MODULES]
-    lines += ["n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n+1)); done",
-              '[ -b /dev/vda ] || echo "@guest linux-error step=no-vda"']
+    if requests:  # the driver probes the device in the background
+        lines += ["n=0; while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n+1)); done",
+                  '[ -b /dev/vda ] || echo "@guest linux-error step=no-vda"']
     for i, r in enumerate(requests):
         base = r.base_type
         if base == OUT:

@@ -131,6 +131,7 @@ int description_parse(const void *fdt, struct description *out)
 #endif
 	if (get_range(fdt, hyp, "heap", &out->heap_base, &out->heap_size))
 		return bad("hypervisor", "heap");
+	out->heap_zeroed = fdt_getprop(fdt, hyp, "heap-zeroed", NULL) != NULL;	/* optional */
 	if (get_u32(fdt, hyp, "timeslice-us", &timeslice) || timeslice == 0)
 		return bad("hypervisor", "timeslice-us");
 	out->timeslice_us = timeslice;

@@ -28,6 +28,7 @@ struct vm_config {
 struct description {
 	int dynamic_memory;
 	uint64_t heap_base, heap_size;
+	int heap_zeroed;			/* the heap reads as zero at boot (QEMU) */
 	uint64_t block_size;			/* dynamic mode's allocation unit */
 	uint64_t zpool_size;			/* swap: the compression partition, 0: no swap */
 	uint64_t heap_watermark;		/* swap: free heap below which pressure starts */

@@ -6,9 +6,12 @@
 
 #include <stdint.h>
 
-void heap_init(uint64_t base, uint64_t size);
+/* `zeroed`: the memory reads as zero until first written (QEMU's RAM). */
+void heap_init(uint64_t base, uint64_t size, int zeroed);
 /* Returns 0 when no free range fits. Sizes round up to 4 KiB. */
 uint64_t heap_alloc(uint64_t size, uint64_t align);
+/* The same, the memory zeroed. */
+uint64_t heap_alloc_zeroed(uint64_t size, uint64_t align);
 void heap_free(uint64_t addr, uint64_t size);
 uint64_t heap_free_bytes(void);
 uint64_t heap_size(void);

@@ -49,7 +49,9 @@ static int copy(struct vm *vm, uint64_t ipa, void *buf, uint64_t len, int to_gue
 			return -1;
 		if (chunk > len - done)
 			chunk = len - done;
-		if (to_guest)
+		if ((uint64_t)buf + done == pa)
+			;	/* already there: the harness loaded it in place */
+		else if (to_guest)
 			memcpy((void *)pa, (const uint8_t *)buf + done, chunk);
 		else
 			memcpy((uint8_t *)buf + done, (const void *)pa, chunk);
@@ -117,7 +119,7 @@ static int vm_create(unsigned int id, const struct vm_config *cfg, uint64_t bloc
 
 int vms_create(const struct description *desc)
 {
-	heap_init(desc->heap_base, desc->heap_size);
+	heap_init(desc->heap_base, desc->heap_size, desc->heap_zeroed);
 	if (zpool_init(desc->zpool_size))
 		return -1;
 	for (int i = 0; i < desc->nr_vms; i++) {

@@ -106,7 +106,7 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 	if (!pinned)
 		relieve_pressure(vm, size);
 	uint64_t start = ticks();
-	uint64_t pa = heap_alloc(size, size == part->block_size ? size : PAGE);
+	uint64_t pa = heap_alloc_zeroed(size, size == part->block_size ? size : PAGE);
 	struct vm_mem_block *n = pa ? node_alloc() : 0;
 
 	if (!n) {
@@ -115,7 +115,6 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 		zvm_trace("oom", "vm=0x%x size=0x%lx", vm->id, size);
 		return -1;
 	}
-	memset((void *)pa, 0, size);
 	if (s2_map(vm->id, vm->s2_root, ipa, pa, size, S2_NORMAL_RW)) {
 		node_free(n);
 		heap_free(pa, size);
@@ -445,15 +444,15 @@ static int swap_in(struct vm *vm, struct vm_mem_block *b)
 {
 	relieve_pressure(vm, b->size);
 	uint64_t start = ticks();
-	uint64_t pa = heap_alloc(b->size, b->size == vm->part.block_size ? b->size : PAGE);
+	uint64_t align = b->size == vm->part.block_size ? b->size : PAGE;
+	uint64_t pa = b->kind == SWAP_ZERO ? heap_alloc_zeroed(b->size, align)
+					   : heap_alloc(b->size, align);
 
 	if (!pa) {
 		zvm_trace("oom", "vm=0x%x size=0x%lx", vm->id, b->size);
 		return -1;
 	}
-	if (b->kind == SWAP_ZERO) {
-		memset((void *)pa, 0, b->size);
-	} else {
+	if (b->kind != SWAP_ZERO) {
 		lzo_uint dlen = b->size;
 
 		if (lzo1x_decompress_safe(zpool_data(b->zoff), b->clen, (uint8_t *)pa, &dlen, NULL) !=

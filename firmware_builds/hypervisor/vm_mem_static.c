@@ -14,12 +14,11 @@ int vm_mem_create(struct vm *vm)
 	struct vm_mem_partition *part = &vm->part;
 	uint64_t align = part->size >= BLOCK_2M ? BLOCK_2M : 4096;	/* blocks map 2 MiB */
 
-	part->pa_base = heap_alloc(part->size, align);
+	part->pa_base = heap_alloc_zeroed(part->size, align);
 	if (!part->pa_base) {
 		zvm_trace("oom", "vm=0x%x size=0x%lx", vm->id, part->size);
 		return -1;
 	}
-	memset((void *)part->pa_base, 0, part->size);
 	zvm_trace("block-alloc", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx", vm->id, part->ipa_base,
 		  part->pa_base, part->size);
 	return s2_map(vm->id, vm->s2_root, part->ipa_base, part->pa_base, part->size,
