@@ -20,6 +20,17 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _linux_assets(result) -> dict:
+    """A Linux guest's kernel and busybox: which, by content."""
+    from . import linux
+    from .scenarios import LINUX_GUEST
+
+    if not any(vm.guest == LINUX_GUEST for vm in result.scenario.vms):
+        return {}
+    a = linux.assets()
+    return {"linux_kernel": a.version, "linux_assets_sha256": linux.fingerprint()}
+
+
 def _command_output(cmd: list[str]) -> str:
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=10,
@@ -106,5 +117,6 @@ def write_bundle(directory: str | Path, result: RunResult) -> Path:
         "qemu": _command_output([result.qemu_cmd[0], "--version"]),
         "compiler": _command_output(["aarch64-linux-gnu-gcc", "--version"]),
         "git_commit": _command_output(["git", "rev-parse", "HEAD"]),
+        **_linux_assets(result),
     }, indent=2) + "\n")
     return out

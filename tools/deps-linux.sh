@@ -32,5 +32,6 @@ done
 cp "$dest.tmp/root/bin/busybox" "$dest.tmp/busybox"
 echo "$version" > "$dest.tmp/version"
 rm -rf "$dest.tmp/root"
+(cd "$dest.tmp" && sha256sum vmlinuz busybox modules/*.ko > SHA256SUMS)
 rm -rf "$dest"
 mv "$dest.tmp" "$dest"
