@@ -171,6 +171,8 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
             raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
                               "(DMA sees host addresses) and a single VM")
         _check_attack(path, where, vm, static)
+        if vm["guest"] == LINUX_GUEST:
+            _check_linux_workload(path, where, vm["disk_sectors"], requests)
         specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
                             vm["resident_limit"], vm["disk_sectors"], requests, passthrough,
                             vm["attack"]))
@@ -189,6 +191,19 @@ def _check_attack(path: Path, where: str, vm: dict, static: bool) -> None:
     if static != (attack.variant == "static"):
         raise ConfigError(path, f"{where}.attack", f"attack {attack.name!r} needs "
                           f"hypervisor.variant = \"{attack.variant}\"")
+
+
+def _check_linux_workload(path: Path, where: str, disk_sectors: int,
+                          requests: tuple[BlkRequest, ...]) -> None:
+    """A Linux VM's requests are dd and sync steps on its share of the disk."""
+    for k, r in enumerate(requests):
+        if r.base_type not in (REQUEST_TYPES["in"], REQUEST_TYPES["out"], REQUEST_TYPES["flush"]):
+            raise ConfigError(path, f"{where}.requests[{k}].type",
+                              "a Linux workload has in, out and flush only")
+        if r.base_type != REQUEST_TYPES["flush"] and r.sector + r.sectors > disk_sectors:
+            raise ConfigError(path, f"{where}.requests[{k}].sector",
+                              f"sectors {r.sector}..{r.sector + r.sectors - 1} are not all in the "
+                              f"VM's {disk_sectors} (disk_sectors)")
 
 
 def _request(path: Path, where: str, r: dict) -> BlkRequest:
