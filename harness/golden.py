@@ -266,13 +266,10 @@ def linux_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
     """The workload's every step (harness/linux.py), each IN's MD5 from the
     model of what the workload leaves on the disk by then."""
     from . import linux
-    from .models import linux_workload, virtio_blk
+    from .golden_blk import linux_prediction
+    from .models import linux_workload
 
-    disk = virtio_blk.initial_disk(plan.disk_size, plan.disk_seed)
-    start = vm.disk_base * virtio_blk.SECTOR
-    share = disk[start:start + vm.spec.disk_sectors * virtio_blk.SECTOR]
-    md5 = linux_workload.predict(bytes(share), vm.spec.requests).md5
-    name = vm.spec.name
+    md5, name = linux_prediction(plan, vm).md5, vm.spec.name
     out = [Expected("linux-start", {"kernel": f"linux-{linux.assets().version}"}, vm=name)]
     for i, r in enumerate(vm.spec.requests):
         if r.base_type == linux_workload.OUT:

@@ -51,7 +51,8 @@ def check_virtio(plan: Plan, trace: Trace, disk: bytes) -> list[str]:
                             f"{p.status[key]:#x}, got {e['status']:#x}")
     for vm in plan.vms:
         if vm.spec.guest == LINUX_GUEST:
-            _linux_share(plan, vm, p.disk)
+            start, end = _share(vm)
+            p.disk[start:end] = linux_prediction(plan, vm).share
     for (i, k), status in p.status.items():
         if plan.vms[i].spec.guest != "blkio":  # the others do not report each request
             continue
@@ -85,13 +86,20 @@ def _requests(vm: VmPlan, trace: Trace):
                                  len(trace.named("blk-req", vm=vm.index)))
 
 
-def _linux_share(plan: Plan, vm: VmPlan, disk: bytearray) -> None:
-    """The Linux VM's sectors as its workload leaves them."""
-    from .models import linux_workload
+def linux_prediction(plan: Plan, vm: VmPlan):
+    """What a Linux VM's workload leaves on its share of the disk (no other
+    VM can write there) and what its reads return."""
+    from .models import linux_workload, virtio_blk
+
+    start, end = _share(vm)
+    initial = virtio_blk.initial_disk(plan.disk_size, plan.disk_seed)[start:end]
+    return linux_workload.predict(bytes(initial), vm.spec.requests)
+
+
+def _share(vm: VmPlan) -> tuple[int, int]:
     from .models.virtio_blk import SECTOR
 
-    start, end = vm.disk_base * SECTOR, (vm.disk_base + vm.spec.disk_sectors) * SECTOR
-    disk[start:end] = linux_workload.predict(bytes(disk[start:end]), vm.spec.requests).share
+    return vm.disk_base * SECTOR, (vm.disk_base + vm.spec.disk_sectors) * SECTOR
 
 
 def _passthrough_rounds(vm: VmPlan) -> list[tuple[str, dict]]:
