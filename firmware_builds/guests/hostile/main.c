@@ -32,16 +32,6 @@ static struct virtio_blk_req_hdr header;
 static uint8_t status;
 static uint8_t buffer[4096] __attribute__((aligned(4096)));
 
-static uint64_t hvc2(uint64_t fn, uint64_t a, uint64_t b)
-{
-	register uint64_t x0 __asm__("x0") = fn;
-	register uint64_t x1 __asm__("x1") = a;
-	register uint64_t x2 __asm__("x2") = b;
-
-	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
-	return x0;
-}
-
 static void survived(uint64_t value)
 {
 	guest_printf("@guest hostile-survived value=0x%lx\n", value);
@@ -239,10 +229,10 @@ int guest_main(const void *dtb)
 		break;
 	case RELEASE_NOT_OWNED:
 		guest_printf("@guest hostile-hvc ret=0x%lx\n",
-			     hvc2(ZVM_HVC_RELEASE, target, 0x10000));
+			     guest_hvc(ZVM_HVC_RELEASE, target, 0x10000));
 		break;
 	case UNKNOWN_HVC:
-		guest_printf("@guest hostile-hvc ret=0x%lx\n", hvc2(HVC_BOGUS, target, 0));
+		guest_printf("@guest hostile-hvc ret=0x%lx\n", guest_hvc(HVC_BOGUS, target, 0));
 		break;
 	case ZPOOL_FULL:
 		fill_blocks(count, block);

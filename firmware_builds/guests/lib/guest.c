@@ -15,12 +15,20 @@ __attribute__((noreturn)) void __stack_chk_fail(void)
 	guest_exit(0xdead);
 }
 
+
+uint64_t guest_hvc(uint64_t fn, uint64_t a, uint64_t b)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = a;
+	register uint64_t x2 __asm__("x2") = b;
+
+	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
+	return x0;
+}
+
 void guest_exit(uint64_t code)
 {
-	register uint64_t x0 __asm__("x0") = ZVM_HVC_EXIT;
-	register uint64_t x1 __asm__("x1") = code;
-
-	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1) : "memory");
+	guest_hvc(ZVM_HVC_EXIT, code, 0);
 	for (;;)
 		;
 }

@@ -14,6 +14,8 @@ extern char __image_end[];
 
 int guest_main(const void *dtb);
 __attribute__((noreturn)) void guest_exit(uint64_t code);
+/* A hypercall with two arguments: what the hypervisor returns in x0. */
+uint64_t guest_hvc(uint64_t fn, uint64_t a, uint64_t b);
 
 void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A "zvm,<name>" property of /chosen: 64-bit, or `fallback` when absent. */

@@ -86,11 +86,8 @@ static uint64_t count_nonzero(const uint32_t *words, uint64_t count)
 
 static uint64_t hypervisor_crc(uint64_t ipa, uint64_t size)
 {
-	register uint64_t x0 __asm__("x0") = ZVM_HVC_GUEST_CRC;
-	register uint64_t x1 __asm__("x1") = ipa;
-	register uint64_t x2 __asm__("x2") = size;
+	uint64_t x0 = guest_hvc(ZVM_HVC_GUEST_CRC, ipa, size);
 
-	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
 	guest_printf("@guest hyp-crc ipa=0x%lx size=0x%lx crc=0x%lx\n", ipa, size, x0);
 	return x0;
 }
@@ -117,20 +114,15 @@ static void touch_order(uint32_t *order, uint64_t count, uint32_t order_seed)
 
 static int64_t release(uint64_t ipa, uint64_t size)
 {
-	register uint64_t x0 __asm__("x0") = ZVM_HVC_RELEASE;
-	register uint64_t x1 __asm__("x1") = ipa;
-	register uint64_t x2 __asm__("x2") = size;
+	uint64_t x0 = guest_hvc(ZVM_HVC_RELEASE, ipa, size);
 
-	__asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2) : "memory");
 	guest_printf("@guest release ipa=0x%lx size=0x%lx ret=0x%lx\n", ipa, size, x0);
 	return (int64_t)x0;
 }
 
 static void checkpoint(void)
 {
-	register uint64_t x0 __asm__("x0") = ZVM_HVC_CHECKPOINT;
-
-	__asm__ volatile("hvc #0" : "+r"(x0) : : "memory");
+	guest_hvc(ZVM_HVC_CHECKPOINT, 0, 0);
 }
 
 #define MAX_REGIONS 4096
