@@ -4,7 +4,7 @@ Each mutant of mutants/firmware.toml is applied to a copy of
 firmware_builds/, and the QEMU tests run against that copy (ZVM_HIL_FIRMWARE)
 until the first failure. A mutant the suite catches is killed; one it
 misses survived. Prints each mutant's fate and the kill rate; exits 1 if any
-survived or no longer applies."""
+survived or no longer applies. `tools/mutants.py NAME...` runs only those."""
 
 import os
 import re
@@ -71,7 +71,10 @@ def run_suite(tree: Path) -> tuple[str, str]:
 
 
 def main() -> int:
-    mutants, killed, broken = load(), 0, 0
+    """Every mutant, or those named on the command line."""
+    named = sys.argv[1:]
+    mutants = [m for m in load() if not named or m["name"] in named]
+    killed = broken = 0
     print(f"{len(mutants)} mutants of the firmware, each against `pytest {' '.join(SUITE)}`")
     for m in mutants:
         with tempfile.TemporaryDirectory(prefix=f"zvm-mutant-{m['name']}-") as tmp:

@@ -1,6 +1,7 @@
 /* The emulated PL011 each guest sees at its usual IPA: output only (the
  * receive FIFO is always empty), transmitted at once, a line at a time. Its
- * interrupt (the transmit one) is what Linux's driver waits for. */
+ * transmit interrupt is raised while unmasked, for drivers that wait for it
+ * (Linux's never does: the FIFO is never full). */
 #ifndef ZVM_VUART_H
 #define ZVM_VUART_H
 
