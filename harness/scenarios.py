@@ -8,7 +8,6 @@ from pathlib import Path
 from . import paths
 from .errors import ConfigError
 from .models.heap import Heap
-from .models.hostile import ATTACKS, NEEDS_DISK
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
 
 VARIANTS = ("static", "dynamic")
@@ -19,7 +18,11 @@ def power_of_two_kib(v: int) -> str | None:
     return None if ok else f"expected a power of two from 4 KiB, got {v}"
 
 def known_attack(v: str) -> str | None:
-    return None if not v or v in ATTACKS else f"unknown attack {v!r} (see docs/hostile.md)"
+    if not v:
+        return None
+    from .models.hostile import ATTACKS  # only hostile scenarios pay for the table
+
+    return None if v in ATTACKS else f"unknown attack {v!r} (see docs/reliability.md)"
 
 
 SCENARIO_SPEC = {
@@ -61,7 +64,7 @@ SCENARIO_SPEC = {
                         check=one_of("emulated", "passthrough"),
                         doc="passthrough: QEMU's device handed to the VM as is (benchmarks)"),
         "attack": Field(str, required=False, default="", check=known_attack,
-                        doc="hostile guest: the attack (docs/hostile.md)"),
+                        doc="hostile guest: the attack (docs/reliability.md)"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -185,6 +188,8 @@ def _check_attack(path: Path, where: str, vm: dict, static: bool) -> None:
                           "it takes one")
     if not vm["attack"]:
         return
+    from .models.hostile import ATTACKS, NEEDS_DISK
+
     attack = ATTACKS[vm["attack"]]
     if attack.outcome in NEEDS_DISK and not vm["disk_sectors"]:
         raise ConfigError(path, f"{where}.disk_sectors", f"attack {attack.name!r} needs a disk")
@@ -273,6 +278,8 @@ def _check_swap(path: Path, h: dict, heap_size: int) -> None:
 def with_attack(scenario: Scenario, attack: str) -> Scenario:
     """`scenario` with its hostile VM making `attack`, and the memory mode
     and swap settings that attack needs."""
+    from .models.hostile import ATTACKS
+
     a = ATTACKS[attack]
     vms = tuple(replace(vm, attack=attack, resident_limit=a.resident_limit or vm.resident_limit)
                 if vm.attack else vm for vm in scenario.vms)

@@ -1,5 +1,5 @@
 """The hostile guest (guests/hostile/main.c): its attacks, what each aims at,
-and the outcome the hypervisor must produce. docs/hostile.md is this table
+and the outcome the hypervisor must produce. docs/reliability.md is this table
 in prose; tests/integration/test_hostile.py runs every row next to honest VMs.
 
 An attack's outcome is one of:
@@ -17,10 +17,11 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .memblock import FAULT_CODE, PAGE, Op
-
-if TYPE_CHECKING:  # scenarios imports this table to check its attack fields
+if TYPE_CHECKING:  # scenarios imports this table to check its attack fields: keep it light
     from ..scenarios import BlkRequest, VmSpec
+    from .memblock import Op
+
+PAGE = 4096
 
 GUEST_RAM_IPA = 0x4000_0000  # describe.GUEST_RAM_IPA (no import: describe needs pyelftools)
 HEAP_BASE = 0x4200_0000  # describe.HEAP_BASE
@@ -41,7 +42,7 @@ class Attack:
     code: int  # zvm,attack (the guest's enum attack)
     does: str
     outcome: str  # fault | emulated | chain | request | queue | hypercall | swap
-    expect: str  # the documented outcome, for docs/hostile.md
+    expect: str  # the documented outcome, for docs/reliability.md
     target: str = ""  # what zvm,target is: see target()
     reason: str = ""  # chain: @zvm blk-bad reason
     status: int = STATUS_UNTOUCHED  # chain, request: the status byte the guest sees
@@ -155,6 +156,8 @@ def guest_params(spec: VmSpec, other_pa: int | None, block_size: int) -> dict[st
 
 
 def memory_ops(spec: VmSpec, image_end: int, block_size: int, target_: int) -> list[Op]:
+    from .memblock import FAULT_CODE, Op
+
     a = ATTACKS[spec.attack]
     ops = [Op("create")]
     if a.outcome == "fault":

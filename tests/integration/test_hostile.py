@@ -1,4 +1,4 @@
-"""Hostile guests: every attack of models/hostile.py (docs/hostile.md) next
+"""Hostile guests: every attack of models/hostile.py (docs/reliability.md) next
 to an honest memstress VM and an honest blkio VM. Each run checks the
 attack's documented outcome, that the hypervisor went on to run the others
 to their end, and (golden checks) that the honest VMs' memory and disk are
