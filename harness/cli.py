@@ -62,7 +62,6 @@ def cmd_describe(args) -> int:
 def cmd_run(args) -> int:
     from pathlib import Path
 
-    from .artifacts import write_bundle
     from .boards import load_board
     from .runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
     from .scenarios import load_scenario
@@ -85,6 +84,8 @@ def cmd_run(args) -> int:
             print(line)
     print(result.summary())
     if args.artifacts:
+        from .artifacts import write_bundle  # tomli_w and friends: only for bundles
+
         print(f"artifacts: {write_bundle(args.artifacts, result)}")
     return result.exit_code
 
