@@ -68,6 +68,8 @@ _ATTACKS = [
            "@zvm fault at that IPA; the VM is stopped", "gicd"),
     Attack("uart-misaligned", 7, "a 32-bit store at UART + 1", "emulated",
            "emulated as a write to an unknown register: ignored, the VM goes on"),
+    Attack("uart-wide", 35, "a 64-bit store to the UART's data register", "emulated",
+           "emulated: its low byte is transmitted, the VM goes on"),
     Attack("uart-pair", 8, "stp of two registers to the UART", "fault",
            "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped", "uart"),
     Attack("uart-exclusive", 9, "ldxr from the UART", "fault",

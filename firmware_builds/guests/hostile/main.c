@@ -19,7 +19,7 @@ enum attack {
 	HEADER_WRITABLE, HEADER_SHORT, STATUS_READABLE, STATUS_MISSING,
 	IN_READONLY, SECTOR_OUT_OF_RANGE, SECTOR_OVERFLOW,
 	AVAIL_IDX_BEYOND, HEAD_RANGE, NEXT_RANGE, INDIRECT, RING_RANGE, NOTIFY_STORM,
-	RELEASE_NOT_OWNED, UNKNOWN_HVC, ZPOOL_FULL,
+	RELEASE_NOT_OWNED, UNKNOWN_HVC, ZPOOL_FULL, UART_WIDE,
 };
 
 #define UART		0x09000000UL
@@ -67,6 +67,9 @@ static uint64_t memory_attack(enum attack a, uint64_t target)
 		return 0;
 	case UART_EXCLUSIVE:
 		return load_exclusive(UART);
+	case UART_WIDE:		/* a newline in the low byte: the line stays the guest's own */
+		*(volatile uint64_t *)UART = 0x414141414141410aUL;
+		return 0;
 	case VIRTIO_MISALIGNED:
 		return *(volatile uint32_t *)(VIRTIO + 2);
 	case VIRTIO_BYTE:
@@ -238,6 +241,7 @@ int guest_main(const void *dtb)
 		fill_blocks(count, block);
 		break;
 	case OOB_READ ... VIRTIO_EXCLUSIVE:
+	case UART_WIDE:
 		survived(memory_attack(a, target));
 		break;
 	default:
