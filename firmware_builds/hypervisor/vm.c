@@ -263,8 +263,10 @@ static int next_runnable(void)
 }
 
 /* Picks the next VM to run. With none runnable, queued I/O is dispatched
- * (its completions wake the waiting VMs); a VM waiting for nothing at all is
- * woken anyway (it will look again and wait again); with no VM left, power off. */
+ * (its completions wake the waiting VMs); otherwise the CPU sleeps until an
+ * interrupt (the scheduler's tick, a virtual timer) and the waiting VMs are
+ * woken to look again (Linux's idle loop must not spin); with no VM left,
+ * power off. */
 static void run_next(struct trap_frame *frame)
 {
 	int next = next_runnable();
@@ -277,8 +279,14 @@ static void run_next(struct trap_frame *frame)
 		next = next_runnable();
 	}
 	if (next < 0) {
-		for (int i = 0; i < nr_vms; i++)
+		int alive = 0;
+
+		for (int i = 0; i < nr_vms; i++) {
+			alive |= vms[i].running;
 			vms[i].waiting = 0;
+		}
+		if (alive)	/* interrupts stay masked here: they are taken in the VM */
+			__asm__ volatile("dsb sy; wfi" ::: "memory");
 		next = next_runnable();
 	}
 	if (next < 0) {
