@@ -14,7 +14,7 @@ ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
 .PHONY: deps apt-deps linux-assets compile firmware run test bench mutants clean distclean
 
-deps: apt-deps $(SYSROOT)/.unpacked $(LINUX_ASSETS)/.unpacked $(VENV)/.installed
+deps: apt-deps $(SYSROOT)/.unpacked linux-assets $(VENV)/.installed
 
 apt-deps:
 	@tools/deps-apt.sh $(APT_PACKAGES)
@@ -23,8 +23,12 @@ $(SYSROOT)/.unpacked: tools/deps-sysroot.sh | apt-deps
 	tools/deps-sysroot.sh $(SYSROOT) $(ARM64_PACKAGES)
 	touch $@
 
-# The Linux guest: Debian's arm64 cloud kernel, its virtio modules, busybox.
+# The Linux guest: Debian's arm64 cloud kernel, its virtio modules, busybox,
+# fetched once and checked against the hashes taken then at every make.
 linux-assets: $(LINUX_ASSETS)/.unpacked
+	@cd $(LINUX_ASSETS) && sha256sum --quiet --strict -c SHA256SUMS || \
+		{ echo "$(LINUX_ASSETS) no longer matches its SHA256SUMS: run make linux-assets again" >&2; \
+		  rm -f .unpacked; exit 1; }
 
 $(LINUX_ASSETS)/.unpacked: tools/deps-linux.sh | $(SYSROOT)/.unpacked
 	tools/deps-linux.sh $(LINUX_ASSETS)
