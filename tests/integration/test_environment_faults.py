@@ -15,7 +15,7 @@ from harness.errors import QemuError
 from harness.qemu import QemuProcess
 from harness.runner import RunOptions, run_scenario
 from harness.scenarios import load_scenario
-from tests.conftest import INTEGRATION_SCENARIOS, alive, children_of
+from tests.conftest import INTEGRATION_SCENARIOS, alive, children_of, processes_running
 
 pytestmark = pytest.mark.qemu
 
@@ -90,7 +90,7 @@ def test_the_disk_image_gone_before_qemu_opens_it(zvm_run, monkeypatch):
         zvm_run("virtio-blk-one-vm")
 
 
-def test_a_read_only_disk_fails_the_writes_and_loses_nothing(zvm_run, monkeypatch):
+def test_a_read_only_disk_fails_the_writes_and_loses_nothing(zvm_run, monkeypatch, tmp_path):
     """The disk image opened read-only (as a locked or read-only file would
     be): every write comes back IOERR to the guest, the run fails naming the
     statuses, and the image is as it was."""
@@ -107,3 +107,6 @@ def test_a_read_only_disk_fails_the_writes_and_loses_nothing(zvm_run, monkeypatc
     assert any(f.startswith("[vm0] @guest blk idx=0x0 status: expected 0x0, got 0x1")
                for f in result.failures), result.failures
     assert result.disk_after == result.disk_before
+    assert (write_bundle(tmp_path / "bundle", result) / "disk-after.img").exists()
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
+    assert not Path(result.workdir).exists()
