@@ -215,16 +215,20 @@ static void switch_to(int next, struct trap_frame *frame)
 	__asm__ volatile("isb");
 }
 
-/* The running VM's state back into its struct vm, its level-sensitive
+/* The list registers back into the VM's vGIC state, and its level-sensitive
  * interrupt lines sampled. */
-static void save_current(struct trap_frame *frame)
+static void save_irqs(struct vm *vm)
 {
-	struct vm *vm = &vms[current];
-
-	vm->regs = *frame;
-	save_el1(&vm->sys);
 	vgic_save(&vm->vgic);
 	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(&vm->uart));
+}
+
+/* The running VM's state back into its struct vm. */
+static void save_current(struct trap_frame *frame)
+{
+	vms[current].regs = *frame;
+	save_el1(&vms[current].sys);
+	save_irqs(&vms[current]);
 }
 
 static int runnable(const struct vm *vm)
@@ -343,8 +347,7 @@ void vm_deliver_irqs(void)
 
 	if (!vm->running)
 		return;
-	vgic_save(&vm->vgic);
-	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(&vm->uart));
+	save_irqs(vm);
 	vgic_load(&vm->vgic);
 }
 
