@@ -99,19 +99,33 @@ def _cells(value: int) -> str:
     return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
 
 
+def _memory_node(spec: VmSpec) -> str:
+    return f"""\tmemory@{GUEST_RAM_IPA:x} {{
+\t\tdevice_type = "memory";
+\t\treg = <{_cells(GUEST_RAM_IPA)} {_cells(spec.memory)}>;
+\t}};
+"""
+
+
+def _virtio_node(device: int, trigger: str, extra: str = "") -> str:
+    """The virtio-mmio transport at `device`, on SPI 16 (`trigger`: its
+    interrupt's flags, 0x1 edge or 0x4 level)."""
+    return f"""\tvirtio_mmio@{device:x} {{
+\t\tcompatible = "virtio,mmio";
+\t\treg = <{_cells(device)} 0x0 0x200>;
+\t\tinterrupts = <0x0 0x10 {trigger}>;
+{extra}\t}};
+"""
+
+
 def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int) -> str:
     """What Linux needs to know of its VM: one CPU brought up by PSCI over
     HVC, RAM, the GICv3 distributor and redistributor, the virtual timer, the
     PL011 console with its clocks, the virtio-blk device, the initramfs."""
     from .linux import BOOTARGS
 
-    virtio = "" if not spec.disk_sectors else f"""\tvirtio_mmio@{VIRTIO_IPA:x} {{
-\t\tcompatible = "virtio,mmio";
-\t\treg = <{_cells(VIRTIO_IPA)} 0x0 0x200>;
-\t\tinterrupts = <0x0 0x10 0x1>;
-\t\tdma-coherent;
-\t}};
-"""
+    # The back-end raises an edge for each completion; Linux needs telling.
+    virtio = _virtio_node(VIRTIO_IPA, "0x1", "\t\tdma-coherent;\n") if spec.disk_sectors else ""
     return f"""/dts-v1/;
 / {{
 \tcompatible = "linux,dummy-virt";
@@ -132,11 +146,7 @@ def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int) -> str:
 \t\t\tenable-method = "psci";
 \t\t}};
 \t}};
-\tmemory@{GUEST_RAM_IPA:x} {{
-\t\tdevice_type = "memory";
-\t\treg = <{_cells(GUEST_RAM_IPA)} {_cells(spec.memory)}>;
-\t}};
-\tgic: interrupt-controller@8000000 {{
+{_memory_node(spec)}\tgic: interrupt-controller@8000000 {{
 \t\tcompatible = "arm,gic-v3";
 \t\t#interrupt-cells = <3>;
 \t\tinterrupt-controller;
@@ -183,22 +193,13 @@ def guest_dts(spec: VmSpec, dma_offset: int = 0, params: dict[str, int] | None =
     if spec.passthrough:  # no IOMMU: the device needs host addresses
         params += (f"\t\tzvm,virtio-base = /bits/ 64 <{device:#x}>;\n"
                    f"\t\tzvm,dma-offset = /bits/ 64 <{dma_offset:#x}>;\n")
-    virtio = "" if not (spec.disk_sectors or spec.passthrough) else f"""\tvirtio_mmio@{device:x} {{
-\t\tcompatible = "virtio,mmio";
-\t\treg = <0x0 {device:#x} 0x0 0x200>;
-\t\tinterrupts = <0x0 0x10 0x4>;
-\t}};
-"""
+    virtio = _virtio_node(device, "0x4") if spec.disk_sectors or spec.passthrough else ""
     return f"""/dts-v1/;
 / {{
 \tcompatible = "zvm-hil,guest";
 \t#address-cells = <2>;
 \t#size-cells = <2>;
-\tmemory@{GUEST_RAM_IPA:x} {{
-\t\tdevice_type = "memory";
-\t\treg = <{_cells(GUEST_RAM_IPA)} {_cells(spec.memory)}>;
-\t}};
-\tpl011@9000000 {{
+{_memory_node(spec)}\tpl011@9000000 {{
 \t\tcompatible = "arm,pl011", "arm,primecell";
 \t\treg = <0x0 0x9000000 0x0 0x1000>;
 \t}};

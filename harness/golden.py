@@ -267,14 +267,14 @@ def linux_expectations(plan: Plan, vm: VmPlan, prediction) -> list[Expected]:
     model of what the workload leaves on the disk by then."""
     from . import linux
     from .golden_blk import linux_prediction
-    from .models import linux_workload
+    from .models.virtio_blk import IN, OUT
 
     md5, name = linux_prediction(plan, vm).md5, vm.spec.name
     out = [Expected("linux-start", {"kernel": f"linux-{linux.assets().version}"}, vm=name)]
     for i, r in enumerate(vm.spec.requests):
-        if r.base_type == linux_workload.OUT:
+        if r.base_type == OUT:
             out.append(Expected("linux-out", {"ok": 0}, {"idx": i}, vm=name))
-        elif r.base_type == linux_workload.IN:
+        elif r.base_type == IN:
             out.append(Expected("linux-in", {"md5": int(md5[i], 16)}, {"idx": i}, vm=name))
         else:
             out.append(Expected("linux-sync", {}, {"idx": i}, vm=name))

@@ -4,7 +4,7 @@ the scenario's workload through Linux's own virtio_blk driver.
 
 The workload is the VM's `requests`, in order: an OUT writes its seeded
 pattern (the same bytes as blkio's) with dd and fsync, an IN reads with dd
-and prints the MD5 of what it read, a FLUSH syncs. models/linux_disk.py
+and prints the MD5 of what it read, a FLUSH syncs. models/linux_workload.py
 predicts every MD5 and the disk it leaves."""
 
 import gzip
@@ -18,7 +18,7 @@ from pathlib import Path
 from . import paths
 from .elf import FlatImage
 from .errors import HarnessError
-from .models.patterns import xorshift32_bytes
+from .models.virtio_blk import FLUSH, IN, OUT, SECTOR, out_data
 from .scenarios import LINUX_GUEST, BlkRequest, VmSpec
 
 ASSETS = paths.REPO / ".deps" / "linux"
@@ -27,8 +27,6 @@ KERNEL_OFFSET = 0x20_0000  # the Image goes 2 MiB into RAM (arm64 boot protocol:
 BOOTARGS = "console=ttyAMA0 quiet panic=-1 rdinit=/init"
 # Loaded in this order: each needs the ones before it.
 MODULES = ("virtio_ring", "virtio", "virtio_mmio", "virtio_blk")
-IN, OUT, FLUSH = 0, 1, 4
-SECTOR = 512
 
 
 @dataclass(frozen=True)
@@ -69,10 +67,6 @@ def boot_images(spec: VmSpec, ram_ipa: int) -> tuple[FlatImage, bytes, int]:
     return (FlatImage(load, image, load, end),
             initramfs(spec.requests, a, bool(spec.params.get("crash"))),
             (end + KERNEL_OFFSET - 1) // KERNEL_OFFSET * KERNEL_OFFSET)
-
-
-def pattern(r: BlkRequest) -> bytes:
-    return xorshift32_bytes(r.seed, r.sectors * SECTOR)[0]
 
 
 def init_script(requests: tuple[BlkRequest, ...], crash: bool = False) -> str:
@@ -119,7 +113,7 @@ def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None,
         ("lib/modules", 0o40755, b""), ("data", 0o40755, b""),
         ("init", 0o100755, init_script(requests, crash).encode())]
     files += [(f"lib/modules/{m.name}", 0o100644, m.read_bytes()) for m in a.modules]
-    files += [(f"data/{i}", 0o100644, pattern(r)) for i, r in enumerate(requests)
+    files += [(f"data/{i}", 0o100644, out_data(r)) for i, r in enumerate(requests)
               if r.base_type == OUT]
     return newc(files)
 

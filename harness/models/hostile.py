@@ -30,7 +30,6 @@ GICD = 0x0800_0000
 UART = 0x0900_0000
 VIRTIO = 0x0A00_0000
 QUEUE_NUM = 64  # guests/lib/virtio_blk.h VBLK_QUEUE: what the guest's driver asks for
-IN, OUT, SCSI = 0, 1, 2
 BUFFER_SECTORS = 8  # the guest's one 4 KiB data buffer
 STATUS_UNTOUCHED = 0xFF  # the guest's status byte before the device writes it
 NOT_SUPPORTED = (1 << 64) - 1  # a refused hypercall's x0
@@ -53,65 +52,74 @@ class Attack:
     resident_limit: int = 0
 
 
+# Outcomes several attacks share (docs/reliability.md shows them in full).
+STOPPED = "@zvm fault at that IPA; the VM is stopped"
+NO_SYNDROME = "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped"
+WORDS_ONLY = "virtio registers are aligned 32-bit words only: @zvm fault, the VM is stopped"
+BUFFER_RANGE = "blk-bad buffer-range; the chain comes back used with length 0, no status written"
+BAD_HEADER = "blk-bad header; status IOERR written, used with length 1"
+BAD_STATUS = "blk-bad status; used with length 0, nothing written"
+IOERR_NOTHING_WRITTEN = "IOERR; no sector of the disk changes"
+
 _ATTACKS = [
     Attack("oob-read", 1, "reads the first IPA past its RAM", "fault",
-           "@zvm fault at that IPA; the VM is stopped", "ram-end"),
+           STOPPED, "ram-end"),
     Attack("oob-write", 2, "writes the first IPA past its RAM", "fault",
-           "@zvm fault at that IPA; the VM is stopped", "ram-end"),
+           STOPPED, "ram-end"),
     Attack("other-vm", 3, "writes the IPA equal to the host PA of the next VM's memory",
-           "fault", "@zvm fault at that IPA; the VM is stopped", "other-vm"),
+           "fault", STOPPED, "other-vm"),
     Attack("heap-guess", 4, "writes the IPA equal to the hypervisor heap's base PA", "fault",
-           "@zvm fault at that IPA; the VM is stopped", "heap"),
+           STOPPED, "heap"),
     Attack("hypervisor-image", 5, "writes the IPA equal to the hypervisor's own text", "fault",
-           "@zvm fault at that IPA; the VM is stopped", "hypervisor"),
+           STOPPED, "hypervisor"),
     Attack("unmapped-mmio", 6, "writes the GIC distributor (not given to guests)", "fault",
-           "@zvm fault at that IPA; the VM is stopped", "gicd"),
+           STOPPED, "gicd"),
     Attack("uart-misaligned", 7, "a 32-bit store at UART + 1", "emulated",
            "emulated as a write to an unknown register: ignored, the VM goes on"),
     Attack("uart-wide", 35, "a 64-bit store to the UART's data register", "emulated",
            "emulated: its low byte is transmitted, the VM goes on"),
     Attack("uart-pair", 8, "stp of two registers to the UART", "fault",
-           "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped", "uart"),
+           NO_SYNDROME, "uart"),
     Attack("uart-exclusive", 9, "ldxr from the UART", "fault",
-           "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped", "uart"),
+           NO_SYNDROME, "uart"),
     Attack("virtio-misaligned", 10, "a 32-bit load at virtio-mmio + 2", "fault",
-           "virtio registers are aligned 32-bit words only: @zvm fault, the VM is stopped",
+           WORDS_ONLY,
            "virtio+2"),
     Attack("virtio-byte", 11, "an 8-bit load of the magic register", "fault",
-           "virtio registers are aligned 32-bit words only: @zvm fault, the VM is stopped",
+           WORDS_ONLY,
            "virtio"),
     Attack("virtio-wide", 12, "a 64-bit load of the magic register", "fault",
-           "virtio registers are aligned 32-bit words only: @zvm fault, the VM is stopped",
+           WORDS_ONLY,
            "virtio"),
     Attack("virtio-pair", 13, "ldp from virtio-mmio", "fault",
-           "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped", "virtio"),
+           NO_SYNDROME, "virtio"),
     Attack("virtio-exclusive", 14, "ldxr from virtio-mmio", "fault",
-           "no syndrome to emulate it with (ISV=0): @zvm fault, the VM is stopped", "virtio"),
+           NO_SYNDROME, "virtio"),
     Attack("desc-outside-ram", 15, "a data descriptor at the first IPA past its RAM", "chain",
-           "blk-bad buffer-range; the chain comes back used with length 0, no status written",
+           BUFFER_RANGE,
            "ram-end", "buffer-range"),
     Attack("desc-at-hypervisor", 16, "a data descriptor at the hypervisor's text PA", "chain",
-           "blk-bad buffer-range; the chain comes back used with length 0, no status written",
+           BUFFER_RANGE,
            "hypervisor", "buffer-range"),
     Attack("desc-at-other-vm", 17, "a data descriptor at the next VM's host PA", "chain",
-           "blk-bad buffer-range; the chain comes back used with length 0, no status written",
+           BUFFER_RANGE,
            "other-vm", "buffer-range"),
     Attack("desc-loop", 18, "a chain whose last descriptor leads back to the first", "chain",
            "blk-bad chain-length; used with length 0, no status written", "", "chain-length"),
     Attack("header-writable", 19, "a device-writable header", "chain",
-           "blk-bad header; status IOERR written, used with length 1", "", "header", 1),
+           BAD_HEADER, "", "header", 1),
     Attack("header-short", 20, "an 8-byte header", "chain",
-           "blk-bad header; status IOERR written, used with length 1", "", "header", 1),
+           BAD_HEADER, "", "header", 1),
     Attack("status-readable", 21, "a device-readable status byte", "chain",
-           "blk-bad status; used with length 0, nothing written", "", "status"),
+           BAD_STATUS, "", "status"),
     Attack("status-missing", 22, "a chain of header and data, no status", "chain",
-           "blk-bad status; used with length 0, nothing written", "", "status"),
+           BAD_STATUS, "", "status"),
     Attack("in-readonly", 23, "an IN request into a device-readable buffer", "request",
            "reaches the scheduler and is answered IOERR; the buffer is not written", "", "", 1),
     Attack("sector-out-of-range", 24, "an OUT whose last sector is one past its share",
-           "request", "IOERR; no sector of the disk changes", "", "", 1),
+           "request", IOERR_NOTHING_WRITTEN, "", "", 1),
     Attack("sector-overflow", 25, "an OUT at sector 2^64-1 (sector + length wraps)", "request",
-           "IOERR; no sector of the disk changes", "", "", 1),
+           IOERR_NOTHING_WRITTEN, "", "", 1),
     Attack("avail-idx-beyond", 26, "moves the avail index 71 entries ahead of a 64-entry ring",
            "queue", "blk-bad avail-idx; only a ring's worth (64) of chains is taken", "",
            "avail-idx"),
@@ -181,12 +189,12 @@ def page_content(page: int) -> bytes:
 def disk_requests(spec: VmSpec, capacity: int, submitted: int) -> tuple[BlkRequest, ...]:
     """The requests of the attack that reach the scheduler. A storm's count
     depends on how fast rounds run, so it is taken from the trace."""
-    from ..scenarios import BlkRequest
+    from ..scenarios import REQUEST_TYPES, BlkRequest
 
-    name = spec.attack
-    out = lambda sector: BlkRequest(OUT, 0, sector, BUFFER_SECTORS, 0, 0)  # noqa: E731
-    scsi = BlkRequest(SCSI, 0, 0, 0, 0, 0)
-    return {"in-readonly": (BlkRequest(IN, 0, 0, BUFFER_SECTORS, 0, 0, misdirected=True),),
+    name, kind = spec.attack, REQUEST_TYPES
+    out = lambda sector: BlkRequest(kind["out"], 0, sector, BUFFER_SECTORS, 0, 0)  # noqa: E731
+    scsi = BlkRequest(kind["scsi"], 0, 0, 0, 0, 0)
+    return {"in-readonly": (BlkRequest(kind["in"], 0, 0, BUFFER_SECTORS, 0, 0, misdirected=True),),
             "sector-out-of-range": (out(capacity - BUFFER_SECTORS + 1),),
             "sector-overflow": (out((1 << 64) - 1),),
             "avail-idx-beyond": (scsi,) * QUEUE_NUM,

@@ -6,10 +6,7 @@ requests reach the device (merged, split, cached); the bytes do not change."""
 import hashlib
 from dataclasses import dataclass, field
 
-from .patterns import xorshift32_bytes
-
-SECTOR = 512
-IN, OUT, FLUSH = 0, 1, 4
+from .virtio_blk import IN, OUT, SECTOR, out_data
 
 
 @dataclass
@@ -22,8 +19,8 @@ def predict(share: bytes, requests) -> Prediction:
     p = Prediction(bytearray(share))
     for i, r in enumerate(requests):
         start, length = r.sector * SECTOR, r.sectors * SECTOR
-        if r.base_type == OUT:
-            p.share[start:start + length] = xorshift32_bytes(r.seed, length)[0]
+        if r.base_type == OUT:  # blkio's bytes: a Linux request is at most 128 sectors too
+            p.share[start:start + length] = out_data(r)
         elif r.base_type == IN:
             p.md5[i] = hashlib.md5(bytes(p.share[start:start + length])).hexdigest()
     return p
