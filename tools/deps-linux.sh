@@ -21,15 +21,19 @@ mkdir -p "$dest.tmp/root"
 for deb in "$download"/*.deb; do
 	dpkg -x "$deb" "$dest.tmp/root"
 done
-# Keep what a guest needs: the kernel (gzip-compressed Image), the four virtio
-# modules, busybox. The rest of the package is ~100 MB of modules.
+# Keep what a guest needs: the kernel's Image (possibly gzip-compressed), the
+# four virtio modules, busybox. The rest of the package is ~100 MB of modules.
+# Found by name: where they sit in the package moves between releases
+# (/lib or /usr/lib).
 version=${kernel#linux-image-}
+pkg="$dest.tmp/root"
+one() { found=$(find "$pkg" "$@" | head -n1); [ -n "$found" ] || { echo "not in the packages: $*" >&2; exit 1; }; echo "$found"; }
 mkdir -p "$dest.tmp/modules"
-cp "$dest.tmp/root/boot/vmlinuz-$version" "$dest.tmp/vmlinuz"
+cp "$(one -name "vmlinuz-$version")" "$dest.tmp/vmlinuz"
 for m in virtio virtio_ring virtio_mmio virtio_blk; do
-	find "$dest.tmp/root/lib/modules/$version" -name "$m.ko*" -exec cp {} "$dest.tmp/modules/" \;
+	cp "$(one -path "*/$version/*" -name "$m.ko")" "$dest.tmp/modules/"
 done
-cp "$dest.tmp/root/bin/busybox" "$dest.tmp/busybox"
+cp "$(one -path "*/bin/busybox" -type f)" "$dest.tmp/busybox"
 echo "$version" > "$dest.tmp/version"
 rm -rf "$dest.tmp/root"
 (cd "$dest.tmp" && sha256sum vmlinuz busybox modules/*.ko > SHA256SUMS)
