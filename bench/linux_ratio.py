@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import linux
+from harness.guests import linux_initramfs as linux
 from harness.boards import DEFAULT_BOARD, load_board
 from harness.runner import run_scenario
 from harness.scenarios import load_scenario

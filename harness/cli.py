@@ -44,7 +44,7 @@ def cmd_describe(args) -> int:
     from pathlib import Path
 
     from .boards import load_board
-    from .describe import plan
+    from .plan import plan
     from .scenarios import load_scenario
 
     described = plan(load_board(args.board), load_scenario(args.scenario))
@@ -84,7 +84,7 @@ def cmd_run(args) -> int:
             print(line)
     print(result.summary())
     if args.artifacts:
-        from .artifacts import write_bundle  # tomli_w and friends: only for bundles
+        from .bundle.write import write_bundle  # tomli_w and friends: only for bundles
 
         print(f"artifacts: {write_bundle(args.artifacts, result)}")
     return result.exit_code
@@ -100,6 +100,20 @@ def cmd_repro(args) -> int:
     if args.verbose:
         print(outcome.result.summary())
     return 0 if outcome.reproduced else 1
+
+
+def cmd_judge(args) -> int:
+    from .repro import rejudge
+
+    now, recorded = rejudge(args.bundle)
+    print("PASS" if not now else "FAIL")
+    for failure in now:
+        print(f"  - {failure}")
+    if now != recorded:
+        print("note: the bundle recorded another verdict:")
+        for failure in recorded or ["(passed)"]:
+            print(f"  - {failure}")
+    return 0 if not now else 1
 
 
 def cmd_lava_job(args) -> int:
@@ -190,6 +204,11 @@ def parser() -> argparse.ArgumentParser:
     p_repro.add_argument("bundle", metavar="DIR")
     p_repro.add_argument("-v", "--verbose", action="store_true")
     p_repro.set_defaults(func=cmd_repro)
+
+    p_judge = sub.add_parser("judge", help="give a bundle's verdict again from its evidence "
+                                           "(no QEMU)")
+    p_judge.add_argument("bundle", metavar="DIR")
+    p_judge.set_defaults(func=cmd_judge)
     return p
 
 
@@ -208,9 +227,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zvm-hil: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-if __name__ == "__main__":
-    from .entry import console_main
-
-    console_main()

@@ -1,8 +1,9 @@
 """Board farms: a LAVA job definition for a scenario (QEMU device type, the
 images deployed with their loader addresses, a monitor test whose patterns
 are the @zvm trace lines), validated with LAVA's own schema, and a LAVA job
-log mapped back onto the same golden checks (those that need only the
-console, as for a physical board). zvm-hil grows no scheduler of its own."""
+log judged by the run pipeline through targets/lava_log.py (the checks that
+need only the console, as for a physical board). zvm-hil grows no scheduler
+of its own."""
 
 import shutil
 import subprocess
@@ -11,10 +12,9 @@ from pathlib import Path
 import yaml
 
 from .boards import QemuBoard
-from .errors import HarnessError, ToolMissing
-from .runner import RunOptions, RunResult, check_from_console, prepare
-from .scenarios import Scenario
-from .trace import Trace
+from .errors import ToolMissing
+from .runner import RunOptions, RunResult, prepare, run_scenario
+from .spec import Scenario
 
 DEBIAN_PYTHON = "/usr/bin/python3"  # lava-common is a Debian package for Debian's Python
 
@@ -89,31 +89,13 @@ def validate(job_file: Path) -> list[str]:
     return []
 
 
-def console_lines(log_file: Path) -> list[str]:
-    """The target's console from a LAVA job log (a YAML list of
-    {dt, lvl, msg}; the device's lines have lvl 'target')."""
-    try:
-        entries = yaml.safe_load(log_file.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise HarnessError(f"{log_file}: not a LAVA job log: {e}") from None
-    if not isinstance(entries, list):
-        raise HarnessError(f"{log_file}: not a LAVA job log: expected a list of entries")
-    return [str(e.get("msg", "")) for e in entries
-            if isinstance(e, dict) and e.get("lvl") == "target"]
-
-
 def check_log(board: QemuBoard, scenario: Scenario, log_file: Path) -> RunResult:
     """The golden checks a console alone allows, on what LAVA recorded."""
-    hypervisor, guests, plan = prepare(board, scenario)
-    result = RunResult(board, scenario, hypervisor, [], plan, RunOptions(), Trace(),
-                       guest_images=guests)
-    for line in console_lines(log_file):
-        result.trace.add_line(line)
-    if not result.trace.first("poweroff") and not result.trace.first("panic"):
-        result.failures.append(f"{log_file}: the log ends before the firmware finished; last "
-                               f"trace event: {result.trace.last_event or 'none'}")
-    check_from_console(result)
-    return result
+    from .targets.lava_log import LavaLogTarget
+
+    options = RunOptions()
+    return run_scenario(board, scenario, options=options,
+                        target=LavaLogTarget(board, options, log_file))
 
 
 def lava_log(lines: list[str]) -> str:

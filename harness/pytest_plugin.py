@@ -121,12 +121,12 @@ def zvm_system(request, zvm_run):
 
 
 def _record_properties(node, result) -> None:
-    from .artifacts import _command_output, sha256
+    from .bundle.write import command_output, sha256
 
     props = dict(node.user_properties)
     if "board" not in props:
         node.user_properties.append(("board", result.board.name))
-        node.user_properties.append(("git_commit", _command_output(["git", "rev-parse", "HEAD"])))
+        node.user_properties.append(("git_commit", command_output(["git", "rev-parse", "HEAD"])))
     images = [result.image, *result.guest_images.values()]
     node.user_properties.append(("images", " ".join(f"{i.path.name}:{sha256(i.path)[:16]}"
                                                      for i in images)))
@@ -140,7 +140,7 @@ def pytest_runtest_makereport(item, call):
     runs = item.stash.get(_RUNS, [])
     if report.when != "call" or not report.failed or not directory or not runs:
         return
-    from .artifacts import write_bundle
+    from .bundle.write import write_bundle
 
     base = Path(directory) / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
     bundles = [write_bundle(base / f"{i}-{r.scenario.name}", r) for i, r in enumerate(runs)]

@@ -1,18 +1,14 @@
 """`zvm-hil repro DIR`: runs a bundle again, exactly: the same board and
 scenario as run, the same images (checked against their recorded hashes),
 the same QEMU options; then says whether it reproduced, or where the new run
-first parts from the recorded trace."""
+first parts from the recorded trace. `zvm-hil judge DIR` gives a bundle's
+verdict again from its evidence alone, without running anything."""
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from .artifacts import IMAGES, sha256
-from .boards import load_board
-from .build import Image
-from .errors import HarnessError
-from .runner import Images, RunOptions, RunResult, run_scenario
-from .scenarios import load_scenario
+from .bundle import files
+from .bundle.read import read_bundle
+from .runner import Images, RunOptions, RunResult, prepare, run_scenario
 from .trace import Event
 
 # Fields that measure time, not behaviour: they may differ between runs.
@@ -33,43 +29,14 @@ class Outcome:
     changed_images: list[str]
 
 
-def _recorded(bundle: Path) -> list[tuple]:
-    with open(bundle / "trace.jsonl") as f:
-        return [comparable(r["event"], r["vm"], r["fields"]) for r in map(json.loads, f)]
-
-
-def _images(bundle: Path) -> tuple[Images, list[str]]:
-    index = json.loads((bundle / "images.json").read_text())
-    hypervisor, guests, changed = None, {}, []
-    for name, info in index.items():
-        path = bundle / IMAGES / name
-        if not path.exists():
-            raise HarnessError(f"{path}: missing from the bundle")
-        if sha256(path) != info["sha256"]:
-            changed.append(name)
-        image = Image(path, int(info["build_id"], 16), info["key"])
-        if info["role"] == "hypervisor":
-            hypervisor = image
-        else:
-            guests[info["guest"]] = image
-    if hypervisor is None:
-        raise HarnessError(f"{bundle / 'images.json'}: names no hypervisor image")
-    return Images(hypervisor, guests), changed
-
-
-def repro(bundle: str | Path) -> Outcome:
-    bundle = Path(bundle)
-    if not (bundle / "trace.jsonl").exists():
-        raise HarnessError(f"{bundle}: not a zvm-hil bundle (no trace.jsonl)")
-    board = load_board(str(bundle / "board.toml"))
-    scenario = load_scenario(str(bundle / "scenario.toml"))
-    images, changed = _images(bundle)
-    run = json.loads((bundle / "run.json").read_text())
-    replay = bundle / "replay.bin" if (bundle / "replay.bin").exists() else None
-    recorded_result = json.loads((bundle / "result.json").read_text())
-    result = run_scenario(board, scenario, options=RunOptions(
-        timeout=run.get("timeout"), icount=run.get("icount"), replay=replay, images=images))
-    recorded = _recorded(bundle)
+def repro(path) -> Outcome:
+    bundle = read_bundle(path)
+    replay = bundle.path / files.REPLAY if (bundle.path / files.REPLAY).exists() else None
+    result = run_scenario(bundle.board, bundle.scenario, options=RunOptions(
+        timeout=bundle.run.get("timeout"), icount=bundle.run.get("icount"), replay=replay,
+        images=Images(bundle.hypervisor, bundle.guests)))
+    changed = bundle.changed_images
+    recorded = [comparable(e.name, e.vm, e.fields) for e in bundle.events()]
     now = [comparable(e.name, e.vm, e.fields) for e in result.trace.events]
     for i, (was, is_) in enumerate(zip(recorded, now)):
         if was != is_:
@@ -81,12 +48,24 @@ def repro(bundle: str | Path) -> Outcome:
         is_ = _text(now[i]) if i < len(now) else "nothing more"
         return Outcome(False, f"diverged at event {i}: recorded {was}, now {is_}", result,
                        changed)
-    if result.failures != recorded_result["failures"]:
+    if result.failures != bundle.result["failures"]:
         return Outcome(False, "same trace, different verdict: recorded "
-                              f"{recorded_result['failures']}, now {result.failures}",
+                              f"{bundle.result['failures']}, now {result.failures}",
                        result, changed)
     verdict = "the same failure" if result.failures else "passing again"
     return Outcome(True, f"reproduced: {len(now)} events, {verdict}", result, changed)
+
+
+def rejudge(path) -> tuple[list[str], list[str]]:
+    """(the verdict given again from the bundle's evidence, the recorded one)."""
+    from .checks.judge import Evidence, judge
+
+    bundle = read_bundle(path)
+    images = Images(bundle.hypervisor, bundle.guests)
+    image, guests, plan = prepare(bundle.board, bundle.scenario, images)
+    evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
+                        bundle.result["timed_out"], bundle.memory(), bundle.disk_after())
+    return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 
 
 def _text(item: tuple) -> str:

@@ -1,29 +1,23 @@
 """Scenarios: what to build and run, one TOML file each under
-firmware_builds/scenarios/ (or anywhere, given as a path)."""
+firmware_builds/scenarios/ (or anywhere, given as a path), read into the
+types of harness/spec.py and checked field by field. A guest kind adds its
+own [[vm]] fields (harness/guests/)."""
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from . import paths
 from .errors import ConfigError
 from .models.heap import Heap
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
-
-VARIANTS = ("static", "dynamic")
+from .spec import BARRIER, GRANULE, REQUEST_TYPES, VARIANTS, BlkRequest, Scenario, VmSpec, \
+    partition_align
 
 
 def power_of_two_kib(v: int) -> str | None:
     ok = 4 <= v <= 1 << 20 and v & (v - 1) == 0
     return None if ok else f"expected a power of two from 4 KiB, got {v}"
-
-def known_attack(v: str) -> str | None:
-    if not v:
-        return None
-    from .models.hostile import ATTACKS  # only hostile scenarios pay for the table
-
-    return None if v in ATTACKS else f"unknown attack {v!r} (see docs/reliability.md)"
-
 
 SCENARIO_SPEC = {
     "scenario": Table({
@@ -63,8 +57,6 @@ SCENARIO_SPEC = {
         "virtio": Field(str, required=False, default="emulated",
                         check=one_of("emulated", "passthrough"),
                         doc="passthrough: QEMU's device handed to the VM as is (benchmarks)"),
-        "attack": Field(str, required=False, default="", check=known_attack,
-                        doc="hostile guest: the attack (docs/reliability.md)"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -73,75 +65,28 @@ SCENARIO_SPEC = {
     }, required=False),
 }
 
-REQUEST_TYPES = {"in": 0, "out": 1, "scsi": 2, "flush": 4, "get-id": 8}
-BARRIER = 0x8000_0000
 REQUEST_FIELDS = {"type": (str, int), "ioprio": int, "sector": int, "sectors": int, "batch": int,
                   "barrier": bool, "seed": int}
-
-GRANULE_KIB = 4
-LINUX_GUEST = "linux"  # Debian's kernel and busybox (harness/linux.py), not a guests/ directory
 
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 _PARAM = re.compile(r"[a-z][a-z0-9_]*")
 
 
-@dataclass(frozen=True)
-class BlkRequest:
-    type: int  # with the barrier flag
-    ioprio: int
-    sector: int
-    sectors: int
-    batch: int
-    seed: int
-    misdirected: bool = False  # buffers the wrong way round (only a hostile guest's)
-    opaque: bool = False  # data the model does not know (a Linux VM's, taken from the trace)
+def _with_guest_fields(spec: dict) -> dict:
+    """SCENARIO_SPEC with every guest kind's own [[vm]] fields (loaded only
+    when a scenario has VMs: a bare boot needs no guest module)."""
+    from .guests import kinds
 
-    @property
-    def base_type(self) -> int:
-        return self.type & ~BARRIER
+    extra = {name: replace(f, required=False) for k in kinds().values()
+             for name, f in k.fields.items()}
+    return {**spec, "vm": replace(spec["vm"], fields={**spec["vm"].fields, **extra})}
 
 
-@dataclass(frozen=True)
-class VmSpec:
-    name: str
-    guest: str
-    memory: int  # bytes
-    params: dict[str, int]
-    resident_limit: int = 0
-    disk_sectors: int = 0
-    requests: tuple[BlkRequest, ...] = ()
-    passthrough: bool = False
-    attack: str = ""  # the hostile guest's (models/hostile.py)
+def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
+               static: bool) -> tuple[VmSpec, ...]:
+    from .guests import kinds
 
-
-@dataclass(frozen=True)
-class Scenario:
-    path: Path
-    name: str
-    summary: str
-    timeout_s: int
-    variant: str
-    defines: tuple[str, ...]
-    heap_size: int = 64 << 20
-    timeslice_us: int = 1000
-    vms: tuple[VmSpec, ...] = ()
-    block_size: int = 64 << 10
-    zpool_size: int = 0
-    heap_watermark: int = 0
-    disk_size: int = 0
-    disk_seed: int = 0
-
-
-def partition_align(size: int) -> int:
-    """How the hypervisor aligns a VM's partition (vm.c): 2 MiB once it is
-    that large, so that stage 2 can map it with blocks."""
-    return 2 << 20 if size >= 2 << 20 else 4096
-
-
-def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tuple[VmSpec, ...]:
-    from .build import guest_names
-
-    known, seen, heap = guest_names() + [LINUX_GUEST], set(), Heap(0, heap_size)
+    known, seen, heap = kinds(), set(), Heap(0, heap_size)
     specs = []
     for i, vm in enumerate(vms):
         where = f"vm[{i}]"
@@ -153,7 +98,9 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
         if vm["guest"] not in known:
             raise ConfigError(path, f"{where}.guest",
                               f"unknown guest {vm['guest']!r} (known: {', '.join(known)})")
-        if vm["memory_kib"] % GRANULE_KIB:
+        kind = known[vm["guest"]]
+        options = _guest_fields(path, where, kind, raw[i], vm)
+        if (vm["memory_kib"] << 10) % GRANULE:
             raise ConfigError(path, f"{where}.memory_kib",
                               f"{vm['memory_kib']} KiB is not a multiple of the 4 KiB granule")
         for key, value in vm["params"].items():
@@ -173,42 +120,28 @@ def _check_vms(path: Path, vms: list[dict], heap_size: int, static: bool) -> tup
         if passthrough and (not static or len(vms) != 1):
             raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
                               "(DMA sees host addresses) and a single VM")
-        _check_attack(path, where, vm, static)
-        if vm["guest"] == LINUX_GUEST:
-            _check_linux_workload(path, where, vm["disk_sectors"], requests)
-        specs.append(VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]),
-                            vm["resident_limit"], vm["disk_sectors"], requests, passthrough,
-                            vm["attack"]))
+        spec = VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]), vm["resident_limit"],
+                      vm["disk_sectors"], requests, passthrough, options)
+        kind.validate(spec, path, where, static)
+        specs.append(spec)
     return tuple(specs)
 
 
-def _check_attack(path: Path, where: str, vm: dict, static: bool) -> None:
-    if (vm["guest"] == "hostile") != bool(vm["attack"]):
-        raise ConfigError(path, f"{where}.attack", "the hostile guest needs an attack, and only "
-                          "it takes one")
-    if not vm["attack"]:
-        return
-    from .models.hostile import ATTACKS, NEEDS_DISK
+def _guest_fields(path: Path, where: str, kind, raw: dict, vm: dict) -> dict:
+    """The VM's guest kind's own fields; another kind's are refused."""
+    from .guests import kinds
 
-    attack = ATTACKS[vm["attack"]]
-    if attack.outcome in NEEDS_DISK and not vm["disk_sectors"]:
-        raise ConfigError(path, f"{where}.disk_sectors", f"attack {attack.name!r} needs a disk")
-    if static != (attack.variant == "static"):
-        raise ConfigError(path, f"{where}.attack", f"attack {attack.name!r} needs "
-                          f"hypervisor.variant = \"{attack.variant}\"")
-
-
-def _check_linux_workload(path: Path, where: str, disk_sectors: int,
-                          requests: tuple[BlkRequest, ...]) -> None:
-    """A Linux VM's requests are dd and sync steps on its share of the disk."""
-    for k, r in enumerate(requests):
-        if r.base_type not in (REQUEST_TYPES["in"], REQUEST_TYPES["out"], REQUEST_TYPES["flush"]):
-            raise ConfigError(path, f"{where}.requests[{k}].type",
-                              "a Linux workload has in, out and flush only")
-        if r.base_type != REQUEST_TYPES["flush"] and r.sector + r.sectors > disk_sectors:
-            raise ConfigError(path, f"{where}.requests[{k}].sector",
-                              f"sectors {r.sector}..{r.sector + r.sectors - 1} are not all in the "
-                              f"VM's {disk_sectors} (disk_sectors)")
+    for other in kinds().values():
+        for name in other.fields:
+            if name in raw and name not in kind.fields:
+                raise ConfigError(path, f"{where}.{name}",
+                                  f"the {kind.name} guest takes no {name} (the {other.name} "
+                                  "guest does)")
+    for name, f in kind.fields.items():
+        if f.required and name not in raw:
+            raise ConfigError(path, f"{where}.{name}",
+                              f"the {kind.name} guest needs {name}: {f.doc}")
+    return {name: vm[name] for name in kind.fields}
 
 
 def _request(path: Path, where: str, r: dict) -> BlkRequest:
@@ -247,11 +180,13 @@ def _check_disk(path: Path, disk: dict, vms: tuple[VmSpec, ...]) -> None:
 
 def load_scenario(name_or_path: str) -> Scenario:
     path = resolve(name_or_path, paths.SCENARIOS, "scenario")
-    v = validate(load_toml(path), SCENARIO_SPEC, path)
+    data = load_toml(path)
+    raw_vms = data.get("vm") if isinstance(data.get("vm"), list) else []
+    v = validate(data, _with_guest_fields(SCENARIO_SPEC) if raw_vms else SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
     heap_size = h["heap_mib"] << 20
     _check_swap(path, h, heap_size)
-    vms = _check_vms(path, v["vm"], heap_size, h["variant"] == "static")
+    vms = _check_vms(path, v["vm"], raw_vms, heap_size, h["variant"] == "static")
     _check_disk(path, v["disk"], vms)
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
@@ -275,18 +210,6 @@ def _check_swap(path: Path, h: dict, heap_size: int) -> None:
         raise ConfigError(path, "hypervisor.zpool_kib", "the zpool must be smaller than the heap")
 
 
-def with_attack(scenario: Scenario, attack: str) -> Scenario:
-    """`scenario` with its hostile VM making `attack`, and the memory mode
-    and swap settings that attack needs."""
-    from .models.hostile import ATTACKS
-
-    a = ATTACKS[attack]
-    vms = tuple(replace(vm, attack=attack, resident_limit=a.resident_limit or vm.resident_limit)
-                if vm.attack else vm for vm in scenario.vms)
-    return replace(scenario, vms=vms, variant=a.variant,
-                   zpool_size=a.zpool_kib << 10 or scenario.zpool_size)
-
-
 def list_scenarios() -> list[Scenario]:
     return [load_scenario(str(p)) for p in sorted(paths.SCENARIOS.glob("*.toml"))]
 
@@ -301,7 +224,7 @@ def to_toml(s: Scenario) -> dict:
     vms = [{"name": vm.name, "guest": vm.guest, "memory_kib": vm.memory >> 10,
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
-            "virtio": "passthrough" if vm.passthrough else "emulated", "attack": vm.attack,
+            "virtio": "passthrough" if vm.passthrough else "emulated", **vm.options,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
                           "barrier": bool(r.type & BARRIER), "seed": r.seed}

@@ -8,6 +8,7 @@ garbled console must not crash the harness."""
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 PREFIX = "@zvm "
 
@@ -48,30 +49,17 @@ VOCABULARY: dict[str, frozenset[str]] = {
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".
+# Each guest kind declares its own events (harness/guests/); they are loaded
+# the first time a guest line is read (a bare boot prints none).
 GUEST_PREFIX = "@guest "
-GUEST_VOCABULARY: dict[str, frozenset[str]] = {
-    "memstress-start": frozenset({"seed", "regions", "region-size"}),
-    "region": frozenset({"idx", "ipa", "size", "crc"}),
-    "memstress-done": frozenset({"mismatches"}),
-    "release": frozenset({"ipa", "size", "ret"}),
-    "hyp-crc": frozenset({"ipa", "size", "crc"}),
-    "blkio-start": frozenset({"requests", "capacity", "init"}),
-    "blk": frozenset({"idx", "status", "crc"}),
-    "blkio-done": frozenset({"requests", "interrupts"}),
-    "fresh": frozenset({"idx", "nonzero"}),
-    "hostile-start": frozenset({"attack", "target"}),
-    "hostile-survived": frozenset({"value"}),
-    "hostile-chain": frozenset({"used", "len", "status", "intact"}),
-    "hostile-queue": frozenset({"used"}),
-    "hostile-hvc": frozenset({"ret"}),
-    "hostile-fill": frozenset({"blocks"}),
-    "linux-start": frozenset({"kernel"}),
-    "linux-out": frozenset({"idx", "ok"}),
-    "linux-in": frozenset({"idx", "md5"}),
-    "linux-sync": frozenset({"idx"}),
-    "linux-done": frozenset(),
-    "linux-error": frozenset({"step"}),
-}
+
+
+@cache
+def guest_vocabulary() -> dict[str, frozenset[str]]:
+    from .guests import guest_events
+
+    return guest_events()
+
 
 # Events after which the firmware runs no more.
 TERMINAL = frozenset({"poweroff", "panic"})
@@ -121,7 +109,7 @@ def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unread
     if line.startswith(PREFIX):
         body = line[len(PREFIX):]
     elif guest := _GUEST_LINE.match(line):
-        vm, vocabulary, body = guest.group(1), GUEST_VOCABULARY, line[guest.end():]
+        vm, vocabulary, body = guest.group(1), guest_vocabulary(), line[guest.end():]
     else:
         return None
     name, *tokens = body.split() or [""]

@@ -1,6 +1,6 @@
 """The VMs' memory, event for event: a model of hypervisor/vm_mem_static.c
-and vm_mem_dynamic.c (ZVM's vm_mem_partition and vm_mem_block lists, and the
-compressed swap of docs/swap.md).
+and vm_mem_dynamic.c (ZVM's vm_mem_partition and vm_mem_block lists), with the
+compressed swap of docs/swap.md from models/swap.py.
 
 Each VM's workload is a list of operations (create, write, read, release,
 hypervisor reads, checkpoint, exit). Every VM's own sequence of memory events
@@ -15,15 +15,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-import lzo
-
 from .heap import Heap
+from .stage2 import S2_DEVICE_RW, S2_NORMAL_RW
+from .swap import Swap, SwappingVm, Zpool
 
 PAGE = 4096
-S2_NORMAL_RW = 0x7FC
-S2_DEVICE_RW = 0x4C4 | 1 << 54
 FAULT_CODE = 0xFFFFFFFF
-ZPOOL_GRANULE = 16
 # Events that read or change the shared heap or zpool: their VM order is the input.
 HEAP_EVENTS = frozenset({"block-alloc", "block-free", "oom", "heap", "swap-out", "swap-in",
                          "zpool"})
@@ -76,12 +73,6 @@ class VmMemory:
     device: tuple[int, int] | None = None  # a passed-through device page: (pa, size)
 
 
-@dataclass(frozen=True)
-class Swap:
-    zpool_size: int
-    heap_watermark: int = 0
-
-
 @dataclass
 class Prediction:
     events: dict[int, list[tuple[str, dict]]] = field(default_factory=dict)  # per VM
@@ -91,27 +82,18 @@ class Prediction:
     zpool_at_boot: dict | None = None
 
 
-class _Shared:
+class Shared:
     """The heap and the zpool, which every VM uses."""
 
     def __init__(self, heap: Heap, swap: Swap | None):
-        self.heap, self.swap, self.zpool, self.stored = heap, swap, None, 0
-        if swap and swap.zpool_size:
-            if heap.alloc(swap.zpool_size, PAGE) is None:
-                raise ValueError("the zpool does not fit in the heap")
-            # Offsets start at one granule, so that 0 never names a stored block.
-            self.zpool = Heap(ZPOOL_GRANULE, swap.zpool_size - ZPOOL_GRANULE, ZPOOL_GRANULE)
-
-    def zpool_fields(self) -> dict:
-        z = self.zpool
-        return {"size": z.size + ZPOOL_GRANULE, "used": z.size - z.free_bytes,
-                "stored": self.stored}
+        self.heap, self.swap = heap, swap
+        self.zpool = Zpool(heap, swap.zpool_size) if swap and swap.zpool_size else None
 
 
-class _Vm:
+class VmModel(SwappingVm):
     """One VM's memory as the firmware keeps it; `run` yields its events."""
 
-    def __init__(self, spec: VmMemory, shared: _Shared):
+    def __init__(self, spec: VmMemory, shared: Shared):
         self.spec, self.shared, self.heap = spec, shared, shared.heap
         self.blocks: list[Block] = []
         self.final_blocks: list[Block] | None = None
@@ -120,7 +102,7 @@ class _Vm:
         self.ops_done = 0
         self.oom = False
 
-    def _ev(self, name: str, **fields) -> tuple[str, dict]:
+    def event(self, name: str, **fields) -> tuple[str, dict]:
         return name, {"vm": self.spec.index, **fields}
 
     @property
@@ -133,7 +115,7 @@ class _Vm:
             yield from getattr(self, "_" + op.kind.replace("-", "_"))(op)
             self.ops_done += 1
             if self.oom:
-                yield self._ev("vm-exit", code=FAULT_CODE, reason="oom")
+                yield self.event("vm-exit", code=FAULT_CODE, reason="oom")
                 yield from self._destroy()
                 return
             if op.kind == "exit":
@@ -149,13 +131,13 @@ class _Vm:
             pa = self.heap.alloc(s.size, align)
             if pa is None:
                 self.oom = True
-                yield self._ev("oom", size=s.size)
+                yield self.event("oom", size=s.size)
                 return
             self.blocks = [Block(s.ipa_base, pa, s.size)]
-            yield self._ev("block-alloc", ipa=s.ipa_base, pa=pa, size=s.size)
-            yield self._ev("s2-map", ipa=s.ipa_base, pa=pa, size=s.size, attr=S2_NORMAL_RW)
+            yield self.event("block-alloc", ipa=s.ipa_base, pa=pa, size=s.size)
+            yield self.event("s2-map", ipa=s.ipa_base, pa=pa, size=s.size, attr=S2_NORMAL_RW)
             if s.device:
-                yield self._ev("s2-map", ipa=s.device[0], pa=s.device[0], size=s.device[1],
+                yield self.event("s2-map", ipa=s.device[0], pa=s.device[0], size=s.device[1],
                                attr=S2_DEVICE_RW)
             return
         for n, (ipa, size) in enumerate(s.prefault):
@@ -182,7 +164,7 @@ class _Vm:
         if b is not None and not b.swapped:
             b.referenced = True  # an access flag fault, if CLOCK had cleared it
         elif b is not None:
-            if not (yield from self._swap_in(b)):
+            if not (yield from self.swap_in(b)):
                 self.oom = True
         else:
             gap = self._gap_around(ipa)
@@ -202,10 +184,10 @@ class _Vm:
                     b = self._block_at(page)
                 if b is None or self.oom:
                     return
-                if b.swapped and not (yield from self._swap_in(b)):
+                if b.swapped and not (yield from self.swap_in(b)):
                     return
-        data = b"".join(self._page(p) for p in range(op.ipa, op.ipa + op.size, PAGE))
-        yield self._ev("guest-crc", ipa=op.ipa, size=op.size, crc=zlib.crc32(data))
+        data = b"".join(self.page(p) for p in range(op.ipa, op.ipa + op.size, PAGE))
+        yield self.event("guest-crc", ipa=op.ipa, size=op.size, crc=zlib.crc32(data))
 
     def _release(self, op: Op):
         end = op.ipa + op.size
@@ -217,7 +199,7 @@ class _Vm:
         elif not self._owned(op.ipa, end):
             why = "not-owned"
         if why:
-            yield self._ev("release-refused", ipa=op.ipa, size=op.size, reason=why)
+            yield self.event("release-refused", ipa=op.ipa, size=op.size, reason=why)
             return
         i = 0
         while i < len(self.blocks) and self.blocks[i].ipa < end:
@@ -244,10 +226,10 @@ class _Vm:
         yield self._memlist()
         yield self._heap_line()
         if self.swapping:
-            yield self._ev("zpool", **self.shared.zpool_fields())
+            yield self.event("zpool", **self.shared.zpool.fields())
 
     def _exit(self, op: Op):
-        yield self._ev("vm-exit", code=op.code, reason=op.reason)
+        yield self.event("vm-exit", code=op.code, reason=op.reason)
         yield from self._destroy()
 
     def _destroy(self):
@@ -260,7 +242,7 @@ class _Vm:
             yield from self._free(0, unmap=False)
         yield self._heap_line()
         if self.swapping:
-            yield self._ev("zpool", **self.shared.zpool_fields())
+            yield self.event("zpool", **self.shared.zpool.fields())
 
     # -- the list ----------------------------------------------------------
     def _block_at(self, ipa: int) -> Block | None:
@@ -281,21 +263,21 @@ class _Vm:
                 end = b.ipa
         return start, end - start
 
-    def _heap_align(self, size: int) -> int:
+    def heap_align(self, size: int) -> int:
         return size if size == self.spec.block_size else PAGE
 
     def _alloc(self, ipa: int, size: int, pinned: bool = False):
         if not pinned:
-            yield from self._relieve_pressure(size)
-        pa = self.heap.alloc(size, self._heap_align(size))
+            yield from self.relieve_pressure(size)
+        pa = self.heap.alloc(size, self.heap_align(size))
         if pa is None:
             self.oom = True
-            yield self._ev("oom", size=size)
+            yield self.event("oom", size=size)
             return
-        yield self._ev("s2-map", ipa=ipa, pa=pa, size=size, attr=S2_NORMAL_RW)
+        yield self.event("s2-map", ipa=ipa, pa=pa, size=size, attr=S2_NORMAL_RW)
         i = next((k for k, b in enumerate(self.blocks) if b.ipa >= ipa), len(self.blocks))
         self.blocks.insert(i, Block(ipa, pa, size, pinned=pinned))
-        yield self._ev("block-alloc", ipa=ipa, pa=pa, size=size)
+        yield self.event("block-alloc", ipa=ipa, pa=pa, size=size)
         if i > 0 and self._joins(i - 1):  # with the block before, then the one after
             yield from self._merge(i - 1)
             i -= 1
@@ -311,13 +293,13 @@ class _Vm:
     def _merge(self, i: int):
         a = self.blocks[i]
         a.size += self.blocks.pop(i + 1).size
-        yield self._ev("block-merge", ipa=a.ipa, pa=a.pa, size=a.size)
+        yield self.event("block-merge", ipa=a.ipa, pa=a.pa, size=a.size)
 
     def _split(self, i: int, at: int):
         b = self.blocks[i]
-        if b.swapped and not (yield from self._swap_in(b)):  # one compressed unit
+        if b.swapped and not (yield from self.swap_in(b)):  # one compressed unit
             return False
-        yield self._ev("block-split", ipa=b.ipa, at=at)
+        yield self.event("block-split", ipa=b.ipa, at=at)
         self.blocks.insert(i + 1, Block(at, b.pa + at - b.ipa, b.end - at, pinned=b.pinned,
                                         unswappable=b.unswappable, referenced=b.referenced))
         b.size = at - b.ipa
@@ -325,14 +307,12 @@ class _Vm:
 
     def _free(self, i: int, unmap: bool):
         b = self.blocks[i]
-        yield self._ev("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
+        yield self.event("block-free", ipa=b.ipa, pa=b.pa, size=b.size)
         if b.swapped:
-            if b.kind == "lzo":
-                self.shared.zpool.release(b.zoff, b.clen)
-            self.shared.stored -= 1
+            self.shared.zpool.forget(b)
         else:
             if unmap:
-                yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
+                yield self.event("s2-unmap", ipa=b.ipa, size=b.size)
             self.heap.release(b.pa, b.size)
         self.blocks.pop(i)
 
@@ -351,85 +331,17 @@ class _Vm:
         else:
             self.written.pop(page, None)
 
-    def _page(self, page: int) -> bytes:
+    def page(self, page: int) -> bytes:
         return self.written.get(page, bytes(PAGE)).ljust(PAGE, b"\0")
-
-    # -- swap ----------------------------------------------------------------
-    def _swappable(self, b: Block) -> bool:
-        return not b.swapped and not b.pinned and not b.unswappable
-
-    def _clock_next(self) -> Block | None:
-        candidates = [b for b in self.blocks if self._swappable(b)]
-        if not candidates:
-            return None
-        chosen = next((b for b in candidates if b.ipa >= self.hand), candidates[0])
-        self.hand = chosen.end
-        return chosen
-
-    def _evict_one(self):
-        candidates = sum(self._swappable(b) for b in self.blocks)
-        for _ in range(2 * candidates + 1):
-            b = self._clock_next()
-            if b is None:
-                return False
-            if b.referenced:  # a second chance: the access flag is cleared
-                b.referenced = False
-                continue
-            if (yield from self._swap_out(b)):
-                return True
-        return False
-
-    def _relieve_pressure(self, need: int):
-        if not self.swapping:
-            return
-        limit, watermark = self.spec.resident_limit, self.shared.swap.heap_watermark
-        while ((limit and sum(not b.swapped and not b.pinned for b in self.blocks) >= limit)
-               or (watermark and self.heap.free_bytes < need + watermark)):
-            if not (yield from self._evict_one()):
-                return
-
-    def _swap_out(self, b: Block):
-        data = b"".join(self._page(p) for p in range(b.ipa, b.end, PAGE))
-        kind, clen, zoff = "zero", 0, 0
-        if any(data):
-            kind, clen = "lzo", len(lzo.compress(data, 1, False))
-            if clen > b.size - b.size // 8:
-                yield self._ev("swap-skip", ipa=b.ipa, clen=clen, reason="incompressible")
-                b.unswappable = True
-                return False
-            zoff = self.shared.zpool.alloc(clen, ZPOOL_GRANULE)
-            if zoff is None:
-                yield self._ev("swap-skip", ipa=b.ipa, clen=clen, reason="zpool-full")
-                return False
-        yield self._ev("swap-out", ipa=b.ipa, clen=clen, zoff=zoff, kind=kind)
-        yield self._ev("s2-unmap", ipa=b.ipa, size=b.size)
-        self.heap.release(b.pa, b.size)
-        b.swapped, b.pa, b.kind, b.zoff, b.clen = True, 0, kind, zoff, clen
-        self.shared.stored += 1
-        return True
-
-    def _swap_in(self, b: Block):
-        yield from self._relieve_pressure(b.size)
-        pa = self.heap.alloc(b.size, self._heap_align(b.size))
-        if pa is None:
-            yield self._ev("oom", size=b.size)
-            return False
-        if b.kind == "lzo":
-            self.shared.zpool.release(b.zoff, b.clen)
-        self.shared.stored -= 1
-        yield self._ev("s2-map", ipa=b.ipa, pa=pa, size=b.size, attr=S2_NORMAL_RW)
-        yield self._ev("swap-in", ipa=b.ipa, pa=pa, clen=b.clen, kind=b.kind)
-        b.swapped, b.pa, b.referenced = False, pa, True
-        return True
 
     # -- reports ---------------------------------------------------------
     def _memlist(self) -> tuple[str, dict]:
         blocks = ",".join(f"{b.ipa:#x}:swapped:{b.size:#x}" if b.swapped
                           else f"{b.ipa:#x}:{b.pa:#x}:{b.size:#x}" for b in self.blocks)
-        return self._ev("memlist", count=len(self.blocks), blocks=blocks or "none")
+        return self.event("memlist", count=len(self.blocks), blocks=blocks or "none")
 
     def _heap_line(self) -> tuple[str, dict]:
-        return self._ev("heap", used=self.heap.size - self.heap.free_bytes,
+        return self.event("heap", used=self.heap.size - self.heap.free_bytes,
                         free=self.heap.free_bytes)
 
 
@@ -438,12 +350,12 @@ def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None
     """Every VM's memory events. `heap_order` is the VM of each HEAP_EVENTS
     event in trace order; without it VMs run one after the other, which is
     exact for a single VM."""
-    shared = _Shared(heap, swap)
-    models = {v.index: _Vm(v, shared) for v in vms}
+    shared = Shared(heap, swap)
+    models = {v.index: VmModel(v, shared) for v in vms}
     streams = {i: m.run() for i, m in models.items()}
     out = Prediction(events={i: [] for i in models})
     if shared.zpool is not None:
-        out.zpool_at_boot = shared.zpool_fields()
+        out.zpool_at_boot = shared.zpool.fields()
 
     def next_heap_event(vm: int) -> tuple[str, dict] | None:
         """Runs `vm` up to and including its next heap event."""

@@ -5,7 +5,6 @@ from functools import cache
 
 import lzo
 
-from ..boards import QemuBoard
 from .patterns import selftest_pattern
 
 
@@ -18,6 +17,6 @@ def lzo_selftest() -> dict[str, int]:
     return {"len": len(plain), "clen": len(packed), "hash": zlib.crc32(packed), "ok": 1}
 
 
-def board(board: QemuBoard) -> dict[str, int]:
+def board(board) -> dict[str, int]:
     """What libfdt must read from QEMU's DTB for this board."""
     return {"mem": board.memory_mib << 20, "cpus": board.smp}

@@ -1,7 +1,8 @@
 """virtio-blk, end to end: a model of the back-end (hypervisor/vblk.c), the
 host I/O scheduler (iosched.c) and the disk.
 
-Each VM's requests are known from the scenario. What the model cannot know
+Each VM's requests are known from its guest (harness/guests/): what it
+submits and, for an OUT, the bytes it carries. What the model cannot know
 is how the VMs interleave: which VM's request reached the scheduler first
 (`seq`) and which requests were queued together when a round ran. It takes
 both from the trace (the order of @zvm blk-req events and the @zvm blk-round
@@ -11,7 +12,7 @@ status, what every IN and GET_ID returns, and the disk byte for byte."""
 import zlib
 from dataclasses import dataclass, field
 
-from ..scenarios import BARRIER, BlkRequest
+from ..spec import BARRIER
 from .patterns import xorshift32_bytes
 
 SECTOR = 512
@@ -28,17 +29,19 @@ def initial_disk(size: int, seed: int) -> bytearray:
     return bytearray(xorshift32_bytes(seed, size)[0])
 
 
-def data_length(r: BlkRequest) -> int:
-    """What blkio's data descriptor holds (guests/blkio/main.c data_len)."""
-    if r.base_type == FLUSH:
-        return 0
-    if r.base_type == GET_ID:
-        return ID_BYTES
-    return min(r.sectors * SECTOR, MAX_BYTES)
+@dataclass(frozen=True)
+class Request:
+    """One request as the back-end takes it from a chain."""
+    type: int  # with the barrier flag
+    ioprio: int
+    sector: int
+    length: int  # bytes in its data buffers
+    data: bytes | None = None  # an OUT's bytes; None: not known to the model (Linux's)
+    misdirected: bool = False  # buffers the wrong way round (a hostile guest's)
 
-
-def out_data(r: BlkRequest) -> bytes:
-    return xorshift32_bytes(r.seed, data_length(r))[0]
+    @property
+    def base_type(self) -> int:
+        return self.type & ~BARRIER
 
 
 def device_id(vm_name: str) -> bytes:
@@ -50,7 +53,7 @@ class Queued:
     vm: int
     index: int  # the request's place in its VM's list
     seq: int
-    request: BlkRequest
+    request: Request
 
 
 @dataclass
@@ -58,7 +61,7 @@ class VmDisk:
     name: str
     base: int  # first sector
     sectors: int
-    requests: tuple[BlkRequest, ...]
+    requests: tuple[Request, ...]
 
 
 @dataclass
@@ -87,9 +90,9 @@ def dispatch_order(queue: list[Queued]) -> list[Queued]:
     return order
 
 
-def execute(disk: bytearray, vm: VmDisk, r: BlkRequest) -> tuple[int, bytes]:
+def execute(disk: bytearray, vm: VmDisk, r: Request) -> tuple[int, bytes]:
     """A request's status and the bytes it hands the guest (IN, GET_ID)."""
-    base, length = r.base_type, data_length(r)
+    base, length = r.base_type, r.length
     if r.misdirected:  # vblk.c take_chain marks it, vblk_execute answers it
         return IOERR, b""
     if base in (IN, OUT):
@@ -98,10 +101,9 @@ def execute(disk: bytearray, vm: VmDisk, r: BlkRequest) -> tuple[int, bytes]:
                 or count > vm.sectors - r.sector:
             return IOERR, b""
         start = (vm.base + r.sector) * SECTOR
-        if r.opaque:  # what it carries comes from elsewhere (models/linux_workload.py)
-            return OK, b""
         if base == OUT:
-            disk[start:start + length] = out_data(r)
+            if r.data is not None:  # else what it wrote is its guest's to predict
+                disk[start:start + length] = r.data
             return OK, b""
         return OK, bytes(disk[start:start + length])
     if base == FLUSH:
@@ -144,9 +146,9 @@ def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
     return out
 
 
-def request_fields(r: BlkRequest) -> dict[str, int]:
+def request_fields(r: Request) -> dict[str, int]:
     """What @zvm blk-req must say of `r`."""
-    return {"type": r.type, "ioprio": r.ioprio, "sector": r.sector, "len": data_length(r)}
+    return {"type": r.type, "ioprio": r.ioprio, "sector": r.sector, "len": r.length}
 
 
 def first_difference(expected: bytes, actual: bytes) -> int | None:

@@ -67,7 +67,7 @@ def test_cli_run_exits_zero_and_prints_a_summary(capsys):
 
 
 def test_ctrl_c_tears_qemu_down(test_scenario):
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--scenario",
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--scenario",
                              test_scenario("el2-hang"), "--timeout", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline, qemu = time.monotonic() + 20, []

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness.artifacts import write_bundle
+from harness.bundle.write import write_bundle
 from tests.conftest import processes_running
 
 pytestmark = pytest.mark.qemu

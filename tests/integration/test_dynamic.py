@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from harness import golden
+from harness.checks import memory
+from harness.guests import memstress
 from harness.scenarios import load_scenario
 
 pytestmark = pytest.mark.qemu
@@ -34,7 +35,7 @@ def test_static_and_dynamic_give_the_same_guest_results(zvm_run):
     assert crcs(results[0]) == crcs(results[1]) and crcs(results[0])
     # ... with the release refused in static mode, accepted in dynamic mode.
     assert [r.trace.named("release", guest="vm0")[0]["ret"] for r in results] == \
-        [golden.RET_REFUSED, 0]
+        [memstress.RET_REFUSED, 0]
 
 
 def test_out_of_memory_stops_one_vm_and_leaks_nothing(zvm_run):
@@ -48,13 +49,13 @@ def test_out_of_memory_stops_one_vm_and_leaks_nothing(zvm_run):
 
 
 def test_a_model_with_another_block_size_fails(zvm_run, monkeypatch):
-    real = golden.memory_workload
+    real = memory.vm_memory
 
     def doubled(plan, vm, trace):
         workload = real(plan, vm, trace)
         return dataclasses.replace(workload, block_size=workload.block_size * 2)
 
-    monkeypatch.setattr(golden, "memory_workload", doubled)
+    monkeypatch.setattr(memory, "vm_memory", doubled)
     result = zvm_run("dynamic-blocks")
     assert not result.passed
     assert any(f.startswith("vm0 memory event") for f in result.failures), result.failures

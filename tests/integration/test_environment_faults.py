@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.artifacts import write_bundle
+from harness.bundle.write import write_bundle
 from harness.errors import QemuError
 from harness.qemu import QemuProcess
 from harness.runner import RunOptions, run_scenario

@@ -1,4 +1,4 @@
-"""Hostile guests: every attack of models/hostile.py (docs/reliability.md) next
+"""Hostile guests: every attack of guests/hostile.py (docs/reliability.md) next
 to an honest memstress VM and an honest blkio VM. Each run checks the
 attack's documented outcome, that the hypervisor went on to run the others
 to their end, and (golden checks) that the honest VMs' memory and disk are
@@ -6,8 +6,9 @@ exactly what their models predict."""
 
 import pytest
 
-from harness.models import hostile
-from harness.scenarios import load_scenario, with_attack
+from harness.guests import hostile
+from harness.guests.hostile import with_attack
+from harness.scenarios import load_scenario
 
 pytestmark = pytest.mark.qemu
 

@@ -27,7 +27,7 @@ def test_linux_writes_and_reads_through_the_back_end(zvm_run):
 def test_the_disk_check_fails_when_the_model_has_another_workload(zvm_run, monkeypatch):
     """The model is given a workload whose first write has another seed than
     the one Linux ran: the MD5 of the read back and the disk both differ."""
-    from harness.models import linux_workload
+    from harness.guests import linux as linux_workload
 
     scenario = load_scenario("linux-virtio-blk")
     real = linux_workload.predict

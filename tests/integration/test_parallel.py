@@ -11,7 +11,7 @@ pytestmark = pytest.mark.qemu
 
 def test_concurrent_cli_runs_do_not_interfere(tmp_path):
     scenarios = ["two-vms-static", "dynamic-oom", "virtio-blk-two-vms", "lzo-swap"]
-    runs = [subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--scenario", name,
+    runs = [subprocess.Popen([sys.executable, "-m", "harness", "run", "--scenario", name,
                               "--artifacts", str(tmp_path / name)],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for name in scenarios]

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from harness.artifacts import write_bundle
+from harness.bundle.write import write_bundle
 from harness.repro import comparable, repro
 from harness.runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
 from harness.scenarios import load_scenario
@@ -72,7 +72,7 @@ def test_the_same_scenario_over_every_console(zvm_run, zvm_board, transport):
 
 
 def test_gdb_attaches_and_stops_at_a_hypervisor_function(tmp_path):
-    run = subprocess.Popen([sys.executable, "-m", "harness.cli", "run", "--scenario", "hello",
+    run = subprocess.Popen([sys.executable, "-m", "harness", "run", "--scenario", "hello",
                             "--gdb"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         command = shlex.split(run.stdout.readline())
@@ -103,7 +103,7 @@ def test_a_failing_test_leaves_a_bundle_that_repro_reproduces(tmp_path):
     bundles = list(artifacts.glob("*/0-guest-crash"))
     assert len(bundles) == 1 and str(bundles[0]) in done.stdout  # the failure names it
     assert json.loads((bundles[0] / "result.json").read_text())["passed"] is False
-    cli = subprocess.run([sys.executable, "-m", "harness.cli", "repro", str(bundles[0])],
+    cli = subprocess.run([sys.executable, "-m", "harness", "repro", str(bundles[0])],
                          capture_output=True, text=True, timeout=120)
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert cli.stdout.strip().endswith("events, the same failure")

@@ -5,7 +5,7 @@ memory, exit with blocks in the zpool) each as documented."""
 
 import pytest
 
-from harness.models import memblock
+from harness.models import swap
 
 pytestmark = pytest.mark.qemu
 
@@ -45,8 +45,8 @@ def test_watermark_pressure_with_two_vms_fills_the_zpool(zvm_run):
 
 
 def test_a_wrong_clen_fails_the_check(zvm_run, monkeypatch):
-    real = memblock.lzo.compress
-    monkeypatch.setattr(memblock.lzo, "compress", lambda data, *a: real(data, *a) + b"\0")
+    real = swap.lzo.compress
+    monkeypatch.setattr(swap.lzo, "compress", lambda data, *a: real(data, *a) + b"\0")
     result = zvm_run("lzo-swap")
     assert not result.passed
     assert any("swap-out" in f and "clen=" in f for f in result.failures), result.failures
@@ -54,10 +54,10 @@ def test_a_wrong_clen_fails_the_check(zvm_run, monkeypatch):
 
 def test_a_wrong_victim_order_fails_the_check(zvm_run, monkeypatch):
     def newest_first(self):  # not CLOCK: the highest swappable IPA every time
-        candidates = [b for b in self.blocks if self._swappable(b)]
+        candidates = [b for b in self.blocks if self.swappable(b)]
         return candidates[-1] if candidates else None
 
-    monkeypatch.setattr(memblock._Vm, "_clock_next", newest_first)
+    monkeypatch.setattr(swap.SwappingVm, "clock_next", newest_first)
     result = zvm_run("lzo-swap")
     assert not result.passed
     assert any(f.startswith("vm0 memory event") for f in result.failures), result.failures

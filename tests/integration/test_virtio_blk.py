@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from harness.golden_blk import check_virtio
+from harness.checks.virtio import check_virtio
 from harness.models import virtio_blk
 from harness.models.patterns import xorshift32_bytes
 from harness.scenarios import load_scenario

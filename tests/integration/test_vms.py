@@ -3,8 +3,9 @@ from QEMU's memory, and a stray access stopping one VM only."""
 
 import pytest
 
-from harness import esr, stage2
-from harness.models import memstress
+from harness import esr
+from harness.models import stage2
+from harness.guests import memstress
 
 pytestmark = pytest.mark.qemu
 

@@ -6,11 +6,12 @@ import re
 
 import pytest
 
-from harness import linux
+from harness.guests import linux_initramfs as linux
 from harness.errors import ConfigError
-from harness.models import linux_workload
+from harness.guests import linux as linux_workload
 from harness.models.patterns import xorshift32_bytes
-from harness.scenarios import BlkRequest, load_scenario
+from harness.scenarios import load_scenario
+from harness.spec import BlkRequest
 
 OUT, IN, FLUSH = 1, 0, 4
 

@@ -100,7 +100,7 @@ def test_random_sequences_keep_the_list_sorted_disjoint_and_accounted(ops, block
     heap_size = heap_pages * 16 * KIB
     vm = VmMemory(0, BASE, 256 * KIB, block_kib * KIB, (), (Op("create"), *ops, Op("checkpoint")))
     heap = Heap(0x4200_0000, heap_size)
-    model = memblock._Vm(vm, memblock._Shared(heap, None))
+    model = memblock.VmModel(vm, memblock.Shared(heap, None))
     for name, _ in model.run():
         if name == "s2-map":  # reported between taking the memory and linking the block
             continue

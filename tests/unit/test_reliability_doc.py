@@ -7,7 +7,7 @@ import re
 import pytest
 
 from harness import paths
-from harness.models import hostile
+from harness.guests import hostile
 
 DOC = (paths.REPO / "docs" / "reliability.md").read_text()
 

@@ -2,11 +2,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from harness.errors import HarnessError
-from harness.stage2 import (
-    ATTR_MASK, GiB, MiB, KiB, S2_DEVICE_RW, S2_NORMAL_RW, Mapping, TableBuilder,
+from harness.models.stage2 import (
+    ATTR_MASK, GiB, MiB, KiB, S2_DEVICE_RW, S2_NORMAL_RW, Mapping,
     block_descriptor, describe_attrs, first_difference, merge, page_descriptor, pages,
     plan_mappings, table_descriptor, vttbr_root, vttbr_vmid, walk, walk_tables,
 )
+
+from table_builder import TableBuilder
 
 TABLES = 0x4800_0000  # where the fake hypervisor keeps its tables
 

@@ -5,9 +5,11 @@ memstress's three kinds of data."""
 import lzo
 import pytest
 
-from harness.models import memblock, memstress
+from harness.guests import memstress
+from harness.models import memblock
 from harness.models.heap import Heap
-from harness.models.memblock import Op, Swap, VmMemory
+from harness.models.memblock import Op, VmMemory
+from harness.models.swap import Swap
 
 BASE, KIB, BLOCK = 0x4000_0000, 1024, 16 * 1024
 TEXT_PAGE = (memstress.TEXT * 128)[:4096]

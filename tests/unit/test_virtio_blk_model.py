@@ -10,11 +10,13 @@ import pytest
 from harness.models import virtio_blk as vb
 from harness.models.virtqueue import (F_INDIRECT, F_NEXT, F_WRITE, Bad, Chain, directions_ok,
                                       take_chain)
-from harness.scenarios import BARRIER, BlkRequest
+from harness.guests.base import blk_request
+from harness.spec import BARRIER, BlkRequest
 
 
 def req(type_=1, ioprio=0, sector=0, sectors=1, barrier=False, seed=1):
-    return BlkRequest(type_ | (BARRIER if barrier else 0), ioprio, sector, sectors, 0, seed)
+    return blk_request(BlkRequest(type_ | (BARRIER if barrier else 0), ioprio, sector, sectors,
+                                  0, seed))
 
 
 def queued(*specs):
@@ -43,7 +45,7 @@ def test_statuses_and_ranges():
     vm = vb.VmDisk("vm0", base=4, sectors=16, requests=())
     disk = bytearray(32 * 512)
     assert vb.execute(disk, vm, req(1, sector=15, sectors=1))[0] == vb.OK
-    assert disk[19 * 512:20 * 512] == vb.out_data(req(1, sector=15, sectors=1))  # base + 15
+    assert disk[19 * 512:20 * 512] == req(1, sector=15, sectors=1).data  # base + 15
     assert vb.execute(disk, vm, req(0, sector=15, sectors=2))[0] == vb.IOERR
     assert vb.execute(disk, vm, req(0, sector=1 << 63, sectors=1))[0] == vb.IOERR
     assert vb.execute(disk, vm, req(2))[0] == vb.UNSUPP
@@ -60,7 +62,7 @@ def test_predict_follows_the_trace_order_and_rounds():
               ("blk-round", {"n": 0}), ("blk-req", {"vm": 0, "seq": 2}), ("blk-round", {"n": 1})]
     p = vb.predict(vms, bytearray(16 * 512), events)
     assert p.rounds == [[(1, 0), (0, 1)], [(0, 2)]]
-    assert p.crc[(0, 1)] == zlib.crc32(vb.out_data(req(1, ioprio=1, seed=7)))
+    assert p.crc[(0, 1)] == zlib.crc32(req(1, ioprio=1, seed=7).data)
     assert not p.problems
     assert "more requests" in vb.predict(vms, bytearray(16 * 512),
                                          events + [("blk-req", {"vm": 1, "seq": 3})]).problems[0]

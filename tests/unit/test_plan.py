@@ -7,7 +7,8 @@ import struct
 import libfdt
 import pytest
 
-from harness import describe
+from harness import memory_map
+from harness.plan import plan as make_plan
 from harness.boards import load_board
 from harness.errors import ConfigError
 from harness.models.heap import Heap
@@ -48,17 +49,17 @@ def test_heap_larger_than_the_board_is_refused(tmp_path):
     path = write(tmp_path, HEAD.replace("8", "512") + VM.format(name="a", guest="memstress",
                                                                  kib=1024))
     with pytest.raises(ConfigError, match="hypervisor.heap_mib: 512 MiB of heap"):
-        describe.plan(load_board("qemu-virt-gicv3"), load_scenario(path))
+        make_plan(load_board("qemu-virt-gicv3"), load_scenario(path))
 
 
 def test_memory_too_small_for_the_image(tmp_path):
     path = write(tmp_path, HEAD + VM.format(name="a", guest="memstress", kib=64))
     with pytest.raises(ConfigError, match=r"vm\[0\].memory_kib: 64 KiB cannot hold"):
-        describe.plan(load_board("qemu-virt-gicv3"), load_scenario(path))
+        make_plan(load_board("qemu-virt-gicv3"), load_scenario(path))
 
 
 def test_description_and_guest_dtb_contents():
-    plan = describe.plan(load_board("qemu-virt-gicv3"), load_scenario("two-vms-static"))
+    plan = make_plan(load_board("qemu-virt-gicv3"), load_scenario("two-vms-static"))
     fdt = libfdt.Fdt(plan.dtb)
     hyp = fdt.path_offset("/hypervisor")
     assert fdt.getprop(hyp, "memory-mode").as_str() == "static"
@@ -76,9 +77,9 @@ def test_description_and_guest_dtb_contents():
     spans = sorted((vm.image_pa, vm.image_pa + len(vm.image.data)) for vm in plan.vms)
     spans += sorted((vm.dtb_pa, vm.dtb_pa + len(vm.dtb)) for vm in plan.vms)
     spans.sort()
-    assert spans[0][0] >= describe.DESCRIPTION_ADDR + describe.DESCRIPTION_MAX
+    assert spans[0][0] >= memory_map.STAGING_BASE
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
-    assert spans[-1][1] <= describe.HEAP_BASE
+    assert spans[-1][1] <= memory_map.HEAP_BASE
 
 
 def test_heap_model_first_fit_and_coalescing():

@@ -1,11 +1,11 @@
-"""The Linux guest: Debian's arm64 cloud kernel and busybox-static (unpacked
-by `make linux-assets` into .deps/linux), and an initramfs whose /init runs
-the scenario's workload through Linux's own virtio_blk driver.
+"""The Linux guest's images: Debian's arm64 cloud kernel and busybox-static
+(unpacked by `make linux-assets` into .deps/linux), and an initramfs whose
+/init runs the scenario's workload through Linux's own virtio_blk driver.
 
 The workload is the VM's `requests`, in order: an OUT writes its seeded
 pattern (the same bytes as blkio's) with dd and fsync, an IN reads with dd
-and prints the MD5 of what it read, a FLUSH syncs. models/linux_workload.py
-predicts every MD5 and the disk it leaves."""
+and prints the MD5 of what it read, a FLUSH syncs. guests/linux.py predicts
+every MD5 and the disk it leaves."""
 
 import gzip
 import hashlib
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import paths
-from .elf import FlatImage
-from .errors import HarnessError
-from .models.virtio_blk import FLUSH, IN, OUT, SECTOR, out_data
-from .scenarios import LINUX_GUEST, BlkRequest, VmSpec
+from .. import paths
+from ..elf import FlatImage
+from ..errors import HarnessError
+from ..models.virtio_blk import FLUSH, IN, OUT, SECTOR
+from ..spec import BlkRequest, VmSpec
+from .base import out_data
 
 ASSETS = paths.REPO / ".deps" / "linux"
-GUEST = LINUX_GUEST  # a scenario's `guest` for a Linux VM
 KERNEL_OFFSET = 0x20_0000  # the Image goes 2 MiB into RAM (arm64 boot protocol: 2 MiB aligned)
 BOOTARGS = "console=ttyAMA0 quiet panic=-1 rdinit=/init"
 # Loaded in this order: each needs the ones before it.

@@ -1,5 +1,5 @@
-"""Bundles of a run's evidence: everything needed to see what happened and
-to run it again (`zvm-hil repro DIR`, harness/repro.py)."""
+"""Writes a bundle of a run's evidence: everything needed to see what
+happened, to judge it again and to run it again (`zvm-hil repro DIR`)."""
 
 import hashlib
 import json
@@ -10,28 +10,26 @@ from pathlib import Path
 
 import tomli_w
 
-from . import __version__, boards, paths, scenarios
-from .runner import RunResult
-
-IMAGES = "images"
+from .. import __version__, boards, paths, scenarios
+from . import files
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _linux_assets(result) -> dict:
-    """A Linux guest's kernel and busybox: which, by content."""
-    from . import linux
-    from .scenarios import LINUX_GUEST
+def _guest_info(result) -> dict:
+    """What each guest kind records of itself (a Linux kernel's version)."""
+    from ..guests import kind
 
-    if not any(vm.guest == LINUX_GUEST for vm in result.scenario.vms):
-        return {}
-    a = linux.assets()
-    return {"linux_kernel": a.version, "linux_assets_sha256": linux.fingerprint()}
+    info = {}
+    for name in sorted({vm.guest for vm in result.scenario.vms}):
+        info.update(kind(name).bundle_info())
+    return info
 
 
-def _command_output(cmd: list[str]) -> str:
+def command_output(cmd: list[str]) -> str:
+    """The first line a command prints (a tool's version), or "unknown"."""
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=10,
                               cwd=paths.REPO).stdout.strip().splitlines()[0]
@@ -39,8 +37,8 @@ def _command_output(cmd: list[str]) -> str:
         return "unknown"
 
 
-def _write_images(out: Path, result: RunResult) -> None:
-    images = out / IMAGES
+def _write_images(out: Path, result) -> None:
+    images = out / files.IMAGES
     images.mkdir(exist_ok=True)
     index = {}
     for role, name, image in [("hypervisor", None, result.image),
@@ -48,31 +46,25 @@ def _write_images(out: Path, result: RunResult) -> None:
         (images / image.path.name).write_bytes(image.path.read_bytes())
         index[image.path.name] = {"role": role, "guest": name, "sha256": sha256(image.path),
                                   "build_id": f"0x{image.build_id:016x}", "key": image.key}
-    (out / "images.json").write_text(json.dumps(index, indent=2) + "\n")
+    (out / files.IMAGE_INDEX).write_text(json.dumps(index, indent=2) + "\n")
 
 
-def _write_plan(out: Path, result: RunResult) -> None:
+def _write_plan(out: Path, result) -> None:
     plan = result.plan
-    (out / "description.dts").write_text(plan.dts)
-    (out / "description.dtb").write_bytes(plan.dtb)
+    (out / files.DESCRIPTION_DTS).write_text(plan.dts)
+    (out / files.DESCRIPTION_DTB).write_bytes(plan.dtb)
     for vm in plan.vms:
         (out / f"{vm.spec.name}.dtb").write_bytes(vm.dtb)
-        (out / IMAGES / f"{vm.spec.name}-image.bin").write_bytes(vm.image.data)
-    if result.memory:
-        from . import stage2
+        (out / files.IMAGES / f"{vm.spec.name}-image.bin").write_bytes(vm.image.data)
+    if result.memory is not None:  # the target reads memory: its reads, even none
+        from ..checks.stage2 import snapshot_reader
+        from ..models import stage2
 
-        dumps = out / "memory"
+        dumps = out / files.MEMORY
         dumps.mkdir(exist_ok=True)
         for addr, data in sorted(result.memory.items()):
-            (dumps / f"{addr:#014x}.bin").write_bytes(data)
-        memory = dict(result.memory)
-
-        def read(addr: int, length: int) -> bytes:
-            for base, data in memory.items():
-                if base <= addr and addr + length <= base + len(data):
-                    return data[addr - base:addr - base + length]
-            raise KeyError(f"{addr:#x} was not read during the run")
-
+            (dumps / files.memory_dump(addr)).write_bytes(data)
+        read = snapshot_reader(dict(result.memory))
         lines = []
         for event in result.trace.named("vm-create"):
             lines.append(f"vm {event['vm']} ({event['name']}) VTTBR_EL2 {event['vttbr']:#x}")
@@ -80,43 +72,44 @@ def _write_plan(out: Path, result: RunResult) -> None:
                 lines += [f"  {m}" for m in stage2.merge(stage2.walk(read, event["vttbr"]))]
             except Exception as e:  # a bundle is written for failures too
                 lines.append(f"  cannot walk: {e}")
-        (out / "stage2.txt").write_text("\n".join(lines) + "\n")
+        (out / files.STAGE2).write_text("\n".join(lines) + "\n")
 
 
-def write_bundle(directory: str | Path, result: RunResult) -> Path:
+def write_bundle(directory: str | Path, result) -> Path:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "board.toml").write_text(tomli_w.dumps(boards.to_toml(result.board)))
-    (out / "scenario.toml").write_text(tomli_w.dumps(scenarios.to_toml(result.scenario)))
+    (out / files.BOARD).write_text(tomli_w.dumps(boards.to_toml(result.board)))
+    (out / files.SCENARIO).write_text(tomli_w.dumps(scenarios.to_toml(result.scenario)))
     _write_images(out, result)
     if result.plan is not None:
         _write_plan(out, result)
     if result.disk_after is not None:
-        (out / "disk-before.img").write_bytes(result.disk_before)
-        (out / "disk-after.img").write_bytes(result.disk_after)
+        (out / files.DISK_BEFORE).write_bytes(result.disk_before)
+        (out / files.DISK_AFTER).write_bytes(result.disk_after)
     options = result.options
-    (out / "run.json").write_text(json.dumps({
+    (out / files.RUN).write_text(json.dumps({
         "timeout": options.timeout, "icount": options.icount,
         "record": str(options.record) if options.record else None,
         "replay": str(options.replay) if options.replay else None}, indent=2) + "\n")
     if options.record and Path(options.record).exists():
-        (out / "replay.bin").write_bytes(Path(options.record).read_bytes())
-    (out / "qemu-cmdline.txt").write_text(shlex.join(result.qemu_cmd) + "\n")
-    (out / "serial.log").write_text("".join(f"[{t:9.6f}] {line}\n"
+        (out / files.REPLAY).write_bytes(Path(options.record).read_bytes())
+    (out / files.QEMU_COMMAND).write_text(shlex.join(result.qemu_cmd) + "\n")
+    (out / files.SERIAL_LOG).write_text("".join(f"[{t:9.6f}] {line}\n"
                                             for t, line in result.trace.lines))
-    (out / "trace.jsonl").write_text("".join(
+    (out / files.TRACE).write_text("".join(
         json.dumps({"line": e.line_no, "time": round(e.time, 6), "event": e.name,
                     "vm": e.vm, "fields": e.fields}) + "\n" for e in result.trace.events))
-    (out / "result.json").write_text(json.dumps({
+    (out / files.RESULT).write_text(json.dumps({
         "passed": result.passed, "exit_code": result.exit_code, "failures": result.failures,
         "timed_out": result.timed_out, "shutdown_reason": result.shutdown_reason,
+        "reading": result.reading,
         "duration_s": round(result.duration_s, 3),
         "unreadable": [asdict(u) for u in result.trace.unreadable]}, indent=2) + "\n")
-    (out / "versions.json").write_text(json.dumps({
+    (out / files.VERSIONS).write_text(json.dumps({
         "harness": __version__,
-        "qemu": _command_output([result.qemu_cmd[0], "--version"]),
-        "compiler": _command_output(["aarch64-linux-gnu-gcc", "--version"]),
-        "git_commit": _command_output(["git", "rev-parse", "HEAD"]),
-        **_linux_assets(result),
+        "qemu": command_output([result.qemu_cmd[0], "--version"]),
+        "compiler": command_output(["aarch64-linux-gnu-gcc", "--version"]),
+        "git_commit": command_output(["git", "rev-parse", "HEAD"]),
+        **_guest_info(result),
     }, indent=2) + "\n")
     return out

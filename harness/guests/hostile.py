@@ -1,5 +1,5 @@
-"""The hostile guest (guests/hostile/main.c): its attacks, what each aims at,
-and the outcome the hypervisor must produce. docs/reliability.md is this table
+"""The hostile guest (firmware_builds/guests/hostile/): its attacks, what each
+aims at, and the outcome the hypervisor must produce. docs/reliability.md is this table
 in prose; tests/integration/test_hostile.py runs every row next to honest VMs.
 
 An attack's outcome is one of:
@@ -11,24 +11,20 @@ An attack's outcome is one of:
   it as the virtio-blk model predicts (an error status, nothing written);
 - the rest (queue, hypercall, swap) as their rows say."""
 
-from __future__ import annotations
-
 import struct
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
-if TYPE_CHECKING:  # scenarios imports this table to check its attack fields: keep it light
-    from ..scenarios import BlkRequest, VmSpec
-    from .memblock import Op
+from ..errors import ConfigError
+from ..expect import Expected
+from ..memory_map import GICD_BASE, GUEST_RAM_IPA, HEAP_BASE, HYPERVISOR_BASE, PAGE, UART_BASE, \
+    VBLK_IPA
+from ..models.memblock import FAULT_CODE, Op
+from ..models.virtio_blk import IN, OUT, SECTOR, Request
+from ..schema import Field
+from ..spec import VmSpec
+from .base import GuestKind
 
-PAGE = 4096
-
-GUEST_RAM_IPA = 0x4000_0000  # describe.GUEST_RAM_IPA (no import: describe needs pyelftools)
-HEAP_BASE = 0x4200_0000  # describe.HEAP_BASE
-HYPERVISOR_PA = 0x4020_0000  # where zvm.elf's text starts (docs/memory-map.md)
-GICD = 0x0800_0000
-UART = 0x0900_0000
-VIRTIO = 0x0A00_0000
+SCSI = 2
 QUEUE_NUM = 64  # guests/lib/virtio_blk.h VBLK_QUEUE: what the guest's driver asks for
 BUFFER_SECTORS = 8  # the guest's one 4 KiB data buffer
 STATUS_UNTOUCHED = 0xFF  # the guest's status byte before the device writes it
@@ -151,34 +147,13 @@ def target(attack: Attack, spec: VmSpec, other_pa: int | None) -> int:
     """zvm,target: the address the attack aims at."""
     ram_end = GUEST_RAM_IPA + spec.memory
     return {"": 0, "ram-end": ram_end, "ram-end-half": ram_end - 0x8000,
-            "other-vm": other_pa or 0, "heap": HEAP_BASE, "hypervisor": HYPERVISOR_PA,
-            "gicd": GICD, "uart": UART, "virtio": VIRTIO, "virtio+2": VIRTIO + 2}[attack.target]
+            "other-vm": other_pa or 0, "heap": HEAP_BASE, "hypervisor": HYPERVISOR_BASE,
+            "gicd": GICD_BASE, "uart": UART_BASE, "virtio": VBLK_IPA,
+            "virtio+2": VBLK_IPA + 2}[attack.target]
 
 
-def guest_params(spec: VmSpec, other_pa: int | None, block_size: int) -> dict[str, int]:
-    """The hostile guest's /chosen parameters (the scenario's own params win).
-    Attacks on memory wait once first: the guest runs again only when no
-    other VM can, that is once the honest VMs have filled their memory."""
-    a = ATTACKS[spec.attack]
-    return {"attack": a.code, "target": target(a, spec, other_pa),
-            "wait": int(a.outcome in ("fault", "emulated")), "count": a.count,
-            "block_size": block_size, **spec.params}
-
-
-def memory_ops(spec: VmSpec, image_end: int, block_size: int, target_: int) -> list[Op]:
-    from .memblock import FAULT_CODE, Op
-
-    a = ATTACKS[spec.attack]
-    ops = [Op("create")]
-    if a.outcome == "fault":
-        return ops + [Op("exit", code=FAULT_CODE, reason="fault")]
-    if a.name == "release-not-owned":
-        ops.append(Op("release", target_, 0x10000))
-    if a.name == "zpool-full":
-        start = (image_end + block_size - 1) // block_size * block_size
-        ops += [Op("write", page) for page in
-                range(start, start + spec.params.get("count", a.count) * block_size, PAGE)]
-    return ops + [Op("exit")]
+def attack_of(spec: VmSpec) -> Attack:
+    return ATTACKS[spec.options["attack"]]
 
 
 def page_content(page: int) -> bytes:
@@ -186,16 +161,108 @@ def page_content(page: int) -> bytes:
     return struct.pack("<Q", page) * (PAGE // 8)
 
 
-def disk_requests(spec: VmSpec, capacity: int, submitted: int) -> tuple[BlkRequest, ...]:
-    """The requests of the attack that reach the scheduler. A storm's count
-    depends on how fast rounds run, so it is taken from the trace."""
-    from ..scenarios import REQUEST_TYPES, BlkRequest
+def known_attack(name: str) -> str | None:
+    return None if name in ATTACKS else f"unknown attack {name!r} (see docs/reliability.md)"
 
-    name, kind = spec.attack, REQUEST_TYPES
-    out = lambda sector: BlkRequest(kind["out"], 0, sector, BUFFER_SECTORS, 0, 0)  # noqa: E731
-    scsi = BlkRequest(kind["scsi"], 0, 0, 0, 0, 0)
-    return {"in-readonly": (BlkRequest(kind["in"], 0, 0, BUFFER_SECTORS, 0, 0, misdirected=True),),
-            "sector-out-of-range": (out(capacity - BUFFER_SECTORS + 1),),
-            "sector-overflow": (out((1 << 64) - 1),),
-            "avail-idx-beyond": (scsi,) * QUEUE_NUM,
-            "notify-storm": (scsi,) * submitted}.get(name, ())
+
+def with_attack(scenario, attack: str):
+    """`scenario` with its hostile VM making `attack`, and the memory mode
+    and swap settings that attack needs."""
+    a = ATTACKS[attack]
+    vms = tuple(replace(vm, options={**vm.options, "attack": attack},
+                        resident_limit=a.resident_limit or vm.resident_limit)
+                if vm.guest == "hostile" else vm for vm in scenario.vms)
+    return replace(scenario, vms=vms, variant=a.variant,
+                   zpool_size=a.zpool_kib << 10 or scenario.zpool_size)
+
+
+class Hostile(GuestKind):
+    name = "hostile"
+    fields = {"attack": Field(str, check=known_attack,
+                              doc="the attack (docs/reliability.md)")}
+    events = {
+        "hostile-start": frozenset({"attack", "target"}),
+        "hostile-survived": frozenset({"value"}),
+        "hostile-chain": frozenset({"used", "len", "status", "intact"}),
+        "hostile-queue": frozenset({"used"}),
+        "hostile-hvc": frozenset({"ret"}),
+        "hostile-fill": frozenset({"blocks"}),
+    }
+
+    def validate(self, spec: VmSpec, path, where: str, static: bool) -> None:
+        attack = attack_of(spec)
+        if attack.outcome in NEEDS_DISK and not spec.disk_sectors:
+            raise ConfigError(path, f"{where}.disk_sectors", f"attack {attack.name!r} needs a disk")
+        if static != (attack.variant == "static"):
+            raise ConfigError(path, f"{where}.attack", f"attack {attack.name!r} needs "
+                              f"hypervisor.variant = \"{attack.variant}\"")
+
+    def params(self, scenario, index: int, partitions: list) -> dict[str, int]:
+        """The /chosen parameters (the scenario's own params win). Attacks on
+        memory wait once first: the guest runs again only when no other VM
+        can, that is once the honest VMs have filled their memory."""
+        spec = scenario.vms[index]
+        others = [pa for i, pa in enumerate(partitions) if i != index and pa is not None]
+        a = attack_of(spec)
+        return {"attack": a.code, "target": target(a, spec, others[0] if others else None),
+                "wait": int(a.outcome in ("fault", "emulated")), "count": a.count,
+                "block_size": scenario.block_size, **spec.params}
+
+    def memory_ops(self, plan, vm, trace) -> list[Op]:
+        a, spec = attack_of(vm.spec), vm.spec
+        ops = [Op("create")]
+        if a.outcome == "fault":
+            return ops + [Op("exit", code=FAULT_CODE, reason="fault")]
+        if a.name == "release-not-owned":
+            ops.append(Op("release", vm.params["target"], 0x10000))
+        if a.name == "zpool-full":
+            block = plan.block_size
+            start = (vm.image.end + block - 1) // block * block
+            ops += [Op("write", page) for page in
+                    range(start, start + spec.params.get("count", a.count) * block, PAGE)]
+        return ops + [Op("exit")]
+
+    def page_content(self, plan, vm):
+        return page_content
+
+    def disk_requests(self, plan, vm, trace) -> tuple[Request, ...]:
+        """The requests of the attack that reach the scheduler. A storm's
+        count depends on how fast rounds run, so it is taken from the trace."""
+        length = BUFFER_SECTORS * SECTOR
+        out = lambda sector: Request(OUT, 0, sector, length, bytes(length))  # noqa: E731
+        scsi = Request(SCSI, 0, 0, 0)
+        submitted = len(trace.named("blk-req", vm=vm.index))
+        return {"in-readonly": (Request(IN, 0, 0, length, misdirected=True),),
+                "sector-out-of-range": (out(vm.spec.disk_sectors - BUFFER_SECTORS + 1),),
+                "sector-overflow": (out((1 << 64) - 1),),
+                "avail-idx-beyond": (scsi,) * QUEUE_NUM,
+                "notify-storm": (scsi,) * submitted}.get(attack_of(vm.spec).name, ())
+
+    def expectations(self, plan, vm, prediction) -> list[Expected]:
+        """The attack's documented outcome. The memory model has the VM
+        stopped by a fault or exiting; virtio requests that reach the
+        scheduler are checked by checks/virtio.py."""
+        a, name = attack_of(vm.spec), vm.spec.name
+        out = [Expected("hostile-start", {"attack": a.code, "target": vm.params["target"]},
+                        vm=name)]
+        if a.outcome == "fault":
+            return out + [Expected("fault", {"ipa": vm.params["target"]}, {"vm": vm.index})]
+        if a.outcome == "emulated":
+            return out + [Expected("hostile-survived", {"value": a.value}, vm=name)]
+        if a.outcome in ("chain", "request"):
+            written = a.status != STATUS_UNTOUCHED
+            out.append(Expected("hostile-chain", {"used": 1, "len": int(written),
+                                                  "status": a.status, "intact": 1}, vm=name))
+        if a.reason:
+            out.append(Expected("blk-bad", {"reason": a.reason}, {"vm": vm.index}))
+        if a.outcome == "queue":  # every chain the device took comes back
+            taken = QUEUE_NUM if a.name == "avail-idx-beyond" else vm.params["count"]
+            out.append(Expected("hostile-queue", {"used": taken}, vm=name))
+        if a.outcome == "hypercall":
+            out.append(Expected("hostile-hvc", {"ret": NOT_SUPPORTED}, vm=name))
+        if a.outcome == "swap":
+            out.append(Expected("hostile-fill", {"blocks": vm.params["count"]}, vm=name))
+        return out
+
+
+KIND = Hostile()

@@ -1,16 +1,23 @@
-"""What the memstress guest (guests/memstress/main.c) reports: one CRC-32 per
-region of its seeded pattern."""
+"""The memstress guest (firmware_builds/guests/memstress/): it fills the
+regions between its image and its DTB with a seeded pattern (in a shuffled
+order, optionally releasing a range), then verifies each and reports one
+CRC-32 per region."""
 
 import zlib
 from functools import cache
 
-from .memblock import FAULT_CODE, PAGE, Op
-from .patterns import xorshift32, xorshift32_bytes
+from ..expect import Expected
+from ..models.memblock import FAULT_CODE, PAGE, Op
+from ..models.patterns import xorshift32, xorshift32_bytes
+from .base import GuestKind
+
+RET_REFUSED = 0xFFFFFFFFFFFFFFFF  # a refused hypercall's x0
 
 DEFAULTS = {"seed": 1, "region_size": 0x10000, "order_seed": 0, "release_offset": 0,
             "release_size": 0, "bogus_release_ipa": 0, "bogus_release_size": 0x1000,
             "stray_ipa": 0, "data_kinds": 0, "hyp_crc_region": -1,
-            "crash_ipa": 0, "wait_first": 0, "pause_after_fill": 0, "expect_zero": 0}  # crash_ipa: a fault no model predicts (tests of failure reports)
+            "crash_ipa": 0, "wait_first": 0, "pause_after_fill": 0, "expect_zero": 0}
+# crash_ipa: a fault no model predicts (for tests of failure reports)
 TEXT = b"memstress repeats this text.    "  # the guest's text_words
 
 
@@ -109,3 +116,63 @@ def region_crc(seed: int, index: int, region_size: int, kind: int = 2) -> int:
 
 def _align_up(value: int, align: int) -> int:
     return (value + align - 1) // align * align
+
+
+class Memstress(GuestKind):
+    name = "memstress"
+    events = {
+        "memstress-start": frozenset({"seed", "regions", "region-size"}),
+        "region": frozenset({"idx", "ipa", "size", "crc"}),
+        "memstress-done": frozenset({"mismatches"}),
+        "release": frozenset({"ipa", "size", "ret"}),
+        "hyp-crc": frozenset({"ipa", "size", "crc"}),
+        "fresh": frozenset({"idx", "nonzero"}),
+    }
+
+    def warm_up(self, vm) -> None:
+        p = params(vm.spec.params)
+        for idx, _ in regions(vm.image.end, vm.dtb_ipa, p["region_size"]):
+            region_crc(p["seed"], idx, p["region_size"], data_kind(p, idx))
+
+    def memory_ops(self, plan, vm, trace) -> list[Op]:
+        return memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)
+
+    def page_content(self, plan, vm):
+        return page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
+
+    def expectations(self, plan, vm, prediction) -> list[Expected]:
+        p = params(vm.spec.params)
+        size, name = p["region_size"], vm.spec.name
+        regions_ = regions(vm.image.end, vm.dtb_ipa, size)
+        if prediction.stopped.get(vm.index, 1) == 0:
+            return []  # stopped while being created: the guest never ran
+        out = [Expected("memstress-start", {"seed": p["seed"], "regions": len(regions_),
+                                            "region-size": size}, vm=name)]
+        if p["stray_ipa"]:  # a stage-2 fault stops the VM before its first region
+            return out + [Expected("fault", {"ipa": p["stray_ipa"]}, {"vm": vm.index})]
+        refused = {e["ipa"] for name_, e in prediction.events[vm.index]
+                   if name_ == "release-refused"}
+        releases = ([(p["bogus_release_ipa"], p["bogus_release_size"])]
+                    if p["bogus_release_ipa"] else [])
+        if p["release_size"] and vm.index not in prediction.stopped:
+            start = regions_[0][1] if regions_ else vm.image.end
+            releases.append((start + p["release_offset"], p["release_size"]))
+        out += [Expected("release", {"size": rsize, "ret": RET_REFUSED if ipa in refused else 0},
+                         {"ipa": ipa}, vm=name) for ipa, rsize in releases]
+        if vm.index in prediction.stopped:  # the heap ran out: it must not have finished
+            return out + [Expected("memstress-done", {}, vm=name, absent=True)]
+        crc = {idx: region_crc(p["seed"], idx, size, data_kind(p, idx)) for idx, _ in regions_}
+        if p["expect_zero"]:  # nothing of an earlier owner in memory it is given
+            out += [Expected("fresh", {"nonzero": 0}, {"idx": idx}, vm=name)
+                    for idx, _ in regions_]
+        if 0 <= p["hyp_crc_region"] < len(regions_):
+            idx = p["hyp_crc_region"]
+            out.append(Expected("hyp-crc", {"size": size, "crc": crc[idx]},
+                                {"ipa": regions_[idx][1]}, vm=name))
+        return (out
+                + [Expected("region", {"ipa": ipa, "size": size, "crc": crc[idx]},
+                            {"idx": idx}, vm=name) for idx, ipa in regions_]
+                + [Expected("memstress-done", {"mismatches": 0}, vm=name)])
+
+
+KIND = Memstress()

@@ -1,0 +1,73 @@
+"""The judge: the one place a run's verdict is assembled, from evidence
+alone (the trace, and the memory and disk the target could give), so a
+verdict can be given again from a bundle. Checks a target cannot feed are
+skipped here, and only here.
+
+The failures come in this order: a hypervisor panic first (then nothing but
+what ended the reading and unreadable lines); a guest kind's own console
+failures (a Linux panic); what ended the reading early (timeout, console
+closed, no power-off); the memory model and the guests' reports; the
+stage-2 tables; virtio-blk and the disk; unreadable trace lines; the boot and
+VM-creation events; and, when anything failed, each guest fault in words."""
+
+from dataclasses import dataclass
+
+from ..errors import HarnessError
+from ..expect import check
+from . import boot, crash
+
+
+@dataclass
+class Evidence:
+    trace: object  # trace.Trace
+    reading: list[str]  # what ended the reading early, or went wrong after the firmware's end
+    timed_out: bool = False
+    memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
+    disk: bytes | None = None  # the disk as left; None: no disk, or the target cannot give it
+
+
+def warm_up(board, image, plan) -> None:
+    """The models' slow parts, done while the target starts."""
+    boot.boot_expectations(board, image)
+    for vm in plan.vms if plan else ():
+        vm.kind.warm_up(vm)
+
+
+def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[str]:
+    """Every failure of the run, in the module's stable order; [] when it passed."""
+    trace = evidence.trace
+    failures = list(evidence.reading)
+    panic = trace.first("panic")
+    if plan and not failures and not panic:
+        failures += _memory_checks(plan, trace, evidence.memory)
+    if plan and evidence.disk is not None and not evidence.timed_out and not panic:
+        from .virtio import check_virtio
+
+        failures += check_virtio(plan, trace, evidence.disk)
+    failures += [f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}"
+                 for bad in trace.unreadable]
+    if panic is not None:
+        return [crash.describe_panic(panic, image.path)] + failures
+    failures = [f for vm in (plan.vms if plan else ())
+                for f in vm.kind.console_failures(trace, vm)] + failures
+    if evidence.timed_out or (failures and not plan):
+        return failures
+    expected = boot.boot_expectations(board, image) + (boot.vm_expectations(plan) if plan else [])
+    failures += [str(m) for m in check(trace, expected)]
+    if failures:
+        failures += crash.describe_faults(trace, plan, guest_images)
+    return failures
+
+
+def _memory_checks(plan, trace, memory: dict[int, bytes] | None) -> list[str]:
+    from . import memory as memory_checks, stage2
+
+    prediction = memory_checks.predict(plan, trace)
+    failures = memory_checks.check_memory(plan, trace, prediction)
+    if memory is None:  # a physical board or a log: no memory to read the tables from
+        return failures
+    try:
+        return failures + stage2.check_stage2(plan, trace, stage2.snapshot_reader(memory),
+                                              prediction)
+    except HarnessError as e:  # tables the walker cannot follow are a finding, not a crash
+        return failures + [f"stage-2 tables: {e}"]

@@ -1,0 +1,57 @@
+"""The VMs' memory, event for event, against the memory model (PAs replayed
+in the trace's order of heap events), and each guest's own reports against
+its guest kind's expectations."""
+
+from ..expect import check
+from ..models import memblock
+from ..models.heap import Heap
+from ..models.swap import Swap
+
+
+def predict(plan, trace) -> memblock.Prediction:
+    order = [e["vm"] for e in trace.events if e.name in memblock.HEAP_EVENTS and "vm" in e.fields]
+    swap = Swap(plan.zpool_size, plan.heap_watermark) if plan.zpool_size else None
+    return memblock.predict([vm_memory(plan, vm, trace) for vm in plan.vms],
+                            Heap(plan.heap_base, plan.heap_size), order, swap)
+
+
+def vm_memory(plan, vm, trace) -> memblock.VmMemory:
+    from ..memory_map import passthrough_page
+
+    dynamic = plan.variant == "dynamic"
+    prefault = (vm.footprint, (vm.dtb_ipa, len(vm.dtb)))
+    return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
+                             plan.block_size if dynamic else None, prefault,
+                             tuple(vm.kind.memory_ops(plan, vm, trace)), vm.spec.resident_limit,
+                             vm.kind.page_content(plan, vm), ((vm.dtb_ipa, vm.dtb),),
+                             passthrough_page() if vm.spec.passthrough else None)
+
+
+def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
+    failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
+    for vm in plan.vms:
+        expected = prediction.events[vm.index]
+        actual = [(e.name, e.fields) for e in trace.events
+                  if e.name in memblock.MEMORY_EVENTS and e.get("vm") == vm.index]
+        if difference := first_difference(expected, actual):
+            failures.append(f"{vm.spec.name} memory {difference}")
+        failures += [str(m) for m in check(trace, vm.kind.expectations(plan, vm, prediction))]
+    return failures
+
+
+def first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:
+    for i, (want, got) in enumerate(zip(expected, actual)):
+        if want != got:
+            return f"event {i}: expected {_event_text(want)}, got {_event_text(got)}"
+    if len(expected) != len(actual):
+        i = min(len(expected), len(actual))
+        want = _event_text(expected[i]) if i < len(expected) else "nothing more"
+        got = _event_text(actual[i]) if i < len(actual) else "nothing more"
+        return f"event {i}: expected {want}, got {got}"
+    return ""
+
+
+def _event_text(event: tuple[str, dict]) -> str:
+    from ..trace import Event
+
+    return str(Event(event[0], event[1]))

@@ -1,0 +1,54 @@
+"""Each VM's stage-2 tables, walked as the MMU would in memory read back
+from the target after the run, against the blocks the memory model has the
+VM holding when it exited (the hypervisor leaves a dead VM's tables as they
+were)."""
+
+from ..errors import HarnessError
+from ..memory_map import passthrough_page
+from ..models import stage2
+
+AF = 1 << 10  # the stage-2 descriptor's access flag
+
+
+def capture(trace, read) -> None:
+    """Walks every VM's tables through `read(pa, length)` while the target
+    is up, so that the reads are there for the check (and the bundle)."""
+    for event in trace.named("vm-create"):
+        try:
+            stage2.walk(read, event["vttbr"])
+        except HarnessError:
+            pass  # the check walks the same bytes again and reports it
+
+
+def snapshot_reader(memory: dict[int, bytes]):
+    """read(pa, length) over what was read during the run."""
+    def read(addr: int, length: int) -> bytes:
+        for base, data in memory.items():
+            if base <= addr and addr + length <= base + len(data):
+                return data[addr - base:addr - base + length]
+        raise KeyError(f"{addr:#x} was not read during the run")
+    return read
+
+
+def check_stage2(plan, trace, read, prediction) -> list[str]:
+    problems = []
+    for vm in plan.vms:
+        created = trace.named("vm-create", vm=vm.index)
+        if not created:
+            continue  # already reported as a missing event
+        vttbr = created[0]["vttbr"]
+        if stage2.vttbr_vmid(vttbr) != vm.vmid:
+            problems.append(f"{vm.spec.name}: VTTBR_EL2 {vttbr:#x} carries VMID "
+                            f"{stage2.vttbr_vmid(vttbr)}, expected {vm.vmid}")
+        # A block CLOCK passed over and the guest did not touch again keeps
+        # its access flag clear.
+        expected = [m for b in prediction.blocks[vm.index]
+                    for m in stage2.plan_mappings(b.ipa, b.pa, b.size, stage2.S2_NORMAL_RW if
+                                                  b.referenced else stage2.S2_NORMAL_RW & ~AF)]
+        if vm.spec.passthrough:
+            page, size = passthrough_page()
+            expected += stage2.plan_mappings(page, page, size, stage2.S2_DEVICE_RW)
+        difference = stage2.first_difference(expected, stage2.walk(read, vttbr))
+        if difference:
+            problems.append(f"{vm.spec.name} stage-2: {difference}")
+    return problems

@@ -1,0 +1,62 @@
+"""What a scenario asks for, as plain values: the scenario, its VMs and their
+virtio-blk requests. A leaf: it imports nothing of the project, so models,
+guests and checks can all use it (harness/scenarios.py reads it from TOML)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VARIANTS = ("static", "dynamic")  # CONFIG_VM_DYNAMIC_MEMORY off / on
+REQUEST_TYPES = {"in": 0, "out": 1, "scsi": 2, "flush": 4, "get-id": 8}  # Linux virtio
+BARRIER = 0x8000_0000
+GRANULE = 4096
+
+
+@dataclass(frozen=True)
+class BlkRequest:
+    type: int  # with the barrier flag
+    ioprio: int
+    sector: int
+    sectors: int
+    batch: int
+    seed: int
+
+    @property
+    def base_type(self) -> int:
+        return self.type & ~BARRIER
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    name: str
+    guest: str  # a guest kind (harness/guests/)
+    memory: int  # bytes
+    params: dict[str, int]
+    resident_limit: int = 0
+    disk_sectors: int = 0
+    requests: tuple[BlkRequest, ...] = ()
+    passthrough: bool = False
+    options: dict[str, object] = field(default_factory=dict)  # its guest kind's own fields
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    name: str
+    summary: str
+    timeout_s: int
+    variant: str
+    defines: tuple[str, ...]
+    heap_size: int = 64 << 20
+    timeslice_us: int = 1000
+    vms: tuple[VmSpec, ...] = ()
+    block_size: int = 64 << 10
+    zpool_size: int = 0
+    heap_watermark: int = 0
+    disk_size: int = 0
+    disk_seed: int = 0
+
+
+def partition_align(size: int) -> int:
+    """How the hypervisor aligns a VM's partition (vm.c): 2 MiB once it is
+    that large, so that stage 2 can map it with blocks."""
+    return 2 << 20 if size >= 2 << 20 else 4096

@@ -1,0 +1,44 @@
+"""The one interface every target implements: take the images and give a
+console; let the board run; say what went wrong in its own words; stop.
+Reading guest memory is optional (`reads_memory`), and so is handing back
+the disk (`disk_after`): the judge skips what a target cannot give."""
+
+from pathlib import Path
+
+
+class Target:
+    reads_memory = False
+
+    def __init__(self, board, options):
+        self.board, self.options = board, options
+        self.command: list[str] = []  # what was run, for the bundle
+        self.run_id = ""
+        self.shutdown_reason: str | None = None
+
+    def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None,
+              workdir: Path):
+        """Loads the images and returns the board's console (a Console),
+        before the board runs its first instruction where it can."""
+        raise NotImplementedError
+
+    def run(self) -> None:
+        """Lets the board run."""
+
+    def console_closed(self, last_event) -> str:
+        """The failure when the console closes before the firmware's end."""
+        return (f"console closed before the firmware finished: the board closed its console; "
+                f"last trace event: {last_event or 'none'}")
+
+    def after_poweroff(self, grace: float) -> str | None:
+        """A failure if the board did not power off as the firmware said it would."""
+        return None
+
+    def read_memory(self, addr: int, length: int) -> bytes:
+        raise NotImplementedError
+
+    def disk_after(self, disk: Path | None) -> bytes | None:
+        """The disk image as the run left it, once stopped (None: not ours to read)."""
+        return disk.read_bytes() if disk is not None else None
+
+    def stop(self) -> None:
+        """Stops the board; always safe to call, and leaves nothing running."""
