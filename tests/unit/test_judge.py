@@ -1,0 +1,146 @@
+"""The judge without QEMU: bundles recorded from real runs (passing and
+failing, tests/unit/fixtures/, made by tools/record_judge_fixtures.py) are
+judged again from their evidence alone, and must get the verdict they got on
+QEMU; then their evidence is altered, one fact at a time, and the judge must
+name exactly what was altered."""
+
+import json
+import re
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from harness.bundle import files
+from harness.repro import rejudge
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RECORDED = sorted(p.name.removesuffix(".tar.gz") for p in FIXTURES.glob("*.tar.gz"))
+
+
+def unpack(name: str, tmp_path: Path) -> Path:
+    with tarfile.open(FIXTURES / f"{name}.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="data")
+    return tmp_path / name
+
+
+def edit_console(bundle: Path, change) -> None:
+    """Rewrites the recorded console: `change(text)` -> new text, or None to drop the line."""
+    out = []
+    for line in (bundle / files.SERIAL_LOG).read_text().splitlines():
+        stamp, _, text = line.partition("] ")
+        new = change(text)
+        if new is not None:
+            out.append(f"{stamp}] {new}")
+    (bundle / files.SERIAL_LOG).write_text("\n".join(out) + "\n")
+
+
+def replace_once(pattern: str, replacement: str):
+    """A `change` that rewrites the first line matching `pattern`."""
+    done = []
+
+    def change(text: str) -> str | None:
+        if not done and re.search(pattern, text):
+            done.append(text)
+            return re.sub(pattern, replacement, text)
+        return text
+    return change
+
+
+def test_every_kind_of_verdict_is_recorded():
+    verdicts = {name: json.loads(_result(name))["passed"] for name in RECORDED}
+    assert any(verdicts.values()) and not all(verdicts.values())
+    assert {"el2-panic", "el2-hang", "guest-crash"} <= set(RECORDED)
+
+
+def _result(name: str) -> str:
+    with tarfile.open(FIXTURES / f"{name}.tar.gz") as tar:
+        return tar.extractfile(f"{name}/{files.RESULT}").read().decode()
+
+
+@pytest.mark.parametrize("name", RECORDED)
+def test_the_judge_gives_the_recorded_verdict_again(tmp_path, name):
+    now, recorded = rejudge(unpack(name, tmp_path))
+    assert now == recorded
+
+
+def test_a_changed_guest_report_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, replace_once(r"(\[vm1\] @guest region idx=0x0 .* crc=)0xe1bb64b3",
+                                      r"\g<1>0xe1bb64b4"))
+    now, _ = rejudge(bundle)
+    assert now[0] == "[vm1] @guest region idx=0x0 crc: expected 0xe1bb64b3, got 0xe1bb64b4"
+
+
+def test_a_missing_guest_report_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, lambda t: None if "[vm0] @guest memstress-done" in t else t)
+    now, _ = rejudge(bundle)
+    assert now == ["[vm0] @guest memstress-done: expected the event, got no such event"]
+
+
+def test_a_changed_memory_event_is_named(tmp_path):
+    bundle = unpack("lzo-swap", tmp_path)
+    edit_console(bundle, replace_once(r"(swap-out vm=0x0 ipa=0x40014000 clen=)0x7e",
+                                      r"\g<1>0x7f"))
+    now, _ = rejudge(bundle)
+    assert len(now) == 1 and now[0].startswith("vm0 memory event ")
+    assert "clen=0x7e" in now[0] and "clen=0x7f" in now[0]
+
+
+def test_a_wrong_vmid_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, replace_once(r"vttbr=0x2000040292000", "vttbr=0x3000040292000"))
+    now, _ = rejudge(bundle)
+    assert now == ["vm1: VTTBR_EL2 0x3000040292000 carries VMID 3, expected 2"]
+
+
+def test_a_changed_stage2_descriptor_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    level2 = bundle / files.MEMORY / files.memory_dump(0x40291000)
+    tables = bytearray(level2.read_bytes())
+    tables[0] ^= 1 << 6  # entry 0 (IPA 0x40000000): S2AP read/write -> write only
+    level2.write_bytes(bytes(tables))
+    now, _ = rejudge(bundle)
+    assert now == ["vm0 stage-2: IPA 0x40000000: expected PA 0x42000000 normal-wb rw ish af, "
+                   "got PA 0x42000000 normal-wb wo ish af"]
+
+
+def test_a_changed_disk_byte_is_named(tmp_path):
+    bundle = unpack("blk-two-vms", tmp_path)
+    disk = bytearray((bundle / files.DISK_AFTER).read_bytes())
+    disk[0x2003] ^= 0xFF
+    (bundle / files.DISK_AFTER).write_bytes(bytes(disk))
+    now, _ = rejudge(bundle)
+    assert now == [f"disk image: first difference at byte 0x2003 (sector 0x10, vm0's): "
+                   f"expected {disk[0x2003] ^ 0xFF:#x}, got {disk[0x2003]:#x}"]
+
+
+def test_a_changed_dispatch_order_is_named(tmp_path):
+    bundle = unpack("blk-two-vms", tmp_path)
+    edit_console(bundle, replace_once(r"blk-dispatch vm=0x1 seq=0x4", "blk-dispatch vm=0x1 seq=0x6"))
+    now, _ = rejudge(bundle)
+    assert now[0].startswith("blk round 0: expected dispatch order vm1:0x4 vm1:0x6 ")
+
+
+def test_what_a_target_cannot_give_is_skipped(tmp_path):
+    """No memory read back (a physical board) and no disk: the stage-2 and
+    disk checks are skipped, the rest still judged."""
+    bundle = unpack("partition-one-page-long", tmp_path)
+    for dump in (bundle / files.MEMORY).iterdir():
+        dump.unlink()
+    (bundle / files.MEMORY).rmdir()
+    now, recorded = rejudge(bundle)
+    assert now == [f for f in recorded if "stage-2" not in f] and len(now) == 2
+
+
+def test_an_unreadable_trace_line_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, replace_once(r"^@zvm lzo-selftest ", "@zvm lzo-selftest bogus "))
+    now, _ = rejudge(bundle)
+    assert any(f.startswith("unreadable trace line 3: bad field 'bogus'") for f in now), now
+
+
+def test_a_panic_comes_first_and_alone(tmp_path):
+    now, _ = rejudge(unpack("el2-panic", tmp_path))
+    assert len(now) == 1 and now[0].startswith("hypervisor panic: EC 0x25")

@@ -1,0 +1,107 @@
+"""Records the bundles tests/unit/test_judge.py judges without QEMU: real
+runs, passing and failing (a hypervisor panic, a guest fault, a timeout, and
+deliberate firmware faults from mutants/firmware.toml), each trimmed to the
+evidence the judge reads and packed as tests/unit/fixtures/<name>.tar.gz.
+
+Run it again (`.venv/bin/python tools/record_judge_fixtures.py [NAME...]`)
+when the trace protocol or the models change on purpose; the fixtures keep
+their own images, so firmware changes alone do not call for it."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mutants  # noqa: E402  (tools/mutants.py: applies a mutant to a firmware copy)
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "unit" / "fixtures"
+TESTS = REPO / "tests" / "integration" / "scenarios"
+# name: (scenario, mutant or None, keep DWARF (the verdict names file:line), extra run args)
+RECORDINGS = {
+    "two-vms-static": ("two-vms-static", None, False, []),
+    "lzo-swap": ("lzo-swap", None, False, []),
+    "dynamic-oom": ("dynamic-oom", None, False, []),
+    "blk-two-vms": (str(FIXTURES / "scenarios" / "blk-two-vms-zero-disk.toml"), None, False, []),
+    "blk-ioprio-ignored": (str(FIXTURES / "scenarios" / "blk-two-vms-zero-disk.toml"),
+                           "ioprio-ignored", False, []),
+    "partition-one-page-long": ("two-vms-static", "partition-one-page-long", False, []),
+    "guest-crash": (str(TESTS / "guest-crash.toml"), None, True, []),
+    "el2-panic": (str(TESTS / "el2-panic.toml"), None, True, []),
+    "el2-hang": (str(TESTS / "el2-hang.toml"), None, False, ["--timeout", "1"]),
+}
+# What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
+KEEP = ("board.toml", "scenario.toml", "images.json", "images", "serial.log", "trace.jsonl",
+        "result.json", "run.json", "memory", "disk-after.img")
+
+
+def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args: list[str],
+           work: Path) -> Path:
+    env = dict(os.environ)
+    if mutant:
+        tree = work / "firmware_builds"
+        shutil.copytree(mutants.FIRMWARE, tree)
+        chosen = next(m for m in mutants.load() if m["name"] == mutant)
+        if problem := mutants.apply(chosen, tree) or mutants.build(tree):
+            raise SystemExit(f"{name}: mutant {mutant}: {problem}")
+        env["ZVM_HIL_FIRMWARE"] = str(tree)
+    bundle = work / "bundle"
+    subprocess.run([sys.executable, "-m", "harness", "run", "--scenario", scenario,
+                    "--deterministic", "--artifacts", str(bundle), *args],
+                   cwd=REPO, env=env, capture_output=True, text=True)
+    if not (bundle / "result.json").exists():
+        raise SystemExit(f"{name}: the run left no bundle")
+    trimmed = work / name
+    trimmed.mkdir()
+    for item in KEEP:
+        source = bundle / item
+        if source.is_dir():
+            shutil.copytree(source, trimmed / item)
+        elif source.exists():
+            shutil.copy(source, trimmed / item)
+    _trim_images(trimmed, keep_dwarf)
+    return trimmed
+
+
+def _trim_images(bundle: Path, keep_dwarf: bool) -> None:
+    """Only the ELF images, without DWARF unless a verdict quotes file:line;
+    their index says their hashes as they are now."""
+    index = json.loads((bundle / "images.json").read_text())
+    for path in (bundle / "images").iterdir():
+        if path.name not in index:
+            path.unlink()
+        elif not keep_dwarf:
+            subprocess.run(["aarch64-linux-gnu-strip", "--strip-debug", str(path)], check=True)
+    for name, info in index.items():
+        info["sha256"] = hashlib.sha256((bundle / "images" / name).read_bytes()).hexdigest()
+    (bundle / "images.json").write_text(json.dumps(index, indent=2) + "\n")
+
+
+def main() -> int:
+    names = sys.argv[1:] or list(RECORDINGS)
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix=f"zvm-fixture-{name}-") as tmp:
+            trimmed = record(name, *RECORDINGS[name], Path(tmp))
+            out = FIXTURES / f"{name}.tar.gz"
+            with tarfile.open(out, "w:gz") as tar:
+                tar.add(trimmed, arcname=name, filter=_reproducible)
+            result = json.loads((trimmed / "result.json").read_text())
+            print(f"{out.relative_to(REPO)}: {out.stat().st_size >> 10} KiB, "
+                  f"{'passed' if result['passed'] else 'failed'} "
+                  f"({len(result['failures'])} failures)")
+    return 0
+
+
+def _reproducible(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+    return info
+
+
+if __name__ == "__main__":
+    sys.exit(main())
