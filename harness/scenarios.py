@@ -9,7 +9,6 @@ from pathlib import Path
 
 from . import paths
 from .errors import ConfigError
-from .models.heap import Heap
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
 from .spec import BARRIER, GRANULE, REQUEST_TYPES, VARIANTS, BlkRequest, Scenario, VmSpec, \
     partition_align
@@ -84,7 +83,10 @@ def _with_guest_fields(spec: dict) -> dict:
 
 def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
                static: bool) -> tuple[VmSpec, ...]:
-    from .guests import kinds
+    if not vms:
+        return ()
+    from .guests import kinds  # only scenarios with VMs pay for the guest modules
+    from .models.heap import Heap
 
     known, seen, heap = kinds(), set(), Heap(0, heap_size)
     specs = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..errors import HarnessError
 from ..expect import check
-from . import boot, crash
+from . import boot
 
 
 @dataclass
@@ -47,7 +47,9 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     failures += [f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}"
                  for bad in trace.unreadable]
     if panic is not None:
-        return [crash.describe_panic(panic, image.path)] + failures
+        from .crash import describe_panic
+
+        return [describe_panic(panic, image.path)] + failures
     failures = [f for vm in (plan.vms if plan else ())
                 for f in vm.kind.console_failures(trace, vm)] + failures
     if evidence.timed_out or (failures and not plan):
@@ -55,7 +57,9 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     expected = boot.boot_expectations(board, image) + (boot.vm_expectations(plan) if plan else [])
     failures += [str(m) for m in check(trace, expected)]
     if failures:
-        failures += crash.describe_faults(trace, plan, guest_images)
+        from .crash import describe_faults
+
+        failures += describe_faults(trace, plan, guest_images)
     return failures
 
 
