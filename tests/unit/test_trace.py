@@ -38,3 +38,17 @@ def test_trace_collects_events_and_unreadable_lines():
     assert trace.last_event.name == "poweroff"
     assert [u.line_no for u in trace.unreadable] == [3]
     assert len(trace.lines) == 4
+
+
+def test_the_guest_events_documented_are_the_kinds_own():
+    """docs/trace-protocol.md's guest table and the guest kinds' `events`
+    name the same events with the same keys."""
+    import re
+    from pathlib import Path
+
+    from harness.guests import guest_events
+
+    doc = (Path(__file__).parents[2] / "docs" / "trace-protocol.md").read_text()
+    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|", doc.split("## Guest events")[1], re.M)
+    assert {name: frozenset(re.findall(r"`([a-z-]+)`", keys)) for name, keys in rows} == \
+        guest_events()
