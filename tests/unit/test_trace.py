@@ -49,6 +49,6 @@ def test_the_guest_events_documented_are_the_kinds_own():
     from harness.guests import guest_events
 
     doc = (Path(__file__).parents[2] / "docs" / "trace-protocol.md").read_text()
-    rows = re.findall(r"^\| `([a-z-]+)` \| ([^|]*) \|", doc.split("## Guest events")[1], re.M)
-    assert {name: frozenset(re.findall(r"`([a-z-]+)`", keys)) for name, keys in rows} == \
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \|([^|]*)\|", doc.split("## Guest events")[1], re.M)
+    assert {name: frozenset(re.findall(r"`([a-z0-9-]+)`", keys)) for name, keys in rows} == \
         guest_events()
