@@ -1,4 +1,5 @@
 #include "gic.h"
+#include "sysregs.h"
 
 #define GICD_BASE		0x08000000UL
 #define GICR_BASE		0x080a0000UL	/* CPU 0's redistributor */
@@ -14,9 +15,6 @@
 #define GICR_IGROUPR0		0x0080
 #define GICR_ISENABLER0		0x0100
 #define GICR_IPRIORITYR		0x0400
-
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 static uint64_t timer_ticks;
 

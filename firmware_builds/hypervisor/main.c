@@ -5,6 +5,7 @@
 #include "description.h"
 #include "psci.h"
 #include "selftest.h"
+#include "sysregs.h"
 #include "version.h"
 #include "vm.h"
 
@@ -19,8 +20,6 @@ static uint32_t fdt_magic_at(const void *p)
 {
 	return __builtin_bswap32(*(const volatile uint32_t *)p);
 }
-
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 #ifdef ZVM_SELFTEST_PANIC
 /* A deliberate fault for the harness's own tests: a load from 4 GiB, which the

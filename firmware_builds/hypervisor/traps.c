@@ -43,8 +43,6 @@ static const char *const trap_kind_names[16] = {
 	"lower32-sync", "lower32-irq", "lower32-fiq", "lower32-serror",
 };
 
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
-
 __attribute__((noreturn)) static void panic_trap(struct trap_frame *frame, uint64_t kind)
 {
 	uint64_t esr = READ_SYSREG(esr_el2);

@@ -7,6 +7,7 @@
 #include "iosched.h"
 #include "psci.h"
 #include "stage2.h"
+#include "sysregs.h"
 #include "vgic.h"
 #include "vm.h"
 #include "zpool.h"
@@ -25,9 +26,6 @@
 #define CNTHCTL_EL1PCTEN 1UL		/* EL1 may read the physical counter (not its timer) */
 #define CNTV_ENABLE	1UL
 #define CNTV_IMASK	2UL
-
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
 
 static struct vm vms[MAX_VMS];
 static int nr_vms;
@@ -387,7 +385,7 @@ void vms_run(void)
 	gic_init();
 	vgic_init();
 	hyp_timer_start(timeslice_us);
-	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(vms_started_at));
+	vms_started_at = read_counter();
 	switch_to(next, &first);
 	enter_guest(&first);
 }

@@ -11,6 +11,7 @@
 #include "console.h"
 #include "heap.h"
 #include "stage2.h"
+#include "sysregs.h"
 #include "vm.h"
 #include "zpool.h"
 
@@ -83,14 +84,6 @@ static struct {
 	uint64_t allocs, alloc_ticks, swapouts, swapout_ticks, swapins, swapin_ticks;
 } stats;
 
-static uint64_t ticks(void)
-{
-	uint64_t t;
-
-	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
-	return t;
-}
-
 void vm_mem_report_stats(void)
 {
 	zvm_trace("memstats", "allocs=0x%lx alloc-ticks=0x%lx swapouts=0x%lx swapout-ticks=0x%lx "
@@ -105,7 +98,7 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 
 	if (!pinned)
 		relieve_pressure(vm, size);
-	uint64_t start = ticks();
+	uint64_t start = read_counter();
 	uint64_t pa = heap_alloc_zeroed(size, size == part->block_size ? size : PAGE);
 	struct vm_mem_block *n = pa ? node_alloc() : 0;
 
@@ -143,7 +136,7 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 	zvm_trace("block-alloc", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx", vm->id, ipa, pa, size);
 	if (!pinned) {
 		stats.allocs++;
-		stats.alloc_ticks += ticks() - start;
+		stats.alloc_ticks += read_counter() - start;
 	}
 	/* Merge with the block before, then with the one after. */
 	struct vm_mem_block *merged = n;
@@ -402,7 +395,7 @@ static int all_zero(const uint64_t *p, uint64_t size)
  * leaves it resident (incompressible, or the zpool is full): 0. */
 static int swap_out(struct vm *vm, struct vm_mem_block *b)
 {
-	uint64_t start = ticks();
+	uint64_t start = read_counter();
 	lzo_uint clen = 0;
 	int64_t zoff = 0;
 	int kind = SWAP_ZERO;
@@ -435,7 +428,7 @@ static int swap_out(struct vm *vm, struct vm_mem_block *b)
 	b->clen = clen;
 	zpool_stored(1);
 	stats.swapouts++;
-	stats.swapout_ticks += ticks() - start;
+	stats.swapout_ticks += read_counter() - start;
 	return 1;
 }
 
@@ -443,7 +436,7 @@ static int swap_out(struct vm *vm, struct vm_mem_block *b)
 static int swap_in(struct vm *vm, struct vm_mem_block *b)
 {
 	relieve_pressure(vm, b->size);
-	uint64_t start = ticks();
+	uint64_t start = read_counter();
 	uint64_t align = b->size == vm->part.block_size ? b->size : PAGE;
 	uint64_t pa = b->kind == SWAP_ZERO ? heap_alloc_zeroed(b->size, align)
 					   : heap_alloc(b->size, align);
@@ -474,7 +467,7 @@ static int swap_in(struct vm *vm, struct vm_mem_block *b)
 	b->pa = pa;
 	b->referenced = 1;
 	stats.swapins++;
-	stats.swapin_ticks += ticks() - start;
+	stats.swapin_ticks += read_counter() - start;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "sysreg_access.h"
 #include "virtio.h"
 #include "virtio_blk.h"
 
@@ -174,9 +175,6 @@ unsigned long vblk_interrupts(void)
 {
 	return interrupts;
 }
-
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 extern char guest_vectors[];
 
