@@ -1,8 +1,7 @@
 #include "gic.h"
+#include "memory_map.h"
 #include "sysregs.h"
 
-#define GICD_BASE		0x08000000UL
-#define GICR_BASE		0x080a0000UL	/* CPU 0's redistributor */
 #define GICR_SGI_BASE		(GICR_BASE + 0x10000)
 
 #define GICD_CTLR		0x0000

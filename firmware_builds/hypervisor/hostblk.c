@@ -2,10 +2,10 @@
 
 #include "console.h"
 #include "hostblk.h"
+#include "memory_map.h"
 #include "sysregs.h"
 #include "virtio.h"
 
-#define MMIO_BASE	0x0a000000UL
 #define MMIO_SLOTS	32
 #define MMIO_STRIDE	0x200
 #define QUEUE_SIZE	8
@@ -45,7 +45,7 @@ static void wr(unsigned int off, uint32_t v)
 int hostblk_init(void)
 {
 	for (int slot = 0; slot < MMIO_SLOTS && !dev; slot++) {
-		volatile uint8_t *base = (volatile uint8_t *)(MMIO_BASE + slot * MMIO_STRIDE);
+		volatile uint8_t *base = (volatile uint8_t *)(VIRTIO_MMIO_BASE + slot * MMIO_STRIDE);
 
 		if (*(volatile uint32_t *)base == VIRTIO_MAGIC &&
 		    *(volatile uint32_t *)(base + VIRTIO_MMIO_VERSION) == 2 &&

@@ -3,14 +3,12 @@
 
 #include "console.h"
 #include "description.h"
+#include "memory_map.h"
 #include "psci.h"
 #include "selftest.h"
 #include "sysregs.h"
 #include "version.h"
 #include "vm.h"
-
-/* QEMU places its board DTB at the base of RAM for an ELF -kernel. */
-#define BOARD_DTB_ADDR	0x40000000UL
 
 #define FDT_MAGIC_VALUE	0xd00dfeed
 
@@ -54,7 +52,7 @@ void hyp_main(void)
 	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx",
 		  (READ_SYSREG(CurrentEL) >> 2) & 3, ZVM_VERSION, zvm_build_id,
 		  READ_SYSREG(midr_el1));
-	board_selftest((const void *)BOARD_DTB_ADDR);
+	board_selftest((const void *)RAM_BASE);	/* QEMU's board DTB */
 	lzo_selftest();
 #ifdef ZVM_SELFTEST_PANIC
 	selftest_panic();

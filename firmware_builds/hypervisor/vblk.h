@@ -1,5 +1,5 @@
 /* The back-end: the virtio-blk device (virtio-mmio, modern) each VM sees
- * at IPA VBLK_IPA, emulated on stage-2 data aborts. A queue notify walks the
+ * at IPA VBLK_IPA (memory_map.h), emulated on stage-2 data aborts. A queue notify walks the
  * guest's descriptor chains through its stage-2 (every address checked to
  * be its RAM, swapped-out memory brought back first) and hands each request
  * to the host I/O scheduler. See docs/virtio-blk.md. */
@@ -10,7 +10,6 @@
 
 #include "blk_request.h"
 
-#define VBLK_IPA		0x0a000000UL
 #define VBLK_SIZE		0x1000UL
 #define VBLK_QUEUE_NUM_MAX	128
 
