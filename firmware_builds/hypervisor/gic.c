@@ -15,8 +15,6 @@
 #define GICR_ISENABLER0		0x0100
 #define GICR_IPRIORITYR		0x0400
 
-static uint64_t timer_ticks;
-
 static inline volatile uint32_t *reg32(uint64_t addr)
 {
 	return (volatile uint32_t *)addr;
@@ -40,20 +38,6 @@ void gic_init(void)
 	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
 	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb");
-}
-
-void hyp_timer_start(uint64_t period_us)
-{
-	timer_ticks = READ_SYSREG(cntfrq_el0) * period_us / 1000000;
-	if (timer_ticks == 0)
-		timer_ticks = 1;
-	hyp_timer_rearm();
-	WRITE_SYSREG(cnthp_ctl_el2, 1);		/* enabled, not masked */
-}
-
-void hyp_timer_rearm(void)
-{
-	WRITE_SYSREG(cnthp_tval_el2, timer_ticks);
 }
 
 uint32_t gic_ack(void)

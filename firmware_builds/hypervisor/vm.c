@@ -4,6 +4,7 @@
 #include "gic.h"
 #include "heap.h"
 #include "hostblk.h"
+#include "hyp_timer.h"
 #include "iosched.h"
 #include "psci.h"
 #include "stage2.h"
