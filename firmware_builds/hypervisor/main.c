@@ -9,6 +9,7 @@
 #include "sysregs.h"
 #include "version.h"
 #include "vm.h"
+#include "vm_sched.h"
 
 #define FDT_MAGIC_VALUE	0xd00dfeed
 
@@ -44,7 +45,7 @@ static void run_description(void)
 		psci_system_off();
 	if (description_parse(fdt, &desc) != 0 || vms_create(&desc) != 0)
 		halt();
-	vms_run();
+	vms_run(desc.timeslice_us);
 }
 
 void hyp_main(void)

@@ -12,6 +12,8 @@
 #include "sysregs.h"
 #include "trap_frame.h"
 #include "vm.h"
+#include "vm_irq.h"
+#include "vm_sched.h"
 #include "vuart.h"
 
 void halt(void) __attribute__((noreturn));

@@ -6,6 +6,7 @@
 #include "vblk.h"
 #include "virtio.h"
 #include "vm.h"
+#include "vm_irq.h"
 
 #define VENDOR_ZVM	0x006d767a	/* "zvm" */
 
