@@ -2,7 +2,6 @@
 
 #include "console.h"
 #include "heap.h"
-#include "hostblk.h"
 #include "iosched.h"
 #include "stage2.h"
 #include "vcpu_context.h"
@@ -54,7 +53,7 @@ int vms_create(const struct description *desc)
 	if (zpool_init(desc->zpool_size))
 		return -1;
 	for (int i = 0; i < desc->nr_vms; i++) {
-		if (desc->vms[i].disk_sectors && hostblk_init()) {
+		if (desc->vms[i].disk_sectors && vblk_init()) {
 			zvm_trace("panic", "reason=no-host-disk");
 			return -1;
 		}
