@@ -7,6 +7,7 @@
 #include "console.h"
 #include "gic.h"
 #include "hyp_timer.h"
+#include "hypercall.h"
 #include "memory_map.h"
 #include "psci.h"
 #include "sysregs.h"

@@ -12,7 +12,6 @@
 #define VGIC_MAX_LRS		4
 #define VTIMER_VINTID		27	/* PPI 11: the EL1 virtual timer */
 #define VUART_VINTID		33	/* SPI 1: the PL011 */
-#define VIRTIO_BLK_VINTID	48	/* SPI 16, as the guest's DTB says */
 
 struct vgic_state {
 	uint32_t enabled[VGIC_NR_IRQS / 32];

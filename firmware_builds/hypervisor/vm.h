@@ -30,13 +30,6 @@ struct vm {
 	struct vuart uart;
 };
 
-/* Hypercalls (SMCCC vendor-specific hypervisor range, HVC or SMC). */
-#define ZVM_HVC_EXIT		0xc6000001UL	/* x1: exit code */
-#define ZVM_HVC_RELEASE		0xc6000002UL	/* x1: IPA, x2: size; x0 = 0 or -1 */
-#define ZVM_HVC_CHECKPOINT	0xc6000003UL	/* @zvm memlist and @zvm heap */
-#define ZVM_HVC_GUEST_CRC	0xc6000004UL	/* x1 IPA, x2 size: @zvm guest-crc, read by the
-						 * hypervisor as a virtio back-end would */
-
 #define VM_EXIT_FAULT_CODE	0xffffffffUL
 
 int vms_create(const struct description *desc);

@@ -1,12 +1,13 @@
 #include "sysregs.h"
 #include "vgic.h"
+#include "virtio.h"
 #include "vm.h"
 #include "vm_irq.h"
 #include "vm_sched.h"
 
 void vm_raise_irq(struct vm *vm)
 {
-	vgic_raise(&vm->vgic, VIRTIO_BLK_VINTID);
+	vgic_raise(&vm->vgic, VIRTIO_BLK_INTID);
 	vm->waiting = 0;
 }
 

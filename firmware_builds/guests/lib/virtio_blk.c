@@ -5,8 +5,6 @@
 #include "virtio.h"
 #include "virtio_blk.h"
 
-#define VINTID_VIRTIO	48
-
 static volatile uint8_t *dev;
 static uint64_t dma_offset;	/* device address = IPA + offset (no IOMMU in passthrough) */
 static uint16_t queue_num;
@@ -194,7 +192,7 @@ void guest_irq(void)
 
 	if (intid >= 1020)
 		return;
-	if (intid == VINTID_VIRTIO && dev) {
+	if (intid == VIRTIO_BLK_INTID && dev) {
 		wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
 		interrupts++;
 	}
