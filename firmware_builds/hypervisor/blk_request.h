@@ -7,13 +7,18 @@
 #include <stdint.h>
 
 #define BLK_MAX_SEGS	8
+/* The most requests one VM has in the scheduler at once: the back-end's
+ * queue size, which it keeps each VM within; the scheduler's pool holds
+ * that many for every VM. */
+#define BLK_QUEUE_MAX	128
 
 struct vm;
 
 struct blk_request {
-	struct vm *vm;
+	struct vm *vm;			/* the scheduler only compares it */
 	uint32_t seq;			/* submission order, all VMs */
 	uint16_t head;			/* the guest's descriptor chain */
+	uint16_t vm_id;			/* the VM's id, for the scheduler's trace */
 	uint32_t type, ioprio;		/* type with the barrier flag */
 	uint64_t sector;
 	uint32_t len;			/* data bytes */

@@ -3,15 +3,15 @@
 #include <stdio.h>
 
 #include "console.h"
+#include "memory_map.h"
 
-#define PL011_BASE	0x09000000UL
 #define PL011_DR	0x00
 #define PL011_FR	0x18
 #define PL011_FR_TXFF	(1u << 5)
 
 static inline volatile uint32_t *pl011_reg(unsigned long off)
 {
-	return (volatile uint32_t *)(PL011_BASE + off);
+	return (volatile uint32_t *)(UART_BASE + off);
 }
 
 static void console_putc(char c)

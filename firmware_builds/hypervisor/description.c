@@ -4,6 +4,7 @@
 
 #include "console.h"
 #include "description.h"
+#include "memory_map.h"
 
 static int bad(const char *node, const char *prop)
 {
@@ -72,8 +73,8 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	if (get_range(fdt, node, "passthrough", &vm->passthrough_pa,
 		      &vm->passthrough_size) == 0 &&				/* optional */
 	    ((vm->passthrough_pa | vm->passthrough_size) & 0xfff ||
-	     vm->passthrough_pa >= 0x40000000UL ||
-	     vm->passthrough_pa + vm->passthrough_size > 0x40000000UL))
+	     vm->passthrough_pa >= RAM_BASE ||
+	     vm->passthrough_pa + vm->passthrough_size > RAM_BASE))
 		return bad(node_name, "passthrough");	/* device memory only */
 	if (get_range(fdt, node, "dtb", &vm->dtb_pa, &vm->dtb_size))
 		return bad(node_name, "dtb");

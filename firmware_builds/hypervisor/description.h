@@ -1,12 +1,11 @@
 /* The hypervisor's description of its VMs: a flattened device tree the
  * harness builds from a scenario (harness/describe.py) and places at
- * DESCRIPTION_ADDR before the CPU starts. See docs/description.md. */
+ * DESCRIPTION_ADDR (memory_map.h) before the CPU starts. See docs/description.md. */
 #ifndef ZVM_DESCRIPTION_H
 #define ZVM_DESCRIPTION_H
 
 #include <stdint.h>
 
-#define DESCRIPTION_ADDR	0x41000000UL
 #define MAX_VMS			8
 #define SWAP_MAX_BLOCK		0x10000UL	/* swap compresses blocks of at most 64 KiB */
 

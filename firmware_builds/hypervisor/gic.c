@@ -1,7 +1,7 @@
 #include "gic.h"
+#include "memory_map.h"
+#include "sysregs.h"
 
-#define GICD_BASE		0x08000000UL
-#define GICR_BASE		0x080a0000UL	/* CPU 0's redistributor */
 #define GICR_SGI_BASE		(GICR_BASE + 0x10000)
 
 #define GICD_CTLR		0x0000
@@ -14,11 +14,6 @@
 #define GICR_IGROUPR0		0x0080
 #define GICR_ISENABLER0		0x0100
 #define GICR_IPRIORITYR		0x0400
-
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
-
-static uint64_t timer_ticks;
 
 static inline volatile uint32_t *reg32(uint64_t addr)
 {
@@ -43,20 +38,6 @@ void gic_init(void)
 	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
 	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb");
-}
-
-void hyp_timer_start(uint64_t period_us)
-{
-	timer_ticks = READ_SYSREG(cntfrq_el0) * period_us / 1000000;
-	if (timer_ticks == 0)
-		timer_ticks = 1;
-	hyp_timer_rearm();
-	WRITE_SYSREG(cnthp_ctl_el2, 1);		/* enabled, not masked */
-}
-
-void hyp_timer_rearm(void)
-{
-	WRITE_SYSREG(cnthp_tval_el2, timer_ticks);
 }
 
 uint32_t gic_ack(void)

@@ -1,4 +1,5 @@
-/* The physical GICv3 and the EL2 timer that preempts the running VM. */
+/* The physical GICv3: the hypervisor's interrupts (its timer, hyp_timer.c,
+ * and the running VM's virtual timer), Group 1, taken at EL2. */
 #ifndef ZVM_GIC_H
 #define ZVM_GIC_H
 
@@ -9,8 +10,6 @@
 #define INTID_SPURIOUS		1023
 
 void gic_init(void);
-void hyp_timer_start(uint64_t period_us);
-void hyp_timer_rearm(void);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
 

@@ -2,9 +2,10 @@
 
 #include "console.h"
 #include "hostblk.h"
+#include "memory_map.h"
+#include "sysregs.h"
 #include "virtio.h"
 
-#define MMIO_BASE	0x0a000000UL
 #define MMIO_SLOTS	32
 #define MMIO_STRIDE	0x200
 #define QUEUE_SIZE	8
@@ -41,18 +42,10 @@ static void wr(unsigned int off, uint32_t v)
 	*(volatile uint32_t *)(dev + off) = v;
 }
 
-static uint64_t now(void)
-{
-	uint64_t t;
-
-	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
-	return t;
-}
-
 int hostblk_init(void)
 {
 	for (int slot = 0; slot < MMIO_SLOTS && !dev; slot++) {
-		volatile uint8_t *base = (volatile uint8_t *)(MMIO_BASE + slot * MMIO_STRIDE);
+		volatile uint8_t *base = (volatile uint8_t *)(VIRTIO_MMIO_BASE + slot * MMIO_STRIDE);
 
 		if (*(volatile uint32_t *)base == VIRTIO_MAGIC &&
 		    *(volatile uint32_t *)(base + VIRTIO_MMIO_VERSION) == 2 &&
@@ -115,11 +108,10 @@ static uint8_t submit(uint32_t type, uint64_t sector, void *buf, uint32_t len, i
 	__asm__ volatile("dsb sy" ::: "memory");
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 
-	uint64_t freq, start = now();
+	uint64_t start = read_counter(), freq = READ_SYSREG(cntfrq_el0);
 
-	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	while (*(volatile uint16_t *)&ring.used.idx == last_used) {
-		if (now() - start > TIMEOUT_S * freq) {
+		if (read_counter() - start > TIMEOUT_S * freq) {
 			zvm_trace("hostblk-timeout", "type=0x%x sector=0x%lx", type, sector);
 			return VIRTIO_BLK_S_IOERR;
 		}

@@ -4,17 +4,23 @@
 #include "description.h"
 #include "iosched.h"
 #include "virtio.h"
-#include "vblk.h"
-#include "vm.h"
 
-/* A full queue for every VM: vblk.c keeps each VM within its queue size. */
-#define POOL (MAX_VMS * VBLK_QUEUE_NUM_MAX)
+#define POOL (MAX_VMS * BLK_QUEUE_MAX)
 
 static struct blk_request pool[POOL];
 static struct blk_request *free_list;
 static int pool_ready;
 static struct blk_request *queue;	/* submission order */
 static uint32_t next_seq, rounds, waited_ticks;
+static void (*client_execute)(struct blk_request *r);
+static void (*client_complete)(struct blk_request *r);
+
+void iosched_register(void (*execute)(struct blk_request *r),
+		      void (*complete)(struct blk_request *r))
+{
+	client_execute = execute;
+	client_complete = complete;
+}
 
 struct blk_request *iosched_alloc(void)
 {
@@ -48,7 +54,7 @@ void iosched_submit(struct blk_request *r)
 		tail = &(*tail)->next;
 	*tail = r;
 	zvm_trace("blk-req", "vm=0x%x seq=0x%x type=0x%x ioprio=0x%x sector=0x%lx len=0x%x",
-		  r->vm->id, r->seq, r->type, r->ioprio, r->sector, r->len);
+		  r->vm_id, r->seq, r->type, r->ioprio, r->sector, r->len);
 }
 
 int iosched_pending(void)
@@ -99,10 +105,10 @@ void iosched_round(void)
 	zvm_trace("blk-round", "n=0x%x", rounds++);
 	while ((r = pick()) != NULL) {
 		unlink(r);
-		zvm_trace("blk-dispatch", "vm=0x%x seq=0x%x", r->vm->id, r->seq);
-		vblk_execute(r);
-		zvm_trace("blk-done", "vm=0x%x seq=0x%x status=0x%x", r->vm->id, r->seq, r->status);
-		vblk_complete(r);
+		zvm_trace("blk-dispatch", "vm=0x%x seq=0x%x", r->vm_id, r->seq);
+		client_execute(r);
+		zvm_trace("blk-done", "vm=0x%x seq=0x%x status=0x%x", r->vm_id, r->seq, r->status);
+		client_complete(r);
 		iosched_free(r);
 	}
 }

@@ -15,6 +15,11 @@
 
 #define IOSCHED_MAX_WAIT_TICKS	10
 
+/* The client's side of a dispatch (the back-end's, vblk.c): `execute`
+ * performs the request and sets its status, `complete` hands it back to
+ * its VM. Registered once, before the first request. */
+void iosched_register(void (*execute)(struct blk_request *r),
+		      void (*complete)(struct blk_request *r));
 struct blk_request *iosched_alloc(void);
 void iosched_free(struct blk_request *r);
 /* The one API from the back-end: queues `r` (reports @zvm blk-req). */

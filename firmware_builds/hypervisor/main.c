@@ -3,13 +3,13 @@
 
 #include "console.h"
 #include "description.h"
+#include "memory_map.h"
 #include "psci.h"
 #include "selftest.h"
+#include "sysregs.h"
 #include "version.h"
 #include "vm.h"
-
-/* QEMU places its board DTB at the base of RAM for an ELF -kernel. */
-#define BOARD_DTB_ADDR	0x40000000UL
+#include "vm_sched.h"
 
 #define FDT_MAGIC_VALUE	0xd00dfeed
 
@@ -19,8 +19,6 @@ static uint32_t fdt_magic_at(const void *p)
 {
 	return __builtin_bswap32(*(const volatile uint32_t *)p);
 }
-
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 #ifdef ZVM_SELFTEST_PANIC
 /* A deliberate fault for the harness's own tests: a load from 4 GiB, which the
@@ -47,7 +45,7 @@ static void run_description(void)
 		psci_system_off();
 	if (description_parse(fdt, &desc) != 0 || vms_create(&desc) != 0)
 		halt();
-	vms_run();
+	vms_run(desc.timeslice_us);
 }
 
 void hyp_main(void)
@@ -55,7 +53,7 @@ void hyp_main(void)
 	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx",
 		  (READ_SYSREG(CurrentEL) >> 2) & 3, ZVM_VERSION, zvm_build_id,
 		  READ_SYSREG(midr_el1));
-	board_selftest((const void *)BOARD_DTB_ADDR);
+	board_selftest((const void *)RAM_BASE);	/* QEMU's board DTB */
 	lzo_selftest();
 #ifdef ZVM_SELFTEST_PANIC
 	selftest_panic();

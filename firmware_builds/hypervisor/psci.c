@@ -1,5 +1,6 @@
 #include "console.h"
 #include "psci.h"
+#include "sysregs.h"
 
 void halt(void) __attribute__((noreturn));
 
@@ -7,9 +8,8 @@ uint64_t vms_started_at;	/* CNTPCT_EL0 when the first VM was entered */
 
 void psci_system_off(void)
 {
-	uint64_t now;
+	uint64_t now = read_counter();
 
-	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(now));
 	/* Under -icount the counter counts instructions: `ticks` is what running
 	 * the VMs cost, hypervisor included (benchmarks compare it). */
 	zvm_trace("poweroff", "reason=done ticks=0x%lx", vms_started_at ? now - vms_started_at : 0);

@@ -3,7 +3,6 @@
 #include "console.h"
 #include "stage2.h"
 
-#define PAGE		4096UL
 #define BLOCK_2M	(2UL << 20)
 #define POOL_PAGES	256
 #define DESC_VALID	1UL

@@ -11,6 +11,8 @@
  * inner shareable, 4 KiB granule, PS=40-bit, RES1 bit 31. */
 #define VTCR_EL2_VALUE		0x80023560UL
 
+#define PAGE			4096UL	/* the granule */
+
 /* Leaf attributes (descriptor bits [10:2] and XN [54:53]). */
 #define S2_NORMAL_RW		0x7fcUL	/* Normal WB, S2AP rw, inner shareable, AF */
 #define S2_DEVICE_RW		(0x4c4UL | (1UL << 54))	/* Device-nGnRE, rw, AF, never executable */

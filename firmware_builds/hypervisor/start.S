@@ -51,7 +51,8 @@ _start:
 	bl	hyp_main
 	b	halt
 
-/* Not at EL2: nothing sensible can be done, say so on the UART and stop. */
+/* Not at EL2: nothing sensible can be done, say so on the UART and stop.
+ * UART_BASE, spelt out: memory_map.h's UL constants are C only. */
 not_el2:
 	ldr	x1, =0x09000000
 	adr	x2, not_el2_msg

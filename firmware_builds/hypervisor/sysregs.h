@@ -1,6 +1,11 @@
-/* EL2 system register values, shared by assembly and C. */
+/* EL2 system register values, shared by assembly and C, and for C the
+ * accessors (common/sysreg_access.h). */
 #ifndef ZVM_SYSREGS_H
 #define ZVM_SYSREGS_H
+
+#ifndef __ASSEMBLER__
+#include "sysreg_access.h"
+#endif
 
 /* CPTR_EL2: RES1 bits [13:12,9:0], TFP (bit 10) clear so FP/SIMD is not trapped. */
 #define CPTR_EL2_DEFAULT	0x33ff
@@ -17,6 +22,10 @@
 /* SCTLR_EL2: RES1 bits, MMU (M), data cache (C) and instruction cache (I) on,
  * alignment checking (A) off. */
 #define SCTLR_EL2_VALUE		0x30c51835
+
+/* CNTV_CTL_EL0: the EL1 virtual timer's control. */
+#define CNTV_ENABLE		1
+#define CNTV_IMASK		2
 
 /* ESR_ELx fields. */
 #define ESR_EC_SHIFT		26

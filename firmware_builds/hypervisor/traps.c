@@ -6,10 +6,15 @@
 
 #include "console.h"
 #include "gic.h"
+#include "hyp_timer.h"
+#include "hypercall.h"
+#include "memory_map.h"
 #include "psci.h"
 #include "sysregs.h"
 #include "trap_frame.h"
 #include "vm.h"
+#include "vm_irq.h"
+#include "vm_sched.h"
 #include "vuart.h"
 
 void halt(void) __attribute__((noreturn));
@@ -42,8 +47,6 @@ static const char *const trap_kind_names[16] = {
 	"lower64-sync", "lower64-irq", "lower64-fiq", "lower64-serror",
 	"lower32-sync", "lower32-irq", "lower32-fiq", "lower32-serror",
 };
-
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 __attribute__((noreturn)) static void panic_trap(struct trap_frame *frame, uint64_t kind)
 {

@@ -6,10 +6,13 @@
 #include "vblk.h"
 #include "virtio.h"
 #include "vm.h"
+#include "vm_irq.h"
 
 #define VENDOR_ZVM	0x006d767a	/* "zvm" */
 
 static uint8_t bounce[HOSTBLK_MAX_BYTES];
+
+static void complete(struct blk_request *r);
 
 static void reset(struct vblk *d)
 {
@@ -43,7 +46,7 @@ static void answer_bad(struct vm *vm, uint16_t head, uint64_t status_ipa, const 
 				 .status = VIRTIO_BLK_S_IOERR };
 
 	zvm_trace("blk-bad", "vm=0x%x head=0x%x reason=%s", vm->id, head, why);
-	vblk_complete(&r);
+	complete(&r);
 }
 
 static int in_ram(struct vm *vm, uint64_t ipa, uint64_t len)
@@ -119,6 +122,7 @@ static void take_chain(struct vm *vm, uint16_t head)
 	memset(r, 0, sizeof(*r));
 	r->queued = 1;
 	r->vm = vm;
+	r->vm_id = vm->id;
 	r->head = head;
 	r->type = hdr.type;
 	r->ioprio = hdr.ioprio;
@@ -201,7 +205,7 @@ uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value)
 		case VIRTIO_MMIO_DEVICE_FEATURES:
 			return device_features(d->device_features_sel);
 		case VIRTIO_MMIO_QUEUE_NUM_MAX:
-			return VBLK_QUEUE_NUM_MAX;
+			return BLK_QUEUE_MAX;
 		case VIRTIO_MMIO_QUEUE_READY:
 			return d->queue_ready;
 		case VIRTIO_MMIO_INTERRUPT_STATUS:
@@ -236,7 +240,7 @@ uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value)
 		}
 		break;
 	case VIRTIO_MMIO_QUEUE_NUM:	/* a power of two up to the maximum */
-		if (value && value <= VBLK_QUEUE_NUM_MAX && !(value & (value - 1)))
+		if (value && value <= BLK_QUEUE_MAX && !(value & (value - 1)))
 			d->queue_num = value;
 		break;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -318,7 +322,8 @@ static uint8_t get_id(struct blk_request *r)
 	return VIRTIO_BLK_S_OK;
 }
 
-void vblk_execute(struct blk_request *r)
+/* For the scheduler: performs `r` (on the host disk, or answered here). */
+static void execute(struct blk_request *r)
 {
 	if (r->status == VIRTIO_BLK_S_IOERR)	/* buffers going the wrong way */
 		return;
@@ -340,7 +345,8 @@ void vblk_execute(struct blk_request *r)
 	}
 }
 
-void vblk_complete(struct blk_request *r)
+/* Status byte, used ring, virtual interrupt. */
+static void complete(struct blk_request *r)
 {
 	struct vm *vm = r->vm;
 	struct vblk *d = &vm->blk;
@@ -358,4 +364,12 @@ void vblk_complete(struct blk_request *r)
 	}
 	d->interrupt_status |= VIRTIO_INT_USED_RING;
 	vm_raise_irq(vm);
+}
+
+int vblk_init(void)
+{
+	if (hostblk_init())
+		return -1;
+	iosched_register(execute, complete);
+	return 0;
 }

@@ -1,18 +1,14 @@
 /* The back-end: the virtio-blk device (virtio-mmio, modern) each VM sees
- * at IPA VBLK_IPA, emulated on stage-2 data aborts. A queue notify walks the
- * guest's descriptor chains through its stage-2 (every address checked to
- * be its RAM, swapped-out memory brought back first) and hands each request
- * to the host I/O scheduler. See docs/virtio-blk.md. */
+ * at IPA VBLK_IPA (memory_map.h), emulated on stage-2 data aborts. A queue
+ * notify walks the guest's descriptor chains through its stage-2 (every
+ * address checked to be its RAM, swapped-out memory brought back first) and
+ * hands each request to the host I/O scheduler. See docs/virtio-blk.md. */
 #ifndef ZVM_VBLK_H
 #define ZVM_VBLK_H
 
 #include <stdint.h>
 
-#include "blk_request.h"
-
-#define VBLK_IPA		0x0a000000UL
 #define VBLK_SIZE		0x1000UL
-#define VBLK_QUEUE_NUM_MAX	128
 
 struct vm;
 
@@ -27,11 +23,10 @@ struct vblk {
 	uint32_t interrupt_status;
 };
 
+/* Finds the host disk (hostblk.c) and registers the back-end's side of a
+ * dispatch with the I/O scheduler: 0, or -1 when there is no disk. */
+int vblk_init(void);
 /* Emulates one 32-bit register access; returns what a read yields. */
 uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value);
-/* For the scheduler: performs `r` (on the host disk, or answered here). */
-void vblk_execute(struct blk_request *r);
-/* Status byte, used ring, virtual interrupt. */
-void vblk_complete(struct blk_request *r);
 
 #endif

@@ -1,9 +1,7 @@
 #include <string.h>
 
+#include "sysregs.h"
 #include "vgic.h"
-
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
 
 #define ICH_HCR_EL2	S3_4_C12_C11_0
 #define ICH_VTR_EL2	S3_4_C12_C11_1

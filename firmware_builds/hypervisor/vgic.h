@@ -12,7 +12,6 @@
 #define VGIC_MAX_LRS		4
 #define VTIMER_VINTID		27	/* PPI 11: the EL1 virtual timer */
 #define VUART_VINTID		33	/* SPI 1: the PL011 */
-#define VIRTIO_BLK_VINTID	48	/* SPI 16, as the guest's DTB says */
 
 struct vgic_state {
 	uint32_t enabled[VGIC_NR_IRQS / 32];
@@ -39,11 +38,9 @@ void vgic_set_level(struct vgic_state *s, unsigned int intid, int high);
 /* Whether the VM has an enabled interrupt waiting to be taken (a trapped WFI). */
 int vgic_has_pending(const struct vgic_state *s);
 
-/* The emulated distributor and redistributor (Linux VMs): one register
- * access; returns what a read yields. */
-#define VGICD_IPA		0x08000000UL
+/* The emulated distributor and redistributor (Linux VMs), at VGICD_IPA and
+ * VGICR_IPA (memory_map.h): one register access; returns what a read yields. */
 #define VGICD_SIZE		0x10000UL
-#define VGICR_IPA		0x080a0000UL
 #define VGICR_SIZE		0x20000UL
 uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
 			  unsigned int size);

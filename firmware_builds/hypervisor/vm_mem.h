@@ -54,6 +54,10 @@ uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa);
  * (the virtio back-end, a checksum hypercall): a swapped-out block is
  * brought back first. ~0 when `ipa` is not guest RAM or memory ran out. */
 uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa);
+/* Copies between the hypervisor and guest RAM through vm_mem_resident_pa
+ * (vm_mem_copy.c): 0, or -1 when some of [ipa, ipa+len) is not the VM's RAM. */
+int vm_read(struct vm *vm, uint64_t ipa, void *dst, uint64_t len);
+int vm_write(struct vm *vm, uint64_t ipa, const void *src, uint64_t len);
 
 /* Dynamic builds: @zvm memstats, what demand allocation and swap cost. */
 void vm_mem_report_stats(void);

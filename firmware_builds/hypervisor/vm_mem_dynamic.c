@@ -1,20 +1,19 @@
-/* CONFIG_VM_DYNAMIC_MEMORY on: vm_mem_block lists allocated on demand, and
- * with a zpool, cold blocks swapped out LZO-compressed under pressure.
- * harness/models/memblock.py mirrors every step, event for event; the rules
- * are in docs/memory.md and docs/swap.md. */
+/* CONFIG_VM_DYNAMIC_MEMORY on: vm_mem_block lists allocated on demand,
+ * merged, split by a release; with a zpool, blocks also go to and come back
+ * from the compressed swap (vm_swap.c). harness/models/memblock.py mirrors
+ * every step, event for event; the rules are in docs/memory.md. */
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
 #include <stdio.h>
 #include <string.h>
 
-#include <lzo/lzo1x.h>
-
 #include "console.h"
 #include "heap.h"
 #include "stage2.h"
+#include "sysregs.h"
 #include "vm.h"
+#include "vm_swap.h"
 #include "zpool.h"
 
-#define PAGE		4096UL
 #define MAX_NODES	1024
 
 /* Nodes come from a pool of their own, not the heap: the heap's addresses
@@ -74,28 +73,19 @@ static struct vm_mem_block *try_merge(struct vm *vm, struct vm_mem_block *n)
 	return n;
 }
 
-static void relieve_pressure(struct vm *vm, uint64_t need);
-
-/* What demand allocation, swap-out and swap-in cost, in counter ticks (under
- * -icount: instructions), reported at power-off for the benchmarks. Pressure
- * handling inside an operation is not counted in it. */
+/* What demand allocation costs, in counter ticks (under -icount:
+ * instructions), reported at power-off for the benchmarks with what swap
+ * costs. Pressure handling inside an allocation is not counted in it. */
 static struct {
-	uint64_t allocs, alloc_ticks, swapouts, swapout_ticks, swapins, swapin_ticks;
+	uint64_t allocs, alloc_ticks;
 } stats;
-
-static uint64_t ticks(void)
-{
-	uint64_t t;
-
-	__asm__ volatile("isb; mrs %0, cntpct_el0" : "=r"(t));
-	return t;
-}
 
 void vm_mem_report_stats(void)
 {
 	zvm_trace("memstats", "allocs=0x%lx alloc-ticks=0x%lx swapouts=0x%lx swapout-ticks=0x%lx "
 		  "swapins=0x%lx swapin-ticks=0x%lx", stats.allocs, stats.alloc_ticks,
-		  stats.swapouts, stats.swapout_ticks, stats.swapins, stats.swapin_ticks);
+		  swap_stats.swapouts, swap_stats.swapout_ticks, swap_stats.swapins,
+		  swap_stats.swapin_ticks);
 }
 
 /* Allocates, zeroes, maps and links the block [ipa, ipa+size). */
@@ -104,8 +94,8 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 	struct vm_mem_partition *part = &vm->part;
 
 	if (!pinned)
-		relieve_pressure(vm, size);
-	uint64_t start = ticks();
+		vm_swap_relieve_pressure(vm, size);
+	uint64_t start = read_counter();
 	uint64_t pa = heap_alloc_zeroed(size, size == part->block_size ? size : PAGE);
 	struct vm_mem_block *n = pa ? node_alloc() : 0;
 
@@ -143,7 +133,7 @@ static int block_alloc(struct vm *vm, uint64_t ipa, uint64_t size, int pinned)
 	zvm_trace("block-alloc", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx", vm->id, ipa, pa, size);
 	if (!pinned) {
 		stats.allocs++;
-		stats.alloc_ticks += ticks() - start;
+		stats.alloc_ticks += read_counter() - start;
 	}
 	/* Merge with the block before, then with the one after. */
 	struct vm_mem_block *merged = n;
@@ -186,8 +176,6 @@ static struct vm_mem_block *block_at(struct vm *vm, uint64_t ipa)
 	return 0;
 }
 
-static int swap_in(struct vm *vm, struct vm_mem_block *b);
-
 int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag)
 {
 	struct vm_mem_partition *part = &vm->part;
@@ -197,15 +185,13 @@ int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag)
 	if (ipa < part->ipa_base || ipa >= part->ipa_base + part->size)
 		return 0;
 	b = block_at(vm, ipa);
-	if (access_flag) {	/* CLOCK cleared it; the guest touched it again: young */
-		if (b && b->state == BLOCK_RESIDENT) {
-			b->referenced = 1;
-			s2_set_access_flag(vm->s2_root, b->ipa, b->size, 1);
-		}
+	if (access_flag) {
+		if (b && b->state == BLOCK_RESIDENT)
+			vm_swap_touched(vm, b);
 		return 1;
 	}
 	if (b && b->state == BLOCK_SWAPPED)
-		return swap_in(vm, b) ? -1 : 1;
+		return vm_swap_in(vm, b) ? -1 : 1;
 	if (gap_around(vm, ipa, &start, &end))
 		return 1;	/* a stale TLB entry raced us: retrying is enough */
 	return block_alloc(vm, start, end - start, 0) ? -1 : 1;
@@ -245,7 +231,7 @@ int vm_mem_create(struct vm *vm)
 static struct vm_mem_block *split_at(struct vm *vm, struct vm_mem_block *n, uint64_t at)
 {
 	/* A compressed block is one unit: bring it back before cutting it. */
-	if (n->state == BLOCK_SWAPPED && swap_in(vm, n))
+	if (n->state == BLOCK_SWAPPED && vm_swap_in(vm, n))
 		return 0;
 	struct vm_mem_block *tail = node_alloc();
 
@@ -380,175 +366,8 @@ uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa)
 	if (!b && vm_mem_fault(vm, ipa, 0) != 1)
 		return ~0UL;
 	b = block_at(vm, ipa);
-	if (b && b->state == BLOCK_SWAPPED && swap_in(vm, b))
+	if (b && b->state == BLOCK_SWAPPED && vm_swap_in(vm, b))
 		return ~0UL;
 	return vm_mem_host_pa(vm, ipa);
-}
-
-/* ---- swap ------------------------------------------------------------- */
-
-static uint8_t packed[SWAP_MAX_BLOCK + SWAP_MAX_BLOCK / 16 + 64 + 3];
-static uint8_t lzo_work[LZO1X_1_MEM_COMPRESS] __attribute__((aligned(16)));
-
-static int all_zero(const uint64_t *p, uint64_t size)
-{
-	for (uint64_t i = 0; i < size / 8; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-/* Compresses `b` into the zpool, unmaps it and frees its memory: 1; or
- * leaves it resident (incompressible, or the zpool is full): 0. */
-static int swap_out(struct vm *vm, struct vm_mem_block *b)
-{
-	uint64_t start = ticks();
-	lzo_uint clen = 0;
-	int64_t zoff = 0;
-	int kind = SWAP_ZERO;
-
-	if (!all_zero((const uint64_t *)b->pa, b->size)) {
-		kind = SWAP_LZO;
-		clen = sizeof(packed);
-		lzo1x_1_compress((const uint8_t *)b->pa, b->size, packed, &clen, lzo_work);
-		if (clen > b->size - b->size / 8) {	/* saves less than an eighth */
-			zvm_trace("swap-skip", "vm=0x%x ipa=0x%lx clen=0x%lx reason=incompressible",
-				  vm->id, b->ipa, (unsigned long)clen);
-			b->unswappable = 1;
-			return 0;
-		}
-		zoff = zpool_store(packed, clen);
-		if (zoff < 0) {
-			zvm_trace("swap-skip", "vm=0x%x ipa=0x%lx clen=0x%lx reason=zpool-full",
-				  vm->id, b->ipa, (unsigned long)clen);
-			return 0;
-		}
-	}
-	zvm_trace("swap-out", "vm=0x%x ipa=0x%lx clen=0x%lx zoff=0x%lx kind=%s", vm->id, b->ipa,
-		  (unsigned long)clen, zoff, kind == SWAP_ZERO ? "zero" : "lzo");
-	s2_unmap(vm->id, vm->s2_root, b->ipa, b->size);
-	heap_free(b->pa, b->size);
-	b->state = BLOCK_SWAPPED;
-	b->pa = 0;
-	b->kind = kind;
-	b->zoff = zoff;
-	b->clen = clen;
-	zpool_stored(1);
-	stats.swapouts++;
-	stats.swapout_ticks += ticks() - start;
-	return 1;
-}
-
-/* Brings `b` back: a fresh block, decompressed and checked, mapped. 0 or -1. */
-static int swap_in(struct vm *vm, struct vm_mem_block *b)
-{
-	relieve_pressure(vm, b->size);
-	uint64_t start = ticks();
-	uint64_t align = b->size == vm->part.block_size ? b->size : PAGE;
-	uint64_t pa = b->kind == SWAP_ZERO ? heap_alloc_zeroed(b->size, align)
-					   : heap_alloc(b->size, align);
-
-	if (!pa) {
-		zvm_trace("oom", "vm=0x%x size=0x%lx", vm->id, b->size);
-		return -1;
-	}
-	if (b->kind != SWAP_ZERO) {
-		lzo_uint dlen = b->size;
-
-		if (lzo1x_decompress_safe(zpool_data(b->zoff), b->clen, (uint8_t *)pa, &dlen, NULL) !=
-		    LZO_E_OK || dlen != b->size) {
-			zvm_trace("panic", "reason=swap-corrupt vm=0x%x ipa=0x%lx", vm->id, b->ipa);
-			heap_free(pa, b->size);
-			return -1;
-		}
-		zpool_release(b->zoff, b->clen);
-	}
-	zpool_stored(-1);
-	if (s2_map(vm->id, vm->s2_root, b->ipa, pa, b->size, S2_NORMAL_RW)) {
-		heap_free(pa, b->size);
-		return -1;
-	}
-	zvm_trace("swap-in", "vm=0x%x ipa=0x%lx pa=0x%lx clen=0x%lx kind=%s", vm->id, b->ipa, pa,
-		  b->clen, b->kind == SWAP_ZERO ? "zero" : "lzo");
-	b->state = BLOCK_RESIDENT;
-	b->pa = pa;
-	b->referenced = 1;
-	stats.swapins++;
-	stats.swapin_ticks += ticks() - start;
-	return 0;
-}
-
-static int swappable(const struct vm_mem_block *b)
-{
-	return b->state == BLOCK_RESIDENT && !b->pinned && !b->unswappable;
-}
-
-/* The next swappable block at or after the hand, wrapping around. */
-static struct vm_mem_block *clock_next(struct vm *vm)
-{
-	struct vm_mem_block *first = 0;
-
-	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next) {
-		if (!swappable(b))
-			continue;
-		if (!first)
-			first = b;
-		if (b->ipa >= vm->part.clock_hand) {
-			first = b;
-			break;
-		}
-	}
-	if (first)
-		vm->part.clock_hand = first->ipa + first->size;
-	return first;
-}
-
-/* CLOCK: a referenced block gets a second chance (its access flag cleared),
- * the first unreferenced one is swapped out. At most two turns of the hand. */
-static int evict_one(struct vm *vm)
-{
-	int candidates = 0;
-
-	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next)
-		candidates += swappable(b);
-	for (int step = 0; step < 2 * candidates + 1; step++) {
-		struct vm_mem_block *b = clock_next(vm);
-
-		if (!b)
-			return 0;
-		if (b->referenced) {
-			b->referenced = 0;
-			s2_set_access_flag(vm->s2_root, b->ipa, b->size, 0);
-			continue;
-		}
-		if (swap_out(vm, b))
-			return 1;
-	}
-	return 0;
-}
-
-static unsigned long resident_unpinned(struct vm *vm)
-{
-	unsigned long n = 0;
-
-	for (struct vm_mem_block *b = vm->part.blocks; b; b = b->next)
-		n += b->state == BLOCK_RESIDENT && !b->pinned;
-	return n;
-}
-
-/* Pressure: the VM holds its resident limit of (unpinned) blocks, or the
- * heap's free memory would fall below the watermark. Each turn swaps out one
- * block; with no victim left the limits are soft and the allocation goes on. */
-static void relieve_pressure(struct vm *vm, uint64_t need)
-{
-	uint64_t limit = vm->cfg->resident_limit, watermark = vm->heap_watermark;
-
-	if (!zpool_enabled())
-		return;
-	while ((limit && resident_unpinned(vm) >= limit) ||
-	       (watermark && heap_free_bytes() < need + watermark)) {
-		if (!evict_one(vm))
-			return;
-	}
 }
 #endif

@@ -1,13 +1,12 @@
-/* The emulated PL011 each guest sees at its usual IPA: output only (the
- * receive FIFO is always empty), transmitted at once, a line at a time. Its
- * transmit interrupt is raised while unmasked, for drivers that wait for it
- * (Linux's never does: the FIFO is never full). */
+/* The emulated PL011 each guest sees at its usual IPA, VUART_IPA
+ * (memory_map.h): output only (the receive FIFO is always empty), transmitted
+ * at once, a line at a time. Its transmit interrupt is raised while unmasked,
+ * for drivers that wait for it (Linux's never does: the FIFO is never full). */
 #ifndef ZVM_VUART_H
 #define ZVM_VUART_H
 
 #include <stdint.h>
 
-#define VUART_IPA	0x09000000UL
 #define VUART_SIZE	0x1000UL
 
 struct vm;

@@ -12,6 +12,7 @@
 #include <libfdt.h>
 
 #include "guest.h"
+#include "memory_map.h"
 #include "virtio.h"
 #include "virtio_blk.h"
 
@@ -58,7 +59,7 @@ int guest_main(const void *dtb)
 {
 	int cells;
 	const uint32_t *reqs = guest_param_cells(dtb, "requests", &cells);
-	uint64_t base = guest_param(dtb, "virtio-base", 0x0a000000);
+	uint64_t base = guest_param(dtb, "virtio-base", VBLK_IPA);
 	uint64_t offset = guest_param(dtb, "dma-offset", 0);
 	/* Data buffers: 64 KiB each, after the image. */
 	uint8_t *data = (uint8_t *)(((uint64_t)__image_end + MAX_DATA - 1) & ~(uint64_t)(MAX_DATA - 1));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "guest.h"
+#include "memory_map.h"
 #include "virtio.h"
 #include "virtio_blk.h"
 
@@ -22,8 +23,6 @@ enum attack {
 	RELEASE_NOT_OWNED, UNKNOWN_HVC, ZPOOL_FULL, UART_WIDE,
 };
 
-#define UART		0x09000000UL
-#define VIRTIO		0x0a000000UL
 #define HVC_BOGUS	0xc600ffffUL
 #define BUF_FILL	0xa5
 
@@ -60,26 +59,26 @@ static uint64_t memory_attack(enum attack a, uint64_t target)
 	case OOB_READ:
 		return *(volatile uint32_t *)target;
 	case UART_MISALIGNED:
-		*(volatile uint32_t *)(UART + 1) = 0x41414141;
+		*(volatile uint32_t *)(VUART_IPA + 1) = 0x41414141;
 		return 0;
 	case UART_PAIR:
-		__asm__ volatile("stp %0, %0, [%1]" : : "r"(0x4242424242424242UL), "r"(UART) : "memory");
+		__asm__ volatile("stp %0, %0, [%1]" : : "r"(0x4242424242424242UL), "r"(VUART_IPA) : "memory");
 		return 0;
 	case UART_EXCLUSIVE:
-		return load_exclusive(UART);
+		return load_exclusive(VUART_IPA);
 	case UART_WIDE:		/* a newline in the low byte: the line stays the guest's own */
-		*(volatile uint64_t *)UART = 0x414141414141410aUL;
+		*(volatile uint64_t *)VUART_IPA = 0x414141414141410aUL;
 		return 0;
 	case VIRTIO_MISALIGNED:
-		return *(volatile uint32_t *)(VIRTIO + 2);
+		return *(volatile uint32_t *)(VBLK_IPA + 2);
 	case VIRTIO_BYTE:
-		return *(volatile uint8_t *)VIRTIO;
+		return *(volatile uint8_t *)VBLK_IPA;
 	case VIRTIO_WIDE:
-		return *(volatile uint64_t *)VIRTIO;
+		return *(volatile uint64_t *)VBLK_IPA;
 	case VIRTIO_PAIR:
-		return load_pair(VIRTIO);
+		return load_pair(VBLK_IPA);
 	case VIRTIO_EXCLUSIVE:
-		return load_exclusive(VIRTIO);
+		return load_exclusive(VBLK_IPA);
 	default:	/* writes at an address: out of range, another VM, the heap, ... */
 		*(volatile uint64_t *)target = 0x686f7374696c6521UL;
 		return 0;
@@ -218,7 +217,7 @@ int guest_main(const void *dtb)
 		__asm__ volatile("wfi" ::: "memory");
 	if (a >= DESC_OUTSIDE_RAM && a <= NOTIFY_STORM) {
 		guest_irq_init();
-		if (vblk_init_ring(VIRTIO, 0, a == RING_RANGE ? target : 0))
+		if (vblk_init_ring(VBLK_IPA, 0, a == RING_RANGE ? target : 0))
 			return 0xbad;
 	}
 	switch (a) {

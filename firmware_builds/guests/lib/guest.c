@@ -5,8 +5,9 @@
 #include <libfdt.h>
 
 #include "guest.h"
+#include "memory_map.h"
 
-#define UART_DR	((volatile uint32_t *)0x09000000UL)
+#define UART_DR	((volatile uint32_t *)VUART_IPA)
 
 uintptr_t __stack_chk_guard = 0x5a766d2d67756573UL;
 

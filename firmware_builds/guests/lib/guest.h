@@ -5,10 +5,7 @@
 
 #include <stdint.h>
 
-#define ZVM_HVC_EXIT		0xc6000001UL
-#define ZVM_HVC_RELEASE		0xc6000002UL	/* x1 IPA, x2 size; x0 = 0 or -1 */
-#define ZVM_HVC_CHECKPOINT	0xc6000003UL
-#define ZVM_HVC_GUEST_CRC	0xc6000004UL	/* x1 IPA, x2 size; x0 = CRC-32 */
+#include "hypercall.h"
 
 extern char __image_end[];
 

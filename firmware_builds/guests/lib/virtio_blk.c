@@ -1,10 +1,9 @@
 #include <string.h>
 
 #include "guest.h"
+#include "sysreg_access.h"
 #include "virtio.h"
 #include "virtio_blk.h"
-
-#define VINTID_VIRTIO	48
 
 static volatile uint8_t *dev;
 static uint64_t dma_offset;	/* device address = IPA + offset (no IOMMU in passthrough) */
@@ -175,9 +174,6 @@ unsigned long vblk_interrupts(void)
 	return interrupts;
 }
 
-#define WRITE_SYSREG(name, v) __asm__ volatile("msr " #name ", %0" : : "r"((uint64_t)(v)))
-#define READ_SYSREG(name) ({ uint64_t v; __asm__ volatile("mrs %0, " #name : "=r"(v)); v; })
-
 extern char guest_vectors[];
 
 void guest_irq_init(void)
@@ -196,7 +192,7 @@ void guest_irq(void)
 
 	if (intid >= 1020)
 		return;
-	if (intid == VINTID_VIRTIO && dev) {
+	if (intid == VIRTIO_BLK_INTID && dev) {
 		wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
 		interrupts++;
 	}

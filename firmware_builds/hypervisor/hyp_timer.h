@@ -1,0 +1,13 @@
+/* The EL2 physical timer (CNTHP, PPI INTID_HYP_TIMER): the scheduler's
+ * tick, which preempts the running VM. */
+#ifndef ZVM_HYP_TIMER_H
+#define ZVM_HYP_TIMER_H
+
+#include <stdint.h>
+
+/* Fires every `period_us` microseconds from now on. */
+void hyp_timer_start(uint64_t period_us);
+/* The next tick a whole period from now. */
+void hyp_timer_rearm(void);
+
+#endif

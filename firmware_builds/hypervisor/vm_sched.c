@@ -1,0 +1,176 @@
+#include "gic.h"
+#include "hyp_timer.h"
+#include "iosched.h"
+#include "psci.h"
+#include "stage2.h"
+#include "sysregs.h"
+#include "vcpu_context.h"
+#include "vgic.h"
+#include "vm.h"
+#include "vm_irq.h"
+#include "vm_sched.h"
+
+#define CNTHCTL_EL1PCTEN 1UL		/* EL1 may read the physical counter (not its timer) */
+
+static struct vm vms[MAX_VMS];
+static int nr_vms;
+static int current;
+
+struct vm *vms_add(void)
+{
+	return &vms[nr_vms++];
+}
+
+struct vm *vm_current(void)
+{
+	return &vms[current];
+}
+
+/* Makes vms[next] the running VM: its registers into `frame`, its EL1 and
+ * virtual interrupt state and its stage-2 tables into the CPU. */
+static void switch_to(int next, struct trap_frame *frame)
+{
+	current = next;
+	*frame = vms[next].regs;
+	vcpu_load_el1(&vms[next].sys);
+	vgic_load(&vms[next].vgic);
+	WRITE_SYSREG(hcr_el2, vms[next].hcr);
+	WRITE_SYSREG(vttbr_el2, vms[next].vttbr);
+	__asm__ volatile("isb");
+}
+
+/* The running VM's state back into its struct vm. */
+static void save_current(struct trap_frame *frame)
+{
+	vms[current].regs = *frame;
+	vcpu_save_el1(&vms[current].sys);
+	vm_irq_save(&vms[current]);
+}
+
+static int runnable(const struct vm *vm)
+{
+	return vm->running && !vm->waiting;
+}
+
+/* A VM not running now whose virtual timer has expired gets its interrupt
+ * (the hardware timer is another VM's meanwhile). */
+static void expire_timers(void)
+{
+	uint64_t now = READ_SYSREG(cntvct_el0);
+
+	for (int i = 0; i < nr_vms; i++) {
+		struct el1_sysregs *s = &vms[i].sys;
+
+		if (i == current || !vms[i].running ||
+		    (s->cntv_ctl & (CNTV_ENABLE | CNTV_IMASK)) != CNTV_ENABLE || s->cntv_cval > now)
+			continue;
+		s->cntv_ctl |= CNTV_IMASK;	/* as vm_vtimer_fired masks a live one */
+		vgic_raise(&vms[i].vgic, VTIMER_VINTID);
+		vms[i].waiting = 0;
+	}
+}
+
+static int next_runnable(void)
+{
+	expire_timers();
+	for (int step = 1; step <= nr_vms; step++) {
+		int candidate = (current + step) % nr_vms;
+
+		if (runnable(&vms[candidate]))
+			return candidate;
+	}
+	return -1;
+}
+
+void vm_schedule(struct trap_frame *frame)
+{
+	save_current(frame);
+	iosched_tick();
+	int next = next_runnable();
+
+	if (next >= 0 && next != current)
+		switch_to(next, frame);
+	else
+		vgic_load(&vms[current].vgic);	/* an interrupt raised meanwhile */
+}
+
+void vm_wait(struct trap_frame *frame)
+{
+	struct vm *vm = vm_current();
+
+	save_current(frame);
+	if (vgic_has_pending(&vm->vgic)) {
+		vgic_load(&vm->vgic);
+		return;
+	}
+	vm->waiting = 1;
+	vm_run_next(frame);
+}
+
+/* Picks the next VM to run. With none runnable, queued I/O is dispatched
+ * (its completions wake the waiting VMs); otherwise the CPU sleeps until an
+ * interrupt (the scheduler's tick, a virtual timer) and the waiting VMs are
+ * woken to look again (Linux's idle loop must not spin); with no VM left,
+ * power off. */
+void vm_run_next(struct trap_frame *frame)
+{
+	int next = next_runnable();
+
+	if (next < 0 && iosched_pending()) {
+		iosched_round();
+		/* A fresh timeslice: how long the disk took must not decide where
+		 * the next preemption falls (deterministic traces under -icount). */
+		hyp_timer_rearm();
+		next = next_runnable();
+	}
+	if (next < 0) {
+		int alive = 0;
+
+		for (int i = 0; i < nr_vms; i++) {
+			alive |= vms[i].running;
+			vms[i].waiting = 0;
+		}
+		if (alive)	/* interrupts stay masked here: they are taken in the VM */
+			__asm__ volatile("dsb sy; wfi" ::: "memory");
+		next = next_runnable();
+	}
+	if (next < 0) {
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+		vm_mem_report_stats();
+#endif
+		psci_system_off();
+	}
+	switch_to(next, frame);
+}
+
+/* Here, not in vm_irq.c: it runs after every trap, on whichever VM the
+ * scheduler left current. */
+void vm_deliver_irqs(void)
+{
+	struct vm *vm = vm_current();
+
+	if (!vm->running)
+		return;
+	vm_irq_save(vm);
+	vgic_load(&vm->vgic);
+}
+
+void vms_run(uint64_t timeslice_us)
+{
+	static struct trap_frame first;
+
+	current = nr_vms - 1;	/* so that the search starts at VM 0 */
+	int next = nr_vms ? next_runnable() : -1;
+
+	if (next < 0)
+		psci_system_off();
+	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
+	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	WRITE_SYSREG(cntvoff_el2, 0);
+	gic_init();
+	vgic_init();
+	hyp_timer_start(timeslice_us);
+	vms_started_at = read_counter();
+	switch_to(next, &first);
+	enter_guest(&first);
+}

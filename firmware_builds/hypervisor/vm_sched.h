@@ -1,0 +1,33 @@
+/* The vCPU scheduler: the VMs' one vCPU each, run round-robin on one
+ * physical CPU, a timeslice at a time (the hypervisor timer's tick), or
+ * until the vCPU waits for an interrupt. With nothing runnable, queued I/O
+ * is dispatched or the CPU sleeps; with no VM left, the system powers off. */
+#ifndef ZVM_VM_SCHED_H
+#define ZVM_VM_SCHED_H
+
+#include <stdint.h>
+
+#include "trap_frame.h"
+
+struct vm;
+
+/* The VMs are the scheduler's: vms_create fills the next place (at most
+ * MAX_VMS of them); those left running are run. */
+struct vm *vms_add(void);
+
+/* Enters the first VM; timeslices of `timeslice_us` from then on. */
+__attribute__((noreturn)) void vms_run(uint64_t timeslice_us);
+/* The VM whose trap the hypervisor is handling. */
+struct vm *vm_current(void);
+/* Timer tick: switches `frame` to the next runnable VM. */
+void vm_schedule(struct trap_frame *frame);
+/* A trapped WFI: the VM waits for an interrupt unless one is pending. */
+void vm_wait(struct trap_frame *frame);
+/* The current VM has stopped for good: switches `frame` to the next
+ * runnable VM, or powers off when none is left. */
+void vm_run_next(struct trap_frame *frame);
+/* After a trap: the interrupts of the VM about to resume sampled into its
+ * list registers. */
+void vm_deliver_irqs(void);
+
+#endif
