@@ -23,18 +23,12 @@ class Boot:
 
 class GuestKind:
     name = ""
-    firmware = True  # built from firmware_builds/guests/<name>/
     events: dict[str, frozenset[str]] = {}  # the @guest events it reports (docs/trace-protocol.md)
     fields: dict = {}  # its own [[vm]] fields: name -> schema.Field
 
     # -- scenario --------------------------------------------------------
     def validate(self, spec: VmSpec, path, where: str, static: bool) -> None:
         """Raises ConfigError for what this guest cannot do with `spec`."""
-
-    def adapt(self, scenario):
-        """The scenario as this guest needs it run (the hostile guest's
-        attack picks the memory mode); unchanged by default."""
-        return scenario
 
     # -- boot ------------------------------------------------------------
     def build(self):

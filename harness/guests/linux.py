@@ -119,7 +119,6 @@ def prediction(plan, vm) -> Prediction:
 
 class Linux(GuestKind):
     name = "linux"
-    firmware = False  # Debian's kernel and busybox, not a guests/ directory
     events = {
         "linux-start": frozenset({"kernel"}),
         "linux-out": frozenset({"idx", "ok"}),
@@ -145,9 +144,6 @@ class Linux(GuestKind):
 
     def boot(self, spec: VmSpec, image, ram_ipa: int) -> Boot:
         return Boot(*linux_initramfs.boot_images(spec, ram_ipa))
-
-    def params(self, scenario, index: int, partitions: list) -> dict[str, int]:
-        return scenario.vms[index].params
 
     def device_tree(self, spec: VmSpec, boot: Boot, params: dict[str, int],
                     dma_offset: int) -> str:
