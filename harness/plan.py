@@ -83,7 +83,7 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
     boots = [kind(spec.guest).boot(spec, (guest_images or {}).get(spec.guest), GUEST_RAM_IPA)
              for spec in scenario.vms]
     # A kernel is large: in static mode on zeroed RAM it is loaded where the
-    # VM's partition will be, and need not be copied (vm.c skips what is in
+    # VM's partition will be, and need not be copied (vm_mem_copy.c skips what is in
     # place already).
     in_place = scenario.variant == "static" and board.kind == "qemu"
     heap_base = _heap_base([(b.image, b.initrd) for b in boots if not (b.initrd and in_place)])

@@ -57,6 +57,6 @@ class Scenario:
 
 
 def partition_align(size: int) -> int:
-    """How the hypervisor aligns a VM's partition (vm.c): 2 MiB once it is
+    """How the hypervisor aligns a VM's partition (vm_mem_static.c): 2 MiB once it is
     that large, so that stage 2 can map it with blocks."""
     return 2 << 20 if size >= 2 << 20 else 4096

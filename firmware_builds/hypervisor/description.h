@@ -1,5 +1,5 @@
 /* The hypervisor's description of its VMs: a flattened device tree the
- * harness builds from a scenario (harness/describe.py) and places at
+ * harness builds from a scenario (harness/plan.py) and places at
  * DESCRIPTION_ADDR (memory_map.h) before the CPU starts. See docs/description.md. */
 #ifndef ZVM_DESCRIPTION_H
 #define ZVM_DESCRIPTION_H

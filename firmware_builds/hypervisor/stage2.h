@@ -1,5 +1,5 @@
 /* Per-VM stage-2 translation tables (IPA -> PA): 4 KiB granule, 32-bit IPA,
- * walk starting at level 1, as harness/stage2.py models them. Regions are
+ * walk starting at level 1, as harness/models/stage2.py models them. Regions are
  * mapped with 2 MiB level-2 blocks where IPA and PA are both 2 MiB aligned,
  * 4 KiB level-3 pages elsewhere. */
 #ifndef ZVM_STAGE2_H

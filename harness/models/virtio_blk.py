@@ -93,7 +93,7 @@ def dispatch_order(queue: list[Queued]) -> list[Queued]:
 def execute(disk: bytearray, vm: VmDisk, r: Request) -> tuple[int, bytes]:
     """A request's status and the bytes it hands the guest (IN, GET_ID)."""
     base, length = r.base_type, r.length
-    if r.misdirected:  # vblk.c take_chain marks it, vblk_execute answers it
+    if r.misdirected:  # vblk.c: take_chain marks it, execute answers it
         return IOERR, b""
     if base in (IN, OUT):
         count = length // SECTOR

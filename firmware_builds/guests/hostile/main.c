@@ -1,5 +1,5 @@
 /* hostile: one attack on the hypervisor, picked by zvm,attack (the codes of
- * harness/models/hostile.py, which documents each and predicts its outcome).
+ * harness/guests/hostile.py, which documents each and predicts its outcome).
  * It reports what it did and what it saw; the VMs next to it must not notice.
  *
  * zvm,attack: the attack. zvm,target: the address it aims at. zvm,wait: how

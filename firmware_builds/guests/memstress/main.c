@@ -1,5 +1,5 @@
 /* memstress: fills its RAM, region by region, with a seeded pattern, then
- * reads every region back and reports its CRC-32. harness/models/memstress.py
+ * reads every region back and reports its CRC-32. harness/guests/memstress.py
  * (and harness/models/memblock.py the memory events it causes) predict every
  * line. Parameters (/chosen, all optional): zvm,seed, zvm,region-size,
  * zvm,order-seed (shuffled touch order), zvm,release-offset and
