@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..expect import Expected
 from ..memory_map import VBLK_IPA
 from ..models import memblock
-from ..models.virtio_blk import FLUSH, IN, OUT, SECTOR, Request, initial_disk
+from ..models.virtio_blk import FLUSH, IN, MAX_BYTES, OUT, SECTOR, Request, initial_disk
 from ..spec import VmSpec
 from . import linux_initramfs
 from .base import Boot, GuestKind, out_data
@@ -165,8 +165,11 @@ class Linux(GuestKind):
 
     def disk_requests(self, plan, vm, trace) -> tuple[Request, ...]:
         """Whatever its driver made of the workload, from the trace; the
-        bytes it wrote are predicted by disk_share."""
-        return tuple(Request(e["type"], e["ioprio"], e["sector"], e["len"])
+        bytes it wrote are predicted by disk_share. The back-end offers
+        SEG_MAX and SIZE_MAX so that no request of Linux's can be longer
+        than its bounce buffer: one that is (a device offering more) is
+        expected at that length, and to succeed."""
+        return tuple(Request(e["type"], e["ioprio"], e["sector"], min(e["len"], MAX_BYTES))
                      for e in trace.named("blk-req", vm=vm.index))
 
     def disk_share(self, plan, vm) -> bytes:

@@ -62,3 +62,20 @@ requests = [{request_toml}]
 """)
     with pytest.raises(ConfigError, match=re.escape(f"vm[0].{field}")):
         load_scenario(str(path))
+
+
+def test_a_linux_request_beyond_the_bounce_buffer_is_expected_shorter_and_successful():
+    """The device offers SEG_MAX and SIZE_MAX so that Linux's requests fit its
+    bounce buffer: one that does not is expected at the buffer's length (and
+    OK), so both its blk-req and its IOERR fail the run."""
+    from types import SimpleNamespace
+
+    from harness.guests.linux import KIND
+    from harness.models.virtio_blk import MAX_BYTES, OK, VmDisk, execute, request_fields
+    from harness.trace import parse_text
+
+    trace = parse_text("@zvm blk-req vm=0x0 seq=0x0 type=0x0 ioprio=0x0 sector=0x0 len=0x20000\n")
+    vm = SimpleNamespace(index=0)
+    (request,) = KIND.disk_requests(None, vm, trace)
+    assert request_fields(request)["len"] == MAX_BYTES
+    assert execute(bytearray(1 << 20), VmDisk("linux0", 0, 2048, ()), request)[0] == OK
