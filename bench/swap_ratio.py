@@ -6,7 +6,7 @@ allocation (instructions, from the hypervisor's own counters under -icount)."""
 import dataclasses
 
 from harness.boards import DEFAULT_BOARD, load_board
-from harness.models import memstress
+from harness.guests import memstress
 from harness.runner import run_scenario
 from harness.scenarios import load_scenario
 
