@@ -54,7 +54,8 @@ def measure(rounds: int = 7) -> list[dict]:
         "pytest-embedded": pytest_anchor + [
             "-p", "no:labgrid", "--embedded-services", "qemu",
             "--qemu-prog-path", str(HERE / "qemu-wrapper"), "--qemu-image-path", str(elf),
-            f"--qemu-cli-args={QEMU_ARGS} -nographic -kernel {elf}", "test_embedded_hello.py"],
+            f"--qemu-cli-args={QEMU_ARGS} -nographic -nic none -kernel {elf}",
+            "test_embedded_hello.py"],
     }
     samples = {name: [] for name in commands}
     for _ in range(max(rounds // 2, 5)):
