@@ -97,6 +97,6 @@ def test_a_same_size_change_within_one_clock_tick_is_seen(program, tmp_path):
     main_c.write_text(main_c.read_text() + "\n/* a */\n")
     stamp = main_c.stat().st_mtime_ns
     first = builder.build(program)
-    main_c.write_text(main_c.read_text()[:-6] + "b */\n")
+    main_c.write_text(main_c.read_text().replace("/* a */", "/* b */"))
     os.utime(main_c, ns=(stamp, stamp))  # as if within the same tick
     assert builder.build(program).build_id != first.build_id
