@@ -7,11 +7,11 @@ whose own key changed are recompiled (one object per source file, cached
 under build/obj/). Outputs are written under a temporary name and renamed, so
 concurrent builds never see half a file."""
 
-import hashlib
 import os
 import re
 import subprocess
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,12 +57,14 @@ class Program:
                       for p in d.rglob("*.h"))
 
 
-def _stat_id(path: Path) -> bytes:
-    st = path.stat()
-    return f"{path}:{st.st_size}:{st.st_mtime_ns}".encode()
+def _stat_id(path: Path, st: os.stat_result | None = None) -> str:
+    st = st or path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _hash(*parts: bytes) -> str:
+    import hashlib  # OpenSSL takes ~7 ms to load: only real builds need it
+
     h = hashlib.sha256()
     for part in parts:
         h.update(len(part).to_bytes(8, "little"))
@@ -86,24 +88,25 @@ class Builder:
     def build(self, program: Program) -> Image:
         check_defines(program.defines)
         # Every run builds first, before its target starts: when no input's
-        # size or modification time changed, the key hashed last time holds.
-        paths_ = (*program.headers(), *program.sources(), program.linker_script,
-                  *program.libraries)
-        inputs = [p.stat() for p in paths_]
-        memo = self.build_dir / "keys" / _hash(
-            self.toolchain_id, program.name.encode(), " ".join(self._cflags(program)).encode(),
-            *(f"{p}:{st.st_size}:{st.st_mtime_ns}".encode() for p, st in zip(paths_, inputs)))[:32]
+        # size or modification time changed, the key hashed last time holds
+        # (one memo per program and flags).
+        flags = " ".join(self._cflags(program))
+        memo = self.build_dir / "keys" / f"{program.name}-{zlib.crc32(flags.encode()):08x}"
+        inputs = [(p, p.stat()) for p in (*program.headers(), *program.sources(),
+                                         program.linker_script, *program.libraries)]
+        signature = "\n".join([self.toolchain_id, flags, *(_stat_id(p, st) for p, st in inputs)])
         if memo.exists():
-            image = self._image(program, memo.read_text())
-            if image.path.exists():
+            remembered, _, key = memo.read_text().rpartition("\n")
+            image = self._image(program, key)
+            if remembered == signature and image.path.exists():
                 return image
         image = self._build(program)
         # A file changed twice within one tick of the file system's clock
         # keeps its time stamp: remember only inputs older than that.
-        if max(st.st_mtime for st in inputs) < time.time() - RACY_S:
+        if max(st.st_mtime for _, st in inputs) < time.time() - RACY_S:
             memo.parent.mkdir(parents=True, exist_ok=True)
             tmp = _temp_name(memo)
-            tmp.write_text(image.key)
+            tmp.write_text(f"{signature}\n{image.key}")
             os.replace(tmp, memo)
         return image
 
@@ -113,12 +116,12 @@ class Builder:
 
     def _build(self, program: Program) -> Image:
         # Any header may reach any object: they are all part of every object's key.
-        common = _hash(self.toolchain_id, " ".join(self._cflags(program)).encode(),
+        common = _hash(self.toolchain_id.encode(), " ".join(self._cflags(program)).encode(),
                        *(p.name.encode() + p.read_bytes() for p in program.headers())).encode()
         flags = self._cflags(program)
         objects = {src: _hash(common, src.name.encode(), src.read_bytes())
                    for src in program.sources()}
-        libs = b"".join(_stat_id(lib) for lib in program.libraries)
+        libs = "".join(_stat_id(lib) for lib in program.libraries).encode()
         key = _hash(program.name.encode(), *(k.encode() for k in objects.values()),
                     program.linker_script.read_bytes(), libs)
         image = self._image(program, key)

@@ -12,7 +12,6 @@ import select
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -84,7 +83,8 @@ class QemuProcess:
     def __init__(self, board: QemuBoard, kernel: Path, **command_args):
         self._qmp_sock, self._qemu_sock = socket.socketpair()
         self.cmd = qemu_command(board, kernel, self._qemu_sock.fileno(), **command_args)
-        self._stderr = tempfile.TemporaryFile()
+        # In memory, and no tempfile module on the start-up path.
+        self._stderr = open(os.memfd_create("qemu-stderr"), "w+b")
         self.proc: subprocess.Popen | None = None
         self._qmp = None
         self._loop = None
@@ -148,6 +148,8 @@ class QemuProcess:
 
     def read_memory(self, addr: int, length: int) -> bytes:
         """Guest-physical memory (QMP pmemsave), readable after power-off too."""
+        import tempfile
+
         with tempfile.NamedTemporaryFile(prefix="zvm-hil-mem-") as f:
             self._qmp.cmd("pmemsave", val=addr, size=length, filename=f.name)
             return f.read()

@@ -4,11 +4,11 @@ trace from its console -> gather what the target can give (memory, disk)
 -> stop -> judge (harness/checks/judge.py).
 
 The target starts as early as possible; the heavier modules (pexpect,
-qemu.qmp's asyncio, the models) are imported and the models' slow parts
-done while QEMU initialises, on the other core: this hides most of the
-harness's overhead over a bare QEMU."""
+qemu.qmp's asyncio) are imported while QEMU initialises, and the models'
+slow parts done while the firmware boots, on the other core: this hides
+most of the harness's overhead over a bare QEMU."""
 
-import tempfile
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +59,7 @@ class RunResult:
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     guest_images: dict[str, Image] = field(default_factory=dict)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
-    workdir: str = ""  # the run's temporary directory (gone when the run returns)
+    workdir: str = ""  # the run's temporary directory, if it needed one (gone when it returns)
 
     @property
     def passed(self) -> bool:
@@ -91,7 +91,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     timeout = float(options.timeout if options.timeout is not None else
                     3600 if options.gdb_port else scenario.timeout_s)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="zvm-hil-") as workdir:
+    with _workdir(plan) as workdir:
         loaders = plan.loaders(Path(workdir)) if plan else ()
         disk, disk_before = None, None
         if plan and plan.disk_size:
@@ -103,12 +103,12 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
         result = RunResult(board, scenario, image, [], plan, options, guest_images=guests,
                            workdir=workdir, memory={} if target.reads_memory else None)
         try:
-            console = target.start(image.path, loaders, disk, Path(workdir))
+            console = target.start(image.path, loaders, disk)
             result.qemu_cmd, result.run_id = target.command, target.run_id
-            from .checks import judge  # while QEMU initialises (~30 ms)
+            target.run()
+            from .checks import judge  # while the firmware boots (its output waits in the pipe)
 
             judge.warm_up(board, image, plan)
-            target.run()
             reading = read_until_done(console, target, result.trace, timeout)
             if (plan and not reading.failures and not result.trace.first("panic")
                     and target.reads_memory):
@@ -123,6 +123,16 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
         result.trace, reading.failures, reading.timed_out,
         result.memory, result.disk_after))
     return result
+
+
+def _workdir(plan):
+    """The run's temporary directory, for the plan's blobs and the disk; a
+    bare boot needs none."""
+    if plan is None:
+        return contextlib.nullcontext("")
+    import tempfile
+
+    return tempfile.TemporaryDirectory(prefix="zvm-hil-")
 
 
 def prepare(board, scenario: Scenario, images: Images | None = None):

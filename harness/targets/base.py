@@ -15,8 +15,7 @@ class Target:
         self.run_id = ""
         self.shutdown_reason: str | None = None
 
-    def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None,
-              workdir: Path):
+    def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None):
         """Loads the images and returns the board's console (a Console),
         before the board runs its first instruction where it can."""
         raise NotImplementedError

@@ -17,7 +17,7 @@ class Target(BaseTarget):
         self.qemu: QemuProcess | None = None
         self.console = None
 
-    def start(self, image: Path, loaders, disk: Path | None, workdir: Path):
+    def start(self, image: Path, loaders, disk: Path | None):
         board, options = self.board, self.options
         toolchain.find_program(board.binary)  # a clear message, not a failed exec
         rr = ("record", options.record) if options.record else \

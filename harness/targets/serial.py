@@ -17,7 +17,7 @@ class Target(BaseTarget):
         self.values: dict[str, str] | None = None
         self.console = None
 
-    def start(self, image, loaders, disk, workdir):
+    def start(self, image, loaders, disk):
         board = self.board
         self.values = {"hypervisor": str(image),
                        "loaders": ",".join(f"{path}@{addr:#x}" for path, addr in loaders)}
