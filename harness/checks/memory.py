@@ -3,6 +3,7 @@ in the trace's order of heap events), and each guest's own reports against
 its guest kind's expectations."""
 
 from ..expect import check
+from ..memory_map import passthrough_page
 from ..models import memblock
 from ..models.heap import Heap
 from ..models.swap import Swap
@@ -16,8 +17,6 @@ def predict(plan, trace) -> memblock.Prediction:
 
 
 def vm_memory(plan, vm, trace) -> memblock.VmMemory:
-    from ..memory_map import passthrough_page
-
     dynamic = plan.variant == "dynamic"
     prefault = (vm.footprint, (vm.dtb_ipa, len(vm.dtb)))
     return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
