@@ -120,7 +120,8 @@ def test_a_changed_disk_byte_is_named(tmp_path):
 
 def test_a_changed_dispatch_order_is_named(tmp_path):
     bundle = unpack("blk-two-vms", tmp_path)
-    edit_console(bundle, replace_once(r"blk-dispatch vm=0x1 seq=0x4", "blk-dispatch vm=0x1 seq=0x6"))
+    edit_console(bundle, replace_once(r"blk-dispatch vm=0x1 seq=0x4",
+                                      "blk-dispatch vm=0x1 seq=0x6"))
     now, _ = rejudge(bundle)
     assert now[0].startswith("blk round 0: expected dispatch order vm1:0x4 vm1:0x6 ")
 
