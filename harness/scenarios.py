@@ -43,7 +43,7 @@ SCENARIO_SPEC = {
     }, required=False),
     "vm": Table({
         "name": Field(str, doc="lowercase letters, digits, - and _; starts with a letter"),
-        "guest": Field(str, doc="a directory of firmware_builds/guests/"),
+        "guest": Field(str, doc="a guest kind: a module of harness/guests/"),
         "memory_kib": Field(int, check=in_range(64, 1048576, " KiB")),
         "params": Field(dict, required=False, default={},
                         doc="workload parameters: integers, into the guest DTB's /chosen"),
