@@ -2,7 +2,7 @@
 in the trace's order of heap events), and each guest's own reports against
 its guest kind's expectations."""
 
-from ..expect import check
+from ..expect import Mismatch, check
 from ..memory_map import passthrough_page
 from ..models import memblock
 from ..models.heap import Heap
@@ -28,6 +28,7 @@ def vm_memory(plan, vm, trace) -> memblock.VmMemory:
 
 def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
     failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
+    failures += check_counters(plan, trace, prediction)
     for vm in plan.vms:
         expected = prediction.events[vm.index]
         actual = [(e.name, e.fields) for e in trace.events
@@ -36,6 +37,18 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
             failures.append(f"{vm.spec.name} memory {difference}")
         failures += [str(m) for m in check(trace, vm.kind.expectations(plan, vm, prediction))]
     return failures
+
+
+def check_counters(plan, trace, prediction: memblock.Prediction) -> list[str]:
+    """A dynamic build counts, and reports once before power-off, its demand
+    allocations, swap-outs and swap-ins (@zvm memstats; the ticks are timing)."""
+    if plan.variant != "dynamic":
+        return []
+    reported = trace.named("memstats")
+    if len(reported) != 1:
+        return [f"@zvm memstats: expected one, got {len(reported)}"]
+    return [str(Mismatch(f"@zvm memstats {name}", want, reported[0].get(name, "nothing")))
+            for name, want in prediction.counts.items() if reported[0].get(name) != want]
 
 
 def first_difference(expected: list[tuple[str, dict]], actual: list[tuple[str, dict]]) -> str:

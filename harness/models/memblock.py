@@ -80,6 +80,7 @@ class Prediction:
     stopped: dict[int, int] = field(default_factory=dict)  # VM -> ops done before oom
     problem: str | None = None  # the observed order did not fit the model
     zpool_at_boot: dict | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # what @zvm memstats must count
 
 
 class Shared:
@@ -88,6 +89,9 @@ class Shared:
     def __init__(self, heap: Heap, swap: Swap | None):
         self.heap, self.swap = heap, swap
         self.zpool = Zpool(heap, swap.zpool_size) if swap and swap.zpool_size else None
+        # hypervisor/vm_mem_dynamic.c's and vm_swap.c's counters: demand
+        # allocations (not the pinned image), swap-outs, swap-ins.
+        self.counts = {"allocs": 0, "swapouts": 0, "swapins": 0}
 
 
 class VmModel(SwappingVm):
@@ -278,6 +282,8 @@ class VmModel(SwappingVm):
         i = next((k for k, b in enumerate(self.blocks) if b.ipa >= ipa), len(self.blocks))
         self.blocks.insert(i, Block(ipa, pa, size, pinned=pinned))
         yield self.event("block-alloc", ipa=ipa, pa=pa, size=size)
+        if not pinned:
+            self.shared.counts["allocs"] += 1
         if i > 0 and self._joins(i - 1):  # with the block before, then the one after
             yield from self._merge(i - 1)
             i -= 1
@@ -381,4 +387,5 @@ def predict(vms: list[VmMemory], heap: Heap, heap_order: list[int] | None = None
         out.blocks[i] = m.final_blocks if m.final_blocks is not None else m.blocks
         if m.oom:
             out.stopped[i] = m.ops_done
+    out.counts = dict(shared.counts)
     return out

@@ -105,6 +105,7 @@ class SwappingVm:
         self.heap.release(b.pa, b.size)
         b.swapped, b.pa, b.kind, b.zoff, b.clen = True, 0, kind, zoff, clen
         self.shared.zpool.stored += 1
+        self.shared.counts["swapouts"] += 1
         return True
 
     def swap_in(self, b):
@@ -116,5 +117,6 @@ class SwappingVm:
         self.shared.zpool.forget(b)
         yield self.event("s2-map", ipa=b.ipa, pa=pa, size=b.size, attr=S2_NORMAL_RW)
         yield self.event("swap-in", ipa=b.ipa, pa=pa, clen=b.clen, kind=b.kind)
+        self.shared.counts["swapins"] += 1
         b.swapped, b.pa, b.referenced = False, pa, True
         return True

@@ -27,13 +27,14 @@ def unpack(name: str, tmp_path: Path) -> Path:
 
 
 def edit_console(bundle: Path, change) -> None:
-    """Rewrites the recorded console: `change(text)` -> new text, or None to drop the line."""
+    """Rewrites the recorded console: `change(text)` -> new text, a list of
+    lines in its place, or None to drop the line."""
     out = []
     for line in (bundle / files.SERIAL_LOG).read_text().splitlines():
         stamp, _, text = line.partition("] ")
         new = change(text)
-        if new is not None:
-            out.append(f"{stamp}] {new}")
+        out += [f"{stamp}] {n}" for n in ([] if new is None else
+                                          new if isinstance(new, list) else [new])]
     (bundle / files.SERIAL_LOG).write_text("\n".join(out) + "\n")
 
 
@@ -147,3 +148,27 @@ def test_an_unreadable_trace_line_is_named(tmp_path):
 def test_a_panic_comes_first_and_alone(tmp_path):
     now, _ = rejudge(unpack("el2-panic", tmp_path))
     assert len(now) == 1 and now[0].startswith("hypervisor panic: EC 0x25")
+
+
+def test_a_missing_or_extra_completion_is_named(tmp_path):
+    bundle = unpack("blk-two-vms", tmp_path)
+    edit_console(bundle, lambda t: None if t.startswith("@zvm blk-done vm=0x1 seq=0x6 ") else t)
+    assert rejudge(bundle)[0] == ["@zvm blk-done vm=0x1 seq=0x6: expected the event, "
+                                  "got no such event"]
+    bundle = unpack("blk-two-vms", tmp_path / "twice")
+    edit_console(bundle, lambda t: [t, t] if t.startswith("@zvm blk-done vm=0x1 seq=0x4 ") else t)
+    assert rejudge(bundle)[0] == ["@zvm blk-done vm=0x1 seq=0x4: completed twice"]
+    bundle = unpack("blk-two-vms", tmp_path / "unknown")
+    edit_console(bundle, replace_once(r"blk-done vm=0x1 seq=0x4 ", "blk-done vm=0x1 seq=0x44 "))
+    assert rejudge(bundle)[0] == ["@zvm blk-done vm=0x1 seq=0x44: no such request was dispatched",
+                                  "@zvm blk-done vm=0x1 seq=0x4: expected the event, "
+                                  "got no such event"]
+
+
+def test_the_memory_counters_are_predicted(tmp_path):
+    bundle = unpack("lzo-swap", tmp_path)
+    edit_console(bundle, replace_once(r"swapouts=0x4d ", "swapouts=0x4e "))
+    assert rejudge(bundle)[0] == ["@zvm memstats swapouts: expected 0x4d, got 0x4e"]
+    bundle = unpack("lzo-swap", tmp_path / "none")
+    edit_console(bundle, lambda t: None if t.startswith("@zvm memstats ") else t)
+    assert rejudge(bundle)[0] == ["@zvm memstats: expected one, got 0"]
