@@ -71,3 +71,20 @@ def test_the_order_check_fails_on_a_swapped_pair(zvm_run, monkeypatch):
     result = zvm_run("virtio-blk-two-vms")
     assert not result.passed
     assert any(f.startswith("blk round 0: expected dispatch order") for f in result.failures)
+
+
+def test_barriers_on_every_request_type_hold_back_their_vm_only(zvm_run):
+    """A barrier IN, FLUSH, GET_ID and unknown type each keep their VM's later,
+    more urgent requests behind them, while the other VM's go first; every
+    answer, the dispatch order and the disk are the model's (result.passed)."""
+    result = zvm_run("virtio-blk-barriers")
+    assert result.passed, result.summary()
+    order = [(e["vm"], e["seq"]) for e in result.trace.named("blk-dispatch")]
+    kinds = {(e["vm"], e["seq"]): e["type"] for e in result.trace.named("blk-req")}
+    barriers = {key: t & 0x7FFF_FFFF for key, t in kinds.items() if t & 0x8000_0000}
+    assert set(barriers.values()) == {0, 4, 8, 77}  # IN, FLUSH, GET_ID, unknown
+    for vm, seq in barriers:  # nothing of its VM submitted after it went before it
+        later = [s for v, s in order[:order.index((vm, seq))] if v == vm and s > seq]
+        assert later == []
+    assert {v for v, _ in order[:4]} == {0, 1}  # the rounds mix both VMs
+    assert guest_results(result)[7][0] == virtio_blk.UNSUPP
