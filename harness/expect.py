@@ -71,3 +71,22 @@ def check(trace, expected: list[Expected]) -> list[Mismatch]:
                        for key, value in e.fields.items() if found[0].get(key) != value]
     report_missing()
     return mismatches
+
+
+def unpredicted(events, expected: list[Expected]) -> list[Mismatch]:
+    """`events` (one guest's reports) that no expectation predicts, or that
+    answer one already answered: a guest that says more than it should."""
+    predicted = [e for e in expected if not e.absent]
+    answered: set[int] = set()
+    out = []
+    for event in events:
+        matches = [i for i, e in enumerate(predicted) if e.event == event.name
+                   and all(event.fields.get(k) == v for k, v in e.match.items())]
+        free = [i for i in matches if i not in answered]
+        if not matches:
+            out.append(Mismatch(str(event), "no such event (the model predicts none)", "it"))
+        elif not free:
+            out.append(Mismatch(str(event), "it once", "it again"))
+        else:
+            answered.add(free[0])
+    return out

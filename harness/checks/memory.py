@@ -2,7 +2,7 @@
 in the trace's order of heap events), and each guest's own reports against
 its guest kind's expectations."""
 
-from ..expect import Mismatch, check
+from ..expect import Mismatch, check, unpredicted
 from ..memory_map import passthrough_page
 from ..models import memblock
 from ..models.heap import Heap
@@ -35,7 +35,14 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
                   if e.name in memblock.MEMORY_EVENTS and e.get("vm") == vm.index]
         if difference := first_difference(expected, actual):
             failures.append(f"{vm.spec.name} memory {difference}")
-        failures += [str(m) for m in check(trace, vm.kind.expectations(plan, vm, prediction))]
+        expected = vm.kind.expectations(plan, vm, prediction)
+        failures += [str(m) for m in check(trace, expected)]
+        # What it reports of each request is checked against the virtio model;
+        # here only that it reports nothing else.
+        expected += [r for k in range(len(vm.spec.requests))
+                     if (r := vm.kind.request_report(vm, k, 0, 0)) is not None]
+        failures += [str(m) for m in unpredicted(
+            [e for e in trace.events if e.vm == vm.spec.name], expected)]
     return failures
 
 

@@ -172,3 +172,20 @@ def test_the_memory_counters_are_predicted(tmp_path):
     bundle = unpack("lzo-swap", tmp_path / "none")
     edit_console(bundle, lambda t: None if t.startswith("@zvm memstats ") else t)
     assert rejudge(bundle)[0] == ["@zvm memstats: expected one, got 0"]
+
+
+def test_a_guest_report_the_model_does_not_predict_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, lambda t: [t, "[vm1] @guest release ipa=0x40010000 size=0x1000 ret=0x0"]
+                 if t.startswith("[vm1] @guest memstress-done") else t)
+    assert rejudge(bundle)[0] == [
+        "[vm1] @guest release ipa=0x40010000 size=0x1000 ret=0x0: expected no such event (the "
+        "model predicts none), got it"]
+
+
+def test_a_guest_report_made_twice_is_named(tmp_path):
+    bundle = unpack("two-vms-static", tmp_path)
+    edit_console(bundle, lambda t: [t, t] if t.startswith("[vm1] @guest region idx=0x0 ") else t)
+    now, _ = rejudge(bundle)
+    assert now == ["[vm1] @guest region idx=0x0 ipa=0x40010000 size=0x8000 crc=0xe1bb64b3: "
+                   "expected it once, got it again"]
