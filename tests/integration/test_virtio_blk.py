@@ -88,3 +88,16 @@ def test_barriers_on_every_request_type_hold_back_their_vm_only(zvm_run):
         assert later == []
     assert {v for v, _ in order[:4]} == {0, 1}  # the rounds mix both VMs
     assert guest_results(result)[7][0] == virtio_blk.UNSUPP
+
+
+def test_a_passthrough_vm_gets_qemus_device_as_device_memory(zvm_run):
+    """QEMU's own virtio-blk page handed to a VM (the benchmarks' baseline):
+    the VM's requests reach the disk as the model says, and stage 2 maps
+    the page Device-nGnRE, never executable (the stage-2 check, exactly)."""
+    from pathlib import Path
+
+    scenario = Path(__file__).parents[2] / "bench" / "scenarios" / "virtio-passthrough.toml"
+    result = zvm_run(str(scenario))
+    assert result.passed, result.summary()
+    device = [e for e in result.trace.named("s2-map", vm=0) if e["ipa"] < 0x4000_0000]
+    assert [(e["ipa"], e["attr"] >> 54 & 1) for e in device] == [(0x0A00_3000, 1)]
