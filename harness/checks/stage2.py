@@ -1,10 +1,10 @@
 """Each VM's stage-2 tables, walked as the MMU would in memory read back
-from the target after the run, against the blocks the memory model has the
-VM holding when it exited (the hypervisor leaves a dead VM's tables as they
-were)."""
+from the target after the run, against the model descriptor for descriptor:
+level (2 MiB block or 4 KiB page), output address and attributes, as the
+model's mappings leave them when the VM exited (the hypervisor leaves a dead
+VM's tables as they were)."""
 
 from ..errors import HarnessError
-from ..memory_map import passthrough_page
 from ..models import stage2
 
 AF = 1 << 10  # the stage-2 descriptor's access flag
@@ -40,15 +40,14 @@ def check_stage2(plan, trace, read, prediction) -> list[str]:
         if stage2.vttbr_vmid(vttbr) != vm.vmid:
             problems.append(f"{vm.spec.name}: VTTBR_EL2 {vttbr:#x} carries VMID "
                             f"{stage2.vttbr_vmid(vttbr)}, expected {vm.vmid}")
-        # A block CLOCK passed over and the guest did not touch again keeps
-        # its access flag clear.
-        expected = [m for b in prediction.blocks[vm.index]
-                    for m in stage2.plan_mappings(b.ipa, b.pa, b.size, stage2.S2_NORMAL_RW if
-                                                  b.referenced else stage2.S2_NORMAL_RW & ~AF)]
-        if vm.spec.passthrough:
-            page, size = passthrough_page()
-            expected += stage2.plan_mappings(page, page, size, stage2.S2_DEVICE_RW)
-        difference = stage2.first_difference(expected, stage2.walk(read, vttbr))
+        # The descriptors the model's mappings leave, each with the access
+        # flag of its block: one CLOCK passed over, and the guest did not
+        # touch again, keeps it clear.
+        cleared = [(b.ipa, b.end) for b in prediction.blocks[vm.index] if not b.referenced]
+        expected = [m if not any(lo <= m.ipa < hi for lo, hi in cleared) else
+                    stage2.Mapping(m.ipa, m.pa, m.size, m.attrs & ~AF)
+                    for m in stage2.live_mappings(prediction.events[vm.index])]
+        difference = stage2.first_leaf_difference(expected, stage2.walk(read, vttbr))
         if difference:
             problems.append(f"{vm.spec.name} stage-2: {difference}")
     return problems

@@ -345,3 +345,59 @@ def plan_mappings(ipa: int, pa: int, size: int, attrs: int) -> list[Mapping]:
         planned.append(Mapping(here_ipa, here_pa, step, attrs))
         offset += step
     return planned
+
+
+# --- comparing descriptor for descriptor ----------------------------------
+
+_LEAF_NAMES = {PAGE_SIZE: "4 KiB page", ENTRY_SIZE[2]: "2 MiB block", ENTRY_SIZE[1]: "1 GiB block"}
+
+
+def _leaf(m: Mapping | None, same_size: bool) -> str:
+    if m is None:
+        return "unmapped"
+    what = f"PA {m.pa:#x} {describe_attrs(m.attrs)}"
+    return what if same_size else f"a {_LEAF_NAMES[m.size]} at {what}"
+
+
+def first_leaf_difference(expected: list[Mapping], actual: list[Mapping]) -> str | None:
+    """None if both hold the same descriptors (level, output address and
+    attributes), else a line about the lowest IPA where they differ, e.g.
+    'IPA 0x40000000: expected a 2 MiB block at PA 0x42000000 normal-wb rw ish
+    af, got a 4 KiB page at PA 0x42000000 normal-wb rw ish af'."""
+    want, got = {m.ipa: m for m in expected}, {m.ipa: m for m in actual}
+    for ipa in sorted(want.keys() | got.keys()):
+        w, g = want.get(ipa), got.get(ipa)
+        if w != g:
+            same = w is None or g is None or w.size == g.size
+            return f"IPA {ipa:#x}: expected {_leaf(w, same)}, got {_leaf(g, same)}"
+    return None
+
+
+def live_mappings(events: list[tuple[str, dict]]) -> list[Mapping]:
+    """The descriptors a VM's s2-map and s2-unmap events leave, replayed as
+    hypervisor/stage2.c writes them: a map writes plan_mappings of its region
+    (a 2 MiB block replacing whatever table was there); an unmap clears a
+    whole aligned 2 MiB block, or first breaks it into 512 pages."""
+    block = ENTRY_SIZE[2]
+    leaves: dict[int, Mapping] = {}
+    for name, f in events:
+        if name == "s2-map":
+            for m in plan_mappings(f["ipa"], f["pa"], f["size"], f["attr"]):
+                if m.size == block:
+                    for ipa in range(m.ipa, m.end, PAGE_SIZE):
+                        leaves.pop(ipa, None)
+                leaves[m.ipa] = m
+        elif name == "s2-unmap":
+            at, end = f["ipa"], f["ipa"] + f["size"]
+            while at < end:
+                b = leaves.get(at // block * block)
+                if b is not None and b.size == block:
+                    del leaves[b.ipa]
+                    if at == b.ipa and end - at >= block:
+                        at += block
+                        continue
+                    for o in range(0, block, PAGE_SIZE):  # break_block
+                        leaves[b.ipa + o] = Mapping(b.ipa + o, b.pa + o, PAGE_SIZE, b.attrs)
+                leaves.pop(at, None)
+                at += PAGE_SIZE
+    return sorted(leaves.values(), key=lambda m: m.ipa)

@@ -4,7 +4,8 @@ from hypothesis import given, settings, strategies as st
 from harness.errors import HarnessError
 from harness.models.stage2 import (
     ATTR_MASK, GiB, MiB, KiB, S2_DEVICE_RW, S2_NORMAL_RW, Mapping,
-    block_descriptor, describe_attrs, first_difference, merge, page_descriptor, pages,
+    block_descriptor, describe_attrs, first_difference, first_leaf_difference, live_mappings,
+    merge, page_descriptor, pages,
     plan_mappings, table_descriptor, vttbr_root, vttbr_vmid, walk, walk_tables,
 )
 
@@ -266,3 +267,31 @@ def test_built_tables_walk_back_to_the_same_pages(drawn):
     assert pages(actual) == pages(expected)
     assert merge(actual) == merge(expected)
     assert first_difference(expected, actual) is None
+
+
+def test_live_mappings_replay_maps_and_unmaps_as_the_hypervisor_writes_them():
+    """A 4 MiB region maps as two 2 MiB blocks; unmapping one page breaks its
+    block into pages (the other stays a block); unmapping a whole aligned
+    block clears it; a block mapped again over a broken one is a block."""
+    base, pa = 0x4000_0000, 0x4200_0000
+    events = [("s2-map", {"ipa": base, "pa": pa, "size": 4 * MiB, "attr": S2_NORMAL_RW}),
+              ("s2-unmap", {"ipa": base + 0x1000, "size": 0x1000})]
+    leaves = live_mappings(events)
+    assert [m.size for m in leaves].count(2 * MiB) == 1 and len(leaves) == 1 + 511
+    assert Mapping(base + 0x1000, pa + 0x1000, 4 * KiB, S2_NORMAL_RW) not in leaves
+    assert live_mappings(events + [("s2-unmap", {"ipa": base + 2 * MiB, "size": 2 * MiB})]) == \
+        [m for m in leaves if m.ipa < base + 2 * MiB]
+    again = events + [("s2-unmap", {"ipa": base, "size": 2 * MiB}),
+                      ("s2-map", {"ipa": base, "pa": pa, "size": 2 * MiB, "attr": S2_NORMAL_RW})]
+    assert live_mappings(again) == [Mapping(base, pa, 2 * MiB, S2_NORMAL_RW),
+                                    Mapping(base + 2 * MiB, pa + 2 * MiB, 2 * MiB, S2_NORMAL_RW)]
+
+
+def test_a_block_against_pages_is_named_with_its_level():
+    block = [Mapping(0x4000_0000, 0x4200_0000, 2 * MiB, S2_NORMAL_RW)]
+    pages = [Mapping(0x4000_0000 + o, 0x4200_0000 + o, 4 * KiB, S2_NORMAL_RW)
+             for o in range(0, 2 * MiB, 4 * KiB)]
+    assert first_leaf_difference(block, block) is None
+    assert first_leaf_difference(block, pages) == (
+        "IPA 0x40000000: expected a 2 MiB block at PA 0x42000000 normal-wb rw ish af, "
+        "got a 4 KiB page at PA 0x42000000 normal-wb rw ish af")
