@@ -9,9 +9,10 @@ space (VTCR_EL2.T0SZ = 32), with the walk starting at level 1
     level 3: 512 entries of 4 KiB (pages)
 
 `walk` reads the tables out of guest-physical memory and lists what they map,
-`plan_mappings` predicts what the hypervisor should have mapped, and
-`first_difference` compares the two page by page. (tests/unit/table_builder.py
-writes tables into a fake memory as the C firmware does, for the tests.)
+`plan_mappings` and `live_mappings` predict what the hypervisor should have
+mapped, and `first_leaf_difference` compares the two descriptor for
+descriptor. (tests/unit/table_builder.py writes tables into a fake memory as
+the C firmware does, for the tests.)
 """
 
 import struct
@@ -270,48 +271,6 @@ def pages(mappings: Iterable[Mapping]) -> dict[int, tuple[int, int]]:
                 raise HarnessError(f"IPA {m.ipa + offset:#x} is mapped twice")
             result[m.ipa + offset] = (m.pa + offset, m.attrs)
     return result
-
-
-def _runs(mappings: Iterable[Mapping], name: str) -> list[Mapping]:
-    runs = merge(mappings)
-    for before, after in zip(runs, runs[1:]):
-        if after.ipa < before.end:
-            raise HarnessError(f"{name} mappings overlap at IPA {after.ipa:#x}")
-    return runs
-
-
-def _say(m: Mapping | None, ipa: int) -> str:
-    if m is None:
-        return "unmapped"
-    return f"PA {m.pa + ipa - m.ipa:#x} {describe_attrs(m.attrs)}"
-
-
-def first_difference(expected: list[Mapping], actual: list[Mapping]) -> str | None:
-    """None if both map the same pages the same way, else a line about the lowest IPA
-    where they differ, e.g. 'IPA 0x40201000: expected PA 0x42201000 normal-wb rw ish
-    af, got unmapped'. Works on merged runs, so huge mappings cost no more than small."""
-    want, got = _runs(expected, "expected"), _runs(actual, "actual")
-    i = j = 0
-    ipa = 0
-    while True:
-        while i < len(want) and want[i].end <= ipa:
-            i += 1
-        while j < len(got) and got[j].end <= ipa:
-            j += 1
-        w = want[i] if i < len(want) and want[i].ipa <= ipa else None
-        g = got[j] if j < len(got) and got[j].ipa <= ipa else None
-        if w is None and g is None:
-            upcoming = [m.ipa for m in want[i:i + 1] + got[j:j + 1]]
-            if not upcoming:
-                return None
-            ipa = min(upcoming)
-            continue
-        # Within two runs the translation is linear, so agreeing at their
-        # common start means agreeing until the first of them ends.
-        if w is None or g is None or w.attrs != g.attrs or \
-                w.pa - w.ipa != g.pa - g.ipa:
-            return f"IPA {ipa:#x}: expected {_say(w, ipa)}, got {_say(g, ipa)}"
-        ipa = min(w.end, g.end)
 
 
 # --- the model -------------------------------------------------------------

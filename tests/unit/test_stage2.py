@@ -4,7 +4,7 @@ from hypothesis import given, settings, strategies as st
 from harness.errors import HarnessError
 from harness.models.stage2 import (
     ATTR_MASK, GiB, MiB, KiB, S2_DEVICE_RW, S2_NORMAL_RW, Mapping,
-    block_descriptor, describe_attrs, first_difference, first_leaf_difference, live_mappings,
+    block_descriptor, describe_attrs, first_leaf_difference, live_mappings,
     merge, page_descriptor, pages,
     plan_mappings, table_descriptor, vttbr_root, vttbr_vmid, walk, walk_tables,
 )
@@ -55,7 +55,7 @@ def test_hand_built_tables_walk_back_to_the_plan():
     assert merge(result.mappings) == merge(expected)
     assert result.mappings == sorted(result.mappings, key=lambda m: m.ipa)
     assert {m.size for m in result.mappings} == {4 * KiB, 2 * MiB}
-    assert first_difference(expected, result.mappings) is None
+    assert first_leaf_difference(expected, result.mappings) is None
     # root + one level-2 table per GiB used + one level-3 table per 2 MiB with pages
     assert len(read.calls) == len(result.tables_read) == 1 + 3 + 4
     assert read.calls[0] == (TABLES, 32)  # the root's 4 entries, nothing more
@@ -100,7 +100,7 @@ def test_difference_inside_a_page_mapped_2mib_region():
         builder.map(m)
     builder.set_raw(3, 0x4020_1000, 0)
     builder.set_raw(3, 0x4030_0000, page_descriptor(0x0900_0000, S2_DEVICE_RW))
-    assert first_difference(expected, walk(builder.read, builder.vttbr())) == \
+    assert first_leaf_difference(expected, walk(builder.read, builder.vttbr())) == \
         "IPA 0x40201000: expected PA 0x42202000 normal-wb rw ish af, got unmapped"
 
 
@@ -109,8 +109,8 @@ def test_difference_inside_a_moved_block():
     builder.map_region(0x4000_0000, 0x4000_0000, 4 * MiB, S2_NORMAL_RW)
     builder.set_raw(2, 0x4020_0000, block_descriptor(2, 0x5000_0000, S2_NORMAL_RW))
     actual = walk(builder.read, builder.vttbr())
-    expected = [Mapping(0x4000_0000, 0x4000_0000, 4 * MiB, S2_NORMAL_RW)]
-    assert first_difference(expected, actual) == \
+    expected = plan_mappings(0x4000_0000, 0x4000_0000, 4 * MiB, S2_NORMAL_RW)
+    assert first_leaf_difference(expected, actual) == \
         "IPA 0x40200000: expected PA 0x40200000 normal-wb rw ish af, " \
         "got PA 0x50000000 normal-wb rw ish af"
 
@@ -119,31 +119,22 @@ def test_difference_in_attributes_and_extra_mappings():
     block = Mapping(0x4000_0000, 0x4000_0000, 2 * MiB, S2_NORMAL_RW)
     same_as_pages = [Mapping(0x4000_0000 + o, 0x4000_0000 + o, 4 * KiB, S2_NORMAL_RW)
                      for o in range(0, 2 * MiB, 4 * KiB)]
-    assert first_difference([block], same_as_pages) is None
-    assert first_difference([], []) is None
+    assert first_leaf_difference([], []) is None
     device_page = Mapping(0x4010_0000, 0x4010_0000, 4 * KiB, S2_DEVICE_RW)
-    assert first_difference([block], same_as_pages[:256] + [device_page] + same_as_pages[257:]) \
+    assert first_leaf_difference(same_as_pages, same_as_pages[:256] + [device_page]
+                                 + same_as_pages[257:]) \
         == "IPA 0x40100000: expected PA 0x40100000 normal-wb rw ish af, " \
            "got PA 0x40100000 device-ngnre rw af xn"
     extra = Mapping(0x0900_0000, 0x0900_0000, 4 * KiB, S2_DEVICE_RW)
-    assert first_difference([block], [extra, block]) == \
+    assert first_leaf_difference([block], [extra, block]) == \
         "IPA 0x9000000: expected unmapped, got PA 0x9000000 device-ngnre rw af xn"
-    assert first_difference([block, extra], [extra]) == \
+    assert first_leaf_difference([block, extra], [extra]) == \
         "IPA 0x40000000: expected PA 0x40000000 normal-wb rw ish af, got unmapped"
-
-
-def test_first_difference_is_cheap_for_large_regions():
-    half_gib = [Mapping(0x4000_0000, 0x1_0000_0000, GiB // 2, S2_NORMAL_RW)]
-    shifted = [Mapping(0x4000_0000, 0x1_0000_0000, GiB // 2 - 4 * KiB, S2_NORMAL_RW),
-               Mapping(0x5FFF_F000, 0x2_0000_0000, 4 * KiB, S2_NORMAL_RW)]
-    assert first_difference(half_gib, shifted).startswith("IPA 0x5ffff000: expected PA 0x11ffff000")
 
 
 def test_overlapping_mappings_are_refused():
     a = Mapping(0x4000_0000, 0x4000_0000, 8 * KiB, S2_NORMAL_RW)
     b = Mapping(0x4000_1000, 0x5000_0000, 4 * KiB, S2_NORMAL_RW)
-    with pytest.raises(HarnessError, match="expected mappings overlap at IPA 0x40001000"):
-        first_difference([a, b], [a])
     with pytest.raises(HarnessError, match="mapped twice"):
         pages([a, b])
 
@@ -266,7 +257,7 @@ def test_built_tables_walk_back_to_the_same_pages(drawn):
     actual = walk(builder.read, builder.vttbr())
     assert pages(actual) == pages(expected)
     assert merge(actual) == merge(expected)
-    assert first_difference(expected, actual) is None
+    assert first_leaf_difference(expected, actual) is None
 
 
 def test_live_mappings_replay_maps_and_unmaps_as_the_hypervisor_writes_them():
