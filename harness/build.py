@@ -90,7 +90,8 @@ class Builder:
         # Every run builds first, before its target starts: when no input's
         # size or modification time changed, the key hashed last time holds
         # (one memo per program and flags).
-        flags = " ".join(self._cflags(program))
+        cflags = self._cflags(program)
+        flags = " ".join(cflags)
         memo = self.build_dir / "keys" / f"{program.name}-{zlib.crc32(flags.encode()):08x}"
         inputs = [(p, p.stat()) for p in (*program.headers(), *program.sources(),
                                          program.linker_script, *program.libraries)]
@@ -100,7 +101,7 @@ class Builder:
             image = self._image(program, key)
             if remembered == signature and image.path.exists():
                 return image
-        image = self._build(program)
+        image = self._build(program, cflags)
         # A file changed twice within one tick of the file system's clock
         # keeps its time stamp: remember only inputs older than that.
         if max(st.st_mtime for _, st in inputs) < time.time() - RACY_S:
@@ -114,11 +115,10 @@ class Builder:
         out = self.build_dir / "images" / f"{program.name}-{key[:16]}" / f"{program.name}.elf"
         return Image(out, int(key[:16], 16), key)
 
-    def _build(self, program: Program) -> Image:
+    def _build(self, program: Program, flags: list[str]) -> Image:
         # Any header may reach any object: they are all part of every object's key.
-        common = _hash(self.toolchain_id.encode(), " ".join(self._cflags(program)).encode(),
+        common = _hash(self.toolchain_id.encode(), " ".join(flags).encode(),
                        *(p.name.encode() + p.read_bytes() for p in program.headers())).encode()
-        flags = self._cflags(program)
         objects = {src: _hash(common, src.name.encode(), src.read_bytes())
                    for src in program.sources()}
         libs = "".join(_stat_id(lib) for lib in program.libraries).encode()

@@ -121,7 +121,8 @@ def zvm_system(request, zvm_run):
 
 
 def _record_properties(node, result) -> None:
-    from .bundle.write import command_output, sha256
+    from .bundle.files import sha256
+    from .bundle.write import command_output
 
     props = dict(node.user_properties)
     if "board" not in props:

@@ -3,10 +3,10 @@ prepare (build the images, plan the memory) -> start the target -> read the
 trace from its console -> gather what the target can give (memory, disk)
 -> stop -> judge (harness/checks/judge.py).
 
-The target starts as early as possible; the heavier modules (pexpect,
-qemu.qmp's asyncio) are imported while QEMU initialises, and the models'
-slow parts done while the firmware boots, on the other core: this hides
-most of the harness's overhead over a bare QEMU."""
+The target starts as early as possible; qemu.qmp (and asyncio with it) is
+imported while QEMU initialises, and the judge and the models' slow parts
+while the firmware boots, on the other core: this hides most of the
+harness's overhead over a bare QEMU."""
 
 import contextlib
 import time

@@ -7,7 +7,6 @@ Run it again (`.venv/bin/python tools/record_judge_fixtures.py [NAME...]`)
 when the trace protocol or the models change on purpose; the fixtures keep
 their own images, so firmware changes alone do not call for it."""
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,10 +16,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mutants  # noqa: E402  (tools/mutants.py: applies a mutant to a firmware copy)
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "tools"), str(REPO)]
+import mutants  # noqa: E402  (tools/mutants.py: applies a mutant to a firmware copy)
+from harness.bundle import files  # noqa: E402
+
 FIXTURES = REPO / "tests" / "unit" / "fixtures"
 TESTS = REPO / "tests" / "integration" / "scenarios"
 # name: (scenario, mutant or None, keep DWARF (the verdict names file:line), extra run args)
@@ -37,8 +37,8 @@ RECORDINGS = {
     "el2-hang": (str(TESTS / "el2-hang.toml"), None, False, ["--timeout", "1"]),
 }
 # What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
-KEEP = ("board.toml", "scenario.toml", "images.json", "images", "serial.log", "trace.jsonl",
-        "result.json", "run.json", "memory", "disk-after.img")
+KEEP = (files.BOARD, files.SCENARIO, files.IMAGE_INDEX, files.IMAGES, files.SERIAL_LOG,
+        files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER)
 
 
 def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args: list[str],
@@ -55,7 +55,7 @@ def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args:
     subprocess.run([sys.executable, "-m", "harness", "run", "--scenario", scenario,
                     "--deterministic", "--artifacts", str(bundle), *args],
                    cwd=REPO, env=env, capture_output=True, text=True)
-    if not (bundle / "result.json").exists():
+    if not (bundle / files.RESULT).exists():
         raise SystemExit(f"{name}: the run left no bundle")
     trimmed = work / name
     trimmed.mkdir()
@@ -72,15 +72,15 @@ def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args:
 def _trim_images(bundle: Path, keep_dwarf: bool) -> None:
     """Only the ELF images, without DWARF unless a verdict quotes file:line;
     their index says their hashes as they are now."""
-    index = json.loads((bundle / "images.json").read_text())
-    for path in (bundle / "images").iterdir():
+    index = json.loads((bundle / files.IMAGE_INDEX).read_text())
+    for path in (bundle / files.IMAGES).iterdir():
         if path.name not in index:
             path.unlink()
         elif not keep_dwarf:
             subprocess.run(["aarch64-linux-gnu-strip", "--strip-debug", str(path)], check=True)
     for name, info in index.items():
-        info["sha256"] = hashlib.sha256((bundle / "images" / name).read_bytes()).hexdigest()
-    (bundle / "images.json").write_text(json.dumps(index, indent=2) + "\n")
+        info["sha256"] = files.sha256(bundle / files.IMAGES / name)
+    (bundle / files.IMAGE_INDEX).write_text(json.dumps(index, indent=2) + "\n")
 
 
 def main() -> int:
@@ -91,7 +91,7 @@ def main() -> int:
             out = FIXTURES / f"{name}.tar.gz"
             with tarfile.open(out, "w:gz") as tar:
                 tar.add(trimmed, arcname=name, filter=_reproducible)
-            result = json.loads((trimmed / "result.json").read_text())
+            result = json.loads((trimmed / files.RESULT).read_text())
             print(f"{out.relative_to(REPO)}: {out.stat().st_size >> 10} KiB, "
                   f"{'passed' if result['passed'] else 'failed'} "
                   f"({len(result['failures'])} failures)")

@@ -19,13 +19,16 @@ from pathlib import Path
 import tomli_w
 
 REPO = Path(__file__).resolve().parent.parent
-IGNORED = {"poweroff": {"ticks"}, "memstats": {"alloc-ticks", "swapout-ticks", "swapin-ticks"},
-           "boot": {"build"}, "panic": {"elr", "far"}}
+sys.path.insert(0, str(REPO))
+from harness.bundle import files  # noqa: E402
+from harness.repro import TIMING_FIELDS  # noqa: E402
+
+# Beyond timing: what a rebuilt hypervisor changes without changing behaviour.
+IGNORED = {**TIMING_FIELDS, "boot": {"build"}, "panic": {"elr", "far"}}
 
 
 def scenarios(directory: Path) -> list[Path]:
     """Every scenario as a TOML file in `directory`, one per hostile attack."""
-    sys.path.insert(0, str(REPO))
     from harness.guests.hostile import ATTACKS, with_attack
     from harness.scenarios import list_scenarios, load_scenario, to_toml
 
@@ -53,11 +56,11 @@ def record(out: Path) -> int:
 
 def load(bundle: Path) -> tuple[list, int, list[str]]:
     events = []
-    for line in (bundle / "trace.jsonl").read_text().splitlines():
+    for line in (bundle / files.TRACE).read_text().splitlines():
         r = json.loads(line)
         kept = {k: v for k, v in r["fields"].items() if k not in IGNORED.get(r["event"], ())}
         events.append((r["event"], r["vm"], sorted(kept.items())))
-    result = json.loads((bundle / "result.json").read_text())
+    result = json.loads((bundle / files.RESULT).read_text())
     return events, result["exit_code"], [re.sub(r"0x[0-9a-f]{8,}", "0x..", f)
                                          for f in result["failures"]]
 

@@ -1,4 +1,8 @@
-"""The names of a bundle's files: the writer and the reader share them."""
+"""The names of a bundle's files, and how the two of them that are not
+plain JSON or TOML are written: the writer and the reader share them."""
+
+import hashlib
+from pathlib import Path
 
 BOARD = "board.toml"
 SCENARIO = "scenario.toml"
@@ -21,3 +25,18 @@ VERSIONS = "versions.json"
 
 def memory_dump(addr: int) -> str:
     return f"{addr:#014x}.bin"
+
+
+def sha256(path: Path) -> str:
+    """An image's hash as IMAGE_INDEX records it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def serial_line(time: float, text: str) -> str:
+    """One SERIAL_LOG line: the console line with its time stamp."""
+    return f"[{time:9.6f}] {text}"
+
+
+def parse_serial_line(line: str) -> tuple[float, str]:
+    stamp, _, text = line.partition("] ")
+    return float(stamp.lstrip("[")), text

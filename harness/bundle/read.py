@@ -2,7 +2,6 @@
 against their recorded hashes), the recorded trace and verdict, and the
 evidence the judge needs to give that verdict again without the target."""
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +32,8 @@ class Bundle:
         """The console as recorded (every line, the events parsed again)."""
         trace = Trace()
         for line in (self.path / files.SERIAL_LOG).read_text().splitlines():
-            stamp, _, text = line.partition("] ")
-            trace.add_line(text, float(stamp.lstrip("[")))
+            time, text = files.parse_serial_line(line)
+            trace.add_line(text, time)
         return trace
 
     def memory(self) -> dict[int, bytes] | None:
@@ -69,7 +68,7 @@ def _images(bundle: Path) -> tuple[Image, dict[str, Image], list[str]]:
         path = bundle / files.IMAGES / name
         if not path.exists():
             raise HarnessError(f"{path}: missing from the bundle")
-        if hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
+        if files.sha256(path) != info["sha256"]:
             changed.append(name)
         image = Image(path, int(info["build_id"], 16), info["key"])
         if info["role"] == "hypervisor":

@@ -1,7 +1,6 @@
 """Writes a bundle of a run's evidence: everything needed to see what
 happened, to judge it again and to run it again (`zvm-hil repro DIR`)."""
 
-import hashlib
 import json
 import shlex
 import subprocess
@@ -12,10 +11,6 @@ import tomli_w
 
 from .. import __version__, boards, paths, scenarios
 from . import files
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _guest_info(result) -> dict:
@@ -44,7 +39,7 @@ def _write_images(out: Path, result) -> None:
     for role, name, image in [("hypervisor", None, result.image),
                               *(("guest", g, img) for g, img in result.guest_images.items())]:
         (images / image.path.name).write_bytes(image.path.read_bytes())
-        index[image.path.name] = {"role": role, "guest": name, "sha256": sha256(image.path),
+        index[image.path.name] = {"role": role, "guest": name, "sha256": files.sha256(image.path),
                                   "build_id": f"0x{image.build_id:016x}", "key": image.key}
     (out / files.IMAGE_INDEX).write_text(json.dumps(index, indent=2) + "\n")
 
@@ -94,7 +89,7 @@ def write_bundle(directory: str | Path, result) -> Path:
     if options.record and Path(options.record).exists():
         (out / files.REPLAY).write_bytes(Path(options.record).read_bytes())
     (out / files.QEMU_COMMAND).write_text(shlex.join(result.qemu_cmd) + "\n")
-    (out / files.SERIAL_LOG).write_text("".join(f"[{t:9.6f}] {line}\n"
+    (out / files.SERIAL_LOG).write_text("".join(files.serial_line(t, line) + "\n"
                                             for t, line in result.trace.lines))
     (out / files.TRACE).write_text("".join(
         json.dumps({"line": e.line_no, "time": round(e.time, 6), "event": e.name,

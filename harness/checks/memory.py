@@ -30,19 +30,18 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
     failures = [f"memory model: {prediction.problem}"] if prediction.problem else []
     failures += check_counters(plan, trace, prediction)
     for vm in plan.vms:
-        expected = prediction.events[vm.index]
         actual = [(e.name, e.fields) for e in trace.events
                   if e.name in memblock.MEMORY_EVENTS and e.get("vm") == vm.index]
-        if difference := first_difference(expected, actual):
+        if difference := first_difference(prediction.events[vm.index], actual):
             failures.append(f"{vm.spec.name} memory {difference}")
-        expected = vm.kind.expectations(plan, vm, prediction)
-        failures += [str(m) for m in check(trace, expected)]
+        reports = vm.kind.expectations(plan, vm, prediction)
+        failures += [str(m) for m in check(trace, reports)]
         # What it reports of each request is checked against the virtio model;
         # here only that it reports nothing else.
-        expected += [r for k in range(len(vm.spec.requests))
-                     if (r := vm.kind.request_report(vm, k, 0, 0)) is not None]
+        reports += [r for k in range(len(vm.spec.requests))
+                    if (r := vm.kind.request_report(vm, k, 0, 0)) is not None]
         failures += [str(m) for m in unpredicted(
-            [e for e in trace.events if e.vm == vm.spec.name], expected)]
+            [e for e in trace.events if e.vm == vm.spec.name], reports)]
     return failures
 
 

@@ -7,16 +7,17 @@ from ..models import virtio_blk as vb
 
 
 def check_virtio(plan, trace, disk: bytes) -> list[str]:
-    vms = [vb.VmDisk(vm.spec.name, 0, plan.disk_size // vb.SECTOR,
-                     vm.kind.disk_requests(plan, vm, trace))
-           if vm.spec.passthrough else
-           vb.VmDisk(vm.spec.name, vm.disk_base, vm.spec.disk_sectors,
+    # A passthrough VM has QEMU's whole disk, and no back-end or scheduler to
+    # report: QEMU's device takes each batch in order.
+    passthrough = any(vm.spec.passthrough for vm in plan.vms)
+    vms = [vb.VmDisk(vm.spec.name, *((0, plan.disk_size // vb.SECTOR) if vm.spec.passthrough
+                                     else (vm.disk_base, vm.spec.disk_sectors)),
                      vm.kind.disk_requests(plan, vm, trace))
            for vm in plan.vms]
     order = [(e.name, e.fields) for e in trace.events
              if e.name in ("blk-req", "blk-round", "vm-exit")]
     for vm in plan.vms:
-        if vm.spec.passthrough:  # no back-end to report: QEMU's device takes each batch in order
+        if vm.spec.passthrough:
             order += _passthrough_rounds(vm)
     p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed), order)
     failures = [f"virtio-blk model: {problem}" for problem in p.problems]
@@ -27,10 +28,8 @@ def check_virtio(plan, trace, disk: bytes) -> list[str]:
             if got != want:
                 failures.append(f"{vm.name} request {k}: expected blk-req {show_fields(want)}, "
                                 f"got {show_fields(got)}")
-    if not any(vm.spec.passthrough for vm in plan.vms):  # else no scheduler took part
-        failures += _check_rounds(p.rounds, trace)
-    if not any(vm.spec.passthrough for vm in plan.vms):  # QEMU's device reports nothing
-        failures += _check_statuses(trace, vms, p)
+    if not passthrough:
+        failures += _check_rounds(p.rounds, trace) + _check_statuses(trace, vms, p)
     for vm in plan.vms:
         if (share := vm.kind.disk_share(plan, vm)) is not None:
             start = vm.disk_base * vb.SECTOR

@@ -14,6 +14,7 @@ class Target:
         self.command: list[str] = []  # what was run, for the bundle
         self.run_id = ""
         self.shutdown_reason: str | None = None
+        self.console = None  # what start() returned
 
     def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None):
         """Loads the images and returns the board's console (a Console),
@@ -25,8 +26,11 @@ class Target:
 
     def console_closed(self, last_event) -> str:
         """The failure when the console closes before the firmware's end."""
-        return (f"console closed before the firmware finished: the board closed its console; "
+        return (f"console closed before the firmware finished: {self.closed_reason()}; "
                 f"last trace event: {last_event or 'none'}")
+
+    def closed_reason(self) -> str:
+        return "the board closed its console"
 
     def after_poweroff(self, grace: float) -> str | None:
         """A failure if the board did not power off as the firmware said it would."""
@@ -40,4 +44,8 @@ class Target:
         return disk.read_bytes() if disk is not None else None
 
     def stop(self) -> None:
-        """Stops the board; always safe to call, and leaves nothing running."""
+        """Stops the board; always safe to call, and leaves nothing running.
+        Here: closes the console."""
+        if self.console is not None:
+            self.console.close()
+            self.console = None

@@ -15,7 +15,6 @@ class Target(BaseTarget):
     def __init__(self, board, options):
         super().__init__(board, options)
         self.qemu: QemuProcess | None = None
-        self.console = None
 
     def start(self, image: Path, loaders, disk: Path | None):
         board, options = self.board, self.options
@@ -46,9 +45,8 @@ class Target(BaseTarget):
         if self.options.gdb_port is None:  # else gdb continues it
             self.qemu.cont()
 
-    def console_closed(self, last_event) -> str:
-        return (f"console closed before the firmware finished: {self.qemu.failure_text('exited')}; "
-                f"last trace event: {last_event or 'none'}")
+    def closed_reason(self) -> str:
+        return self.qemu.failure_text("exited")
 
     def after_poweroff(self, grace: float) -> str | None:
         self.shutdown_reason = self.qemu.wait_shutdown(grace)
@@ -62,8 +60,7 @@ class Target(BaseTarget):
 
     def stop(self) -> None:
         try:
-            if self.console is not None:
-                self.console.close()
+            super().stop()
         finally:
             if self.qemu is not None:
                 self.qemu.close()

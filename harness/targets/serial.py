@@ -14,8 +14,7 @@ COMMAND_TIMEOUT_S = 120
 class Target(BaseTarget):
     def __init__(self, board, options):
         super().__init__(board, options)
-        self.values: dict[str, str] | None = None
-        self.console = None
+        self.values: dict[str, str] | None = None  # the commands' {hypervisor} and {loaders}
 
     def start(self, image, loaders, disk):
         board = self.board
@@ -38,8 +37,7 @@ class Target(BaseTarget):
         if self.values is None:
             return
         try:
-            if self.console is not None:
-                self.console.close()
+            super().stop()
         finally:
             self._run_command("power.off", self.board.power_off)
             self.values = None

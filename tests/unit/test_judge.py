@@ -31,10 +31,10 @@ def edit_console(bundle: Path, change) -> None:
     lines in its place, or None to drop the line."""
     out = []
     for line in (bundle / files.SERIAL_LOG).read_text().splitlines():
-        stamp, _, text = line.partition("] ")
+        time, text = files.parse_serial_line(line)
         new = change(text)
-        out += [f"{stamp}] {n}" for n in ([] if new is None else
-                                          new if isinstance(new, list) else [new])]
+        out += [files.serial_line(time, n) for n in ([] if new is None else
+                                                     new if isinstance(new, list) else [new])]
     (bundle / files.SERIAL_LOG).write_text("\n".join(out) + "\n")
 
 
