@@ -3,6 +3,7 @@ mismatch, and how values are shown. A leaf: models, guests and checks build
 on it; harness/checks/judge.py assembles a verdict from what they find."""
 
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 
 def show(value: object) -> str:
@@ -73,20 +74,19 @@ def check(trace, expected: list[Expected]) -> list[Mismatch]:
     return mismatches
 
 
-def unpredicted(events, expected: list[Expected]) -> list[Mismatch]:
-    """`events` (one guest's reports) that no expectation predicts, or that
-    answer one already answered: a guest that says more than it should."""
-    predicted = [e for e in expected if not e.absent]
-    answered: set[int] = set()
+def check_sequence(what: str, expected: list[Expected], actual: list) -> list[Mismatch]:
+    """`actual` (events in trace order) against `expected`, one for one. Field
+    differences are named as check() names them; the first event missing,
+    extra or out of place is named by its index in `what`, and ends the
+    comparison (what follows it would only repeat the shift)."""
     out = []
-    for event in events:
-        matches = [i for i, e in enumerate(predicted) if e.event == event.name
-                   and all(event.fields.get(k) == v for k, v in e.match.items())]
-        free = [i for i in matches if i not in answered]
-        if not matches:
-            out.append(Mismatch(str(event), "no such event (the model predicts none)", "it"))
-        elif not free:
-            out.append(Mismatch(str(event), "it once", "it again"))
-        else:
-            answered.add(free[0])
+    for i, (want, got) in enumerate(zip_longest(expected, actual)):
+        if got is None:
+            return out + [Mismatch(want.label(), "the event", f"no such event ({what} event {i})")]
+        if want is None:
+            return out + [Mismatch(f"{what} event {i}", "nothing more", str(got))]
+        if got.name != want.event or any(got.get(k) != v for k, v in want.match.items()):
+            return out + [Mismatch(f"{what} event {i}", want.label(), str(got))]
+        out += [Mismatch(f"{want.label()} {key}", value, got.get(key, "nothing"))
+                for key, value in want.fields.items() if got.get(key) != value]
     return out

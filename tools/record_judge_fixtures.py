@@ -23,7 +23,8 @@ from harness.bundle import files  # noqa: E402
 
 FIXTURES = REPO / "tests" / "unit" / "fixtures"
 TESTS = REPO / "tests" / "integration" / "scenarios"
-# name: (scenario, mutant or None, keep DWARF (the verdict names file:line), extra run args)
+# name: (scenario, mutant or None, keep DWARF (the verdict names file:line), extra run args);
+# "hostile@ATTACK" is the hostile scenario with that attack.
 RECORDINGS = {
     "two-vms-static": ("two-vms-static", None, False, []),
     "lzo-swap": ("lzo-swap", None, False, []),
@@ -35,7 +36,15 @@ RECORDINGS = {
     "guest-crash": (str(TESTS / "guest-crash.toml"), None, True, []),
     "el2-panic": (str(TESTS / "el2-panic.toml"), None, True, []),
     "el2-hang": (str(TESTS / "el2-hang.toml"), None, False, ["--timeout", "1"]),
+    # Every event class of the trace protocol in a passing run (test_judge_sequences.py).
+    "dynamic-blocks": ("dynamic-blocks", None, False, []),
+    "no-leak": ("no-leak", None, False, []),
+    "linux-virtio-blk": (str(FIXTURES / "scenarios" / "linux-zero-disk.toml"), None, False, []),
+    **{f"hostile-{attack}": (f"hostile@{attack}", None, False, [])
+       for attack in ("oob-write", "uart-misaligned", "desc-loop", "notify-storm", "unknown-hvc",
+                      "zpool-full")},
 }
+LINUX_HEADER = 64  # arm64 Image: text_offset and image_size are in it
 # What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
 KEEP = (files.BOARD, files.SCENARIO, files.IMAGE_INDEX, files.IMAGES, files.SERIAL_LOG,
         files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER)
@@ -51,6 +60,8 @@ def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args:
         if problem := mutants.apply(chosen, tree) or mutants.build(tree):
             raise SystemExit(f"{name}: mutant {mutant}: {problem}")
         env["ZVM_HIL_FIRMWARE"] = str(tree)
+    if "@" in scenario:
+        scenario = _hostile_scenario(scenario.partition("@")[2], work)
     bundle = work / "bundle"
     subprocess.run([sys.executable, "-m", "harness", "run", "--scenario", scenario,
                     "--deterministic", "--artifacts", str(bundle), *args],
@@ -69,13 +80,28 @@ def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args:
     return trimmed
 
 
+def _hostile_scenario(attack: str, work: Path) -> str:
+    import tomli_w
+
+    from harness.guests.hostile import with_attack
+    from harness.scenarios import load_scenario, to_toml
+
+    path = work / f"hostile-{attack}.toml"
+    path.write_bytes(tomli_w.dumps(to_toml(with_attack(load_scenario("hostile"), attack))).encode())
+    return str(path)
+
+
 def _trim_images(bundle: Path, keep_dwarf: bool) -> None:
-    """Only the ELF images, without DWARF unless a verdict quotes file:line;
-    their index says their hashes as they are now."""
+    """Only the images the judge reads: ELF images without DWARF unless a
+    verdict quotes file:line, and a Linux kernel as its header (its load
+    size) followed by zeros; their index says their hashes as they are now."""
     index = json.loads((bundle / files.IMAGE_INDEX).read_text())
     for path in (bundle / files.IMAGES).iterdir():
         if path.name not in index:
             path.unlink()
+        elif path.read_bytes()[:4] != b"\x7fELF":
+            data = path.read_bytes()
+            path.write_bytes(data[:LINUX_HEADER] + bytes(len(data) - LINUX_HEADER))
         elif not keep_dwarf:
             subprocess.run(["aarch64-linux-gnu-strip", "--strip-debug", str(path)], check=True)
     for name, info in index.items():

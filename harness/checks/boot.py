@@ -1,28 +1,64 @@
-"""What every run must report whatever its VMs do: the boot self-checks,
-and each VM created as the plan describes it."""
+"""The run's frame, whatever its VMs do: the boot self-checks, the host disk
+and the zpool, each VM created as the plan describes it, the dynamic build's
+counters and the power-off. Each is reported exactly once, in the order the
+firmware's start-up and end take."""
 
-from ..expect import Expected
-from ..memory_map import GUEST_RAM_IPA
+from ..expect import Expected, check_sequence
+from ..memory_map import GUEST_RAM_IPA, QEMU_VIRTIO_BLK
 from ..models import selftest
+from ..models.virtio_blk import SECTOR
+
+# The frame's events (`zpool` only as reported at boot, without a VM).
+FRAME = frozenset({"boot", "board", "lzo-selftest", "zpool", "hostblk", "vm-create", "memstats",
+                   "poweroff"})
 
 
 def boot_expectations(board, image) -> list[Expected]:
     """The right image at EL2, libfdt reading the board as configured (a
-    QEMU board's DTB), and liblzo2 agreeing byte for byte with python-lzo."""
-    board_check = [Expected("board", selftest.board(board))] if board.kind == "qemu" else []
-    return ([Expected("boot", {"el": 2, "build": image.build_id})] + board_check
-            + [Expected("lzo-selftest", selftest.lzo_selftest())])
+    QEMU board's DTB; another board's only in its place), and liblzo2
+    agreeing byte for byte with python-lzo."""
+    board_fields = selftest.board(board) if board.kind == "qemu" else {}
+    return [Expected("boot", {"el": 2, "build": image.build_id}), Expected("board", board_fields),
+            Expected("lzo-selftest", selftest.lzo_selftest())]
 
 
 def vm_expectations(plan) -> list[Expected]:
-    """What does not depend on the memory model: each VM created as
-    described, and the zpool at boot."""
+    """What the hypervisor reports setting up the VMs: the zpool, the host
+    disk the back-end found (QEMU's virtio-blk: the harness attaches one
+    when a VM has a share of it), and each VM created as described."""
     out = []
+    if plan.zpool_size:
+        out.append(Expected("zpool", {"size": plan.zpool_size, "used": 0, "stored": 0}))
+    if any(vm.spec.disk_sectors and not vm.spec.passthrough for vm in plan.vms):
+        out.append(Expected("hostblk", {"mmio": QEMU_VIRTIO_BLK,
+                                        "sectors": plan.disk_size // SECTOR}))
     for vm in plan.vms:
         spec = vm.spec
         out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
                                           "size": spec.memory, "entry": vm.image.entry},
                             {"vm": vm.index}))
-    if plan.zpool_size:  # reported once at boot, before any VM's own
-        out.append(Expected("zpool", {"size": plan.zpool_size, "used": 0, "stored": 0}))
     return out
+
+
+def check_frame(board, image, plan, trace, powered_off: bool = True) -> list[str]:
+    """The frame's events one for one, and nothing of the VMs before the
+    start-up's end or after the end began. `powered_off`: the reading
+    reached the firmware's end (else it says why not)."""
+    expected = boot_expectations(board, image) + (vm_expectations(plan) if plan else [])
+    start_up = next((i for i, e in enumerate(expected) if e.event == "vm-create"), len(expected))
+    end = [Expected("memstats", {})] if plan and plan.variant == "dynamic" else []
+    end += [Expected("poweroff", {"reason": "done"})] if powered_off else []
+    actual = [e for e in trace.events if _in_frame(e)]
+    if not powered_off:  # what came before the end is still checked
+        actual = actual[:len(expected)]
+    failures = [str(m) for m in check_sequence("run", expected + end, actual)]
+    if failures:
+        return failures
+    events = trace.events
+    outside = events[:start_up] + (events[len(events) - len(end):] if end else [])
+    return [f"trace line {e.line_no}: {e} where only the firmware's start-up or end "
+                       "belongs" for e in outside if not _in_frame(e)]
+
+
+def _in_frame(event) -> bool:
+    return event.name in FRAME and not (event.name == "zpool" and "vm" in event.fields)

@@ -13,7 +13,6 @@ VM-creation events; and, when anything failed, each guest fault in words."""
 from dataclasses import dataclass
 
 from ..errors import HarnessError
-from ..expect import check
 from . import boot
 
 
@@ -40,7 +39,7 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     panic = trace.first("panic")
     if plan and not failures and not panic:
         failures += _memory_checks(plan, trace, evidence.memory)
-    if plan and evidence.disk is not None and not evidence.timed_out and not panic:
+    if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 
         failures += check_virtio(plan, trace, evidence.disk)
@@ -54,8 +53,7 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
                 for f in vm.kind.console_failures(trace, vm)] + failures
     if evidence.timed_out or (failures and not plan):
         return failures
-    expected = boot.boot_expectations(board, image) + (boot.vm_expectations(plan) if plan else [])
-    failures += [str(m) for m in check(trace, expected)]
+    failures += boot.check_frame(board, image, plan, trace, powered_off=not evidence.reading)
     if failures:
         from .crash import describe_faults
 

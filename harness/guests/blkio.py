@@ -52,16 +52,18 @@ class Blkio(GuestKind):
     def request_report(self, vm, index: int, status: int, crc: int) -> Expected:
         return Expected("blk", {"status": status, "crc": crc}, {"idx": index}, vm=vm.spec.name)
 
-    def expectations(self, plan, vm, prediction) -> list[Expected]:
-        """The start and end of its run; each request is checked against the
-        virtio-blk model (checks/virtio.py)."""
+    def expectations(self, plan, vm, prediction, trace) -> list[Expected]:
+        """The start of its run, a report of each request in order (its
+        status and CRC are checked against the virtio-blk model,
+        checks/virtio.py), and the end."""
         if vm.index in prediction.stopped:
             return []
-        count = len(vm.spec.requests)
+        count, name = len(vm.spec.requests), vm.spec.name
         capacity = plan.disk_size // 512 if vm.spec.passthrough else vm.spec.disk_sectors
-        return [Expected("blkio-start", {"requests": count, "capacity": capacity,
-                                         "init": 0}, vm=vm.spec.name),
-                Expected("blkio-done", {"requests": count}, vm=vm.spec.name)]
+        return ([Expected("blkio-start", {"requests": count, "capacity": capacity, "init": 0},
+                          vm=name)]
+                + [Expected("blk", {}, {"idx": k}, vm=name) for k in range(count)]
+                + [Expected("blkio-done", {"requests": count}, vm=name)])
 
 
 KIND = Blkio()

@@ -175,7 +175,7 @@ class Linux(GuestKind):
     def disk_share(self, plan, vm) -> bytes:
         return bytes(prediction(plan, vm).share)
 
-    def expectations(self, plan, vm, prediction_) -> list[Expected]:
+    def expectations(self, plan, vm, prediction_, trace) -> list[Expected]:
         """The workload's every step, each IN's MD5 from what the workload
         leaves on the disk by then."""
         md5, name = prediction(plan, vm).md5, vm.spec.name

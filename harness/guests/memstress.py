@@ -140,7 +140,11 @@ class Memstress(GuestKind):
     def page_content(self, plan, vm):
         return page_content(vm.image.end, vm.dtb_ipa, vm.spec.params)
 
-    def expectations(self, plan, vm, prediction) -> list[Expected]:
+    def expectations(self, plan, vm, prediction, trace) -> list[Expected]:
+        """In main.c's order: start; a stray access's fault; the refused
+        release; each region as it fills it (touch order), if it looks at
+        fresh memory; the hypervisor's CRC; the release; every region's CRC;
+        done."""
         p = params(vm.spec.params)
         size, name = p["region_size"], vm.spec.name
         regions_ = regions(vm.image.end, vm.dtb_ipa, size)
@@ -152,23 +156,26 @@ class Memstress(GuestKind):
             return out + [Expected("fault", {"ipa": p["stray_ipa"]}, {"vm": vm.index})]
         refused = {e["ipa"] for name_, e in prediction.events[vm.index]
                    if name_ == "release-refused"}
-        releases = ([(p["bogus_release_ipa"], p["bogus_release_size"])]
-                    if p["bogus_release_ipa"] else [])
-        if p["release_size"] and vm.index not in prediction.stopped:
-            start = regions_[0][1] if regions_ else vm.image.end
-            releases.append((start + p["release_offset"], p["release_size"]))
-        out += [Expected("release", {"size": rsize, "ret": RET_REFUSED if ipa in refused else 0},
-                         {"ipa": ipa}, vm=name) for ipa, rsize in releases]
+
+        def release(ipa: int, rsize: int) -> Expected:
+            return Expected("release", {"size": rsize, "ret": RET_REFUSED if ipa in refused else 0},
+                            {"ipa": ipa}, vm=name)
+
+        if p["bogus_release_ipa"]:
+            out.append(release(p["bogus_release_ipa"], p["bogus_release_size"]))
         if vm.index in prediction.stopped:  # the heap ran out: it must not have finished
             return out + [Expected("memstress-done", {}, vm=name, absent=True)]
         crc = {idx: region_crc(p["seed"], idx, size, data_kind(p, idx)) for idx, _ in regions_}
         if p["expect_zero"]:  # nothing of an earlier owner in memory it is given
             out += [Expected("fresh", {"nonzero": 0}, {"idx": idx}, vm=name)
-                    for idx, _ in regions_]
+                    for idx in touch_order(len(regions_), p["order_seed"])]
         if 0 <= p["hyp_crc_region"] < len(regions_):
             idx = p["hyp_crc_region"]
             out.append(Expected("hyp-crc", {"size": size, "crc": crc[idx]},
                                 {"ipa": regions_[idx][1]}, vm=name))
+        if p["release_size"]:
+            start = regions_[0][1] if regions_ else vm.image.end
+            out.append(release(start + p["release_offset"], p["release_size"]))
         return (out
                 + [Expected("region", {"ipa": ipa, "size": size, "crc": crc[idx]},
                             {"idx": idx}, vm=name) for idx, ipa in regions_]

@@ -17,6 +17,11 @@ PAGE = 4096
 ZPOOL_GRANULE = 16
 
 
+def compressed_length(data: bytes) -> int:
+    """What hypervisor/vm_swap.c's lzo1x_1_compress makes of a block."""
+    return len(lzo.compress(data, 1, False))
+
+
 @dataclass(frozen=True)
 class Swap:
     zpool_size: int
@@ -91,7 +96,7 @@ class SwappingVm:
         data = b"".join(self.page(p) for p in range(b.ipa, b.end, PAGE))
         kind, clen, zoff = "zero", 0, 0
         if any(data):
-            kind, clen = "lzo", len(lzo.compress(data, 1, False))
+            kind, clen = "lzo", compressed_length(data)
             if clen > b.size - b.size // 8:
                 yield self.event("swap-skip", ipa=b.ipa, clen=clen, reason="incompressible")
                 b.unswappable = True

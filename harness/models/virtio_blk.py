@@ -3,11 +3,13 @@ host I/O scheduler (iosched.c) and the disk.
 
 Each VM's requests are known from its guest (harness/guests/): what it
 submits and, for an OUT, the bytes it carries. What the model cannot know
-is how the VMs interleave: which VM's request reached the scheduler first
-(`seq`) and which requests were queued together when a round ran. It takes
-both from the trace (the order of @zvm blk-req events and the @zvm blk-round
-marks) and predicts the rest: the dispatch order of every round, every
-status, what every IN and GET_ID returns, and the disk byte for byte."""
+is how the VMs interleave: which VM's notify reached the scheduler first.
+It takes that order from the trace's @zvm blk-req events and predicts the
+rest: each request's `seq`, which requests a round takes (from the guests'
+batches: a round runs when every VM with I/O left waits for its batch; only
+for guests whose batches depend on timing, Linux's, from the trace's
+@zvm blk-round marks), the dispatch order of every round, every status, what
+every IN and GET_ID returns, and the disk byte for byte."""
 
 import zlib
 from dataclasses import dataclass, field
@@ -66,6 +68,7 @@ class VmDisk:
 
 @dataclass
 class Prediction:
+    submitted: list[tuple[int, int]] = field(default_factory=list)  # (vm, index) by seq
     rounds: list[list[tuple[int, int]]] = field(default_factory=list)  # (vm, seq) per round
     status: dict[tuple[int, int], int] = field(default_factory=dict)  # (vm, index)
     crc: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -113,10 +116,36 @@ def execute(disk: bytearray, vm: VmDisk, r: Request) -> tuple[int, bytes]:
     return UNSUPP, b""
 
 
+def rounds_from_batches(batches: dict[int, list[list[int]]], trace_events):
+    """The trace's blk-req and vm-exit events with a blk-round inserted
+    wherever the scheduler must run one (vm_run_next: no VM runnable): when
+    every VM that still has a batch to submit has submitted its current one
+    in full and waits for it. `batches`: each disk VM's request indices, as
+    its guest groups them; a VM gone (vm-exit) waits for nothing."""
+    left = {vm: [len(b) for b in groups] for vm, groups in batches.items() if groups}
+    waiting: set[int] = set()
+    for name, fields in trace_events:
+        yield name, fields
+        vm = fields["vm"]
+        if name == "vm-exit":
+            left.pop(vm, None)
+            waiting.discard(vm)
+        elif vm in left and vm not in waiting:
+            left[vm][0] -= 1
+            if not left[vm][0]:
+                left[vm].pop(0)
+                waiting.add(vm)
+        if waiting and all(v in waiting for v in left):
+            yield "blk-round", {}
+            left = {v: rest for v, rest in left.items() if rest}
+            waiting.clear()
+
+
 def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
-    """`trace_events`: (name, fields) of the trace's blk-req, blk-round and
-    vm-exit events, in order: the submission order, the round boundaries and
-    the VMs gone (whose queued requests are dropped)."""
+    """`trace_events`: (name, fields) of blk-req, blk-round and vm-exit events,
+    in order: the submission order, the round boundaries and the VMs gone
+    (whose queued requests are dropped). Each request's seq is its place in
+    the submission order."""
     out = Prediction(disk=disk)
     submitted = {i: 0 for i in range(len(vms))}
     queue: list[Queued] = []
@@ -128,7 +157,8 @@ def predict(vms: list[VmDisk], disk: bytearray, trace_events) -> Prediction:
                 continue
             index = submitted[vm]
             submitted[vm] += 1
-            queue.append(Queued(vm, index, fields["seq"], vms[vm].requests[index]))
+            queue.append(Queued(vm, index, len(out.submitted), vms[vm].requests[index]))
+            out.submitted.append((vm, index))
         elif name == "vm-exit":  # iosched_forget: a VM gone, its queued requests dropped
             queue = [q for q in queue if q.vm != fields["vm"]]
         elif name == "blk-round":

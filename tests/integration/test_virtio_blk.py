@@ -70,7 +70,8 @@ def test_the_order_check_fails_on_a_swapped_pair(zvm_run, monkeypatch):
     monkeypatch.setattr(virtio_blk, "dispatch_order", swapped)
     result = zvm_run("virtio-blk-two-vms")
     assert not result.passed
-    assert any(f.startswith("blk round 0: expected dispatch order") for f in result.failures)
+    assert any(f.startswith("blk scheduler event 1: expected @zvm blk-dispatch")
+               for f in result.failures), result.failures
 
 
 def test_barriers_on_every_request_type_hold_back_their_vm_only(zvm_run):
