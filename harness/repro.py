@@ -64,7 +64,8 @@ def rejudge(path) -> tuple[list[str], list[str]]:
     images = Images(bundle.hypervisor, bundle.guests)
     image, guests, plan = prepare(bundle.board, bundle.scenario, images)
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
-                        bundle.result["timed_out"], bundle.memory(), bundle.disk_after())
+                        bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
+                        bundle.registers())
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 
 

@@ -37,6 +37,7 @@ class RunOptions:
     record: Path | None = None  # QEMU record/replay file to write
     replay: Path | None = None  # ... or to replay
     gdb_port: int | None = None  # QEMU halts with its gdb stub here; gdb continues it
+    probe_registers: bool = True  # sample the EL2 registers each VM runs with (QEMU)
     images: Images | None = None
 
 
@@ -57,6 +58,7 @@ class RunResult:
     disk_before: bytes | None = None  # the virtio-blk disk image, as given and as left
     disk_after: bytes | None = None
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
+    registers: list[dict] | None = None  # EL2 registers read from the CPU; None: not read
     guest_images: dict[str, Image] = field(default_factory=dict)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
     workdir: str = ""  # the run's temporary directory, if it needed one (gone when it returns)
@@ -103,7 +105,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
         result = RunResult(board, scenario, image, [], plan, options, guest_images=guests,
                            workdir=workdir, memory={} if target.reads_memory else None)
         try:
-            console = target.start(image.path, loaders, disk)
+            console = target.start(image.path, loaders, disk, len(plan.vms) if plan else 0)
             result.qemu_cmd, result.run_id = target.command, target.run_id
             target.run()
             from .checks import judge  # while the firmware boots (its output waits in the pipe)
@@ -113,6 +115,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
             if (plan and not reading.failures and not result.trace.first("panic")
                     and target.reads_memory):
                 _capture_memory(target, result)
+            result.registers = target.registers()
         finally:
             target.stop()
         result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
@@ -121,7 +124,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     result.duration_s = time.monotonic() - started
     result.failures = judge.judge(board, image, plan, guests, judge.Evidence(
         result.trace, reading.failures, reading.timed_out,
-        result.memory, result.disk_after))
+        result.memory, result.disk_after, result.registers))
     return result
 
 

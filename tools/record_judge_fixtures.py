@@ -47,7 +47,7 @@ RECORDINGS = {
 LINUX_HEADER = 64  # arm64 Image: text_offset and image_size are in it
 # What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
 KEEP = (files.BOARD, files.SCENARIO, files.IMAGE_INDEX, files.IMAGES, files.SERIAL_LOG,
-        files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER)
+        files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER, files.REGISTERS)
 
 
 def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args: list[str],

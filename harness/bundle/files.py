@@ -14,6 +14,7 @@ MEMORY = "memory"  # directory: guest-physical reads, <address>.bin
 STAGE2 = "stage2.txt"
 DISK_BEFORE = "disk-before.img"
 DISK_AFTER = "disk-after.img"
+REGISTERS = "registers.json"  # the EL2 registers read from the CPU (targets/register_probe.py)
 RUN = "run.json"  # the run options
 REPLAY = "replay.bin"
 QEMU_COMMAND = "qemu-cmdline.txt"

@@ -42,6 +42,10 @@ class Bundle:
             return None
         return {int(p.stem, 16): p.read_bytes() for p in sorted(dumps.glob("*.bin"))}
 
+    def registers(self) -> list[dict] | None:
+        path = self.path / files.REGISTERS
+        return json.loads(path.read_text()) if path.exists() else None
+
     def disk_after(self) -> bytes | None:
         disk = self.path / files.DISK_AFTER
         return disk.read_bytes() if disk.exists() else None

@@ -47,7 +47,7 @@ def check_frame(board, image, plan, trace, powered_off: bool = True) -> list[str
     expected = boot_expectations(board, image) + (vm_expectations(plan) if plan else [])
     start_up = next((i for i, e in enumerate(expected) if e.event == "vm-create"), len(expected))
     end = [Expected("memstats", {})] if plan and plan.variant == "dynamic" else []
-    end += [Expected("poweroff", {"reason": "done"})] if powered_off else []
+    end = end + [Expected("poweroff", {"reason": "done"})] if powered_off else []
     actual = [e for e in trace.events if _in_frame(e)]
     if not powered_off:  # what came before the end is still checked
         actual = actual[:len(expected)]

@@ -7,8 +7,9 @@ The failures come in this order: a hypervisor panic first (then nothing but
 what ended the reading and unreadable lines); a guest kind's own console
 failures (a Linux panic); what ended the reading early (timeout, console
 closed, no power-off); the memory model and the guests' reports; the
-stage-2 tables; virtio-blk and the disk; unreadable trace lines; the boot and
-VM-creation events; and, when anything failed, each guest fault in words."""
+stage-2 tables; the EL2 registers read from the CPU; virtio-blk and the
+disk; unreadable trace lines; the run's frame (boot, VM creation, end); and,
+when anything failed, each guest fault in words."""
 
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ class Evidence:
     timed_out: bool = False
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     disk: bytes | None = None  # the disk as left; None: no disk, or the target cannot give it
+    registers: list[dict] | None = None  # EL2 registers sampled at returns to VMs; None: not read
 
 
 def warm_up(board, image, plan) -> None:
@@ -39,6 +41,10 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     panic = trace.first("panic")
     if plan and not failures and not panic:
         failures += _memory_checks(plan, trace, evidence.memory)
+        if evidence.registers is not None:
+            from .registers import check_registers
+
+            failures += check_registers(plan, trace, evidence.registers)
     if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 

@@ -16,9 +16,11 @@ class Target:
         self.shutdown_reason: str | None = None
         self.console = None  # what start() returned
 
-    def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None):
+    def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None,
+              vms: int = 0):
         """Loads the images and returns the board's console (a Console),
-        before the board runs its first instruction where it can."""
+        before the board runs its first instruction where it can. `vms`:
+        how many VMs the hypervisor will run."""
         raise NotImplementedError
 
     def run(self) -> None:
@@ -38,6 +40,11 @@ class Target:
 
     def read_memory(self, addr: int, length: int) -> bytes:
         raise NotImplementedError
+
+    def registers(self) -> list[dict] | None:
+        """The EL2 registers sampled from the CPU as it returned to each VM;
+        None: the target cannot read them."""
+        return None
 
     def disk_after(self, disk: Path | None) -> bytes | None:
         """The disk image as the run left it, once stopped (None: not ours to read)."""

@@ -46,7 +46,7 @@ class LavaLogTarget(Target):
         super().__init__(board, options)
         self.log_file = log_file
 
-    def start(self, image, loaders, disk):
+    def start(self, image, loaders, disk, vms=0):
         return RecordedConsole(console_lines(self.log_file))
 
     def console_closed(self, last_event) -> str:

@@ -2,11 +2,14 @@
 console byte is lost, its memory readable over QMP after power-off."""
 
 import os
+import tempfile
 from pathlib import Path
 
 from .. import toolchain
+from ..errors import HarnessError
 from ..qemu import QemuProcess, free_port
 from .base import Target as BaseTarget
+from .register_probe import RegisterProbe
 
 
 class Target(BaseTarget):
@@ -15,19 +18,37 @@ class Target(BaseTarget):
     def __init__(self, board, options):
         super().__init__(board, options)
         self.qemu: QemuProcess | None = None
+        self.probe: RegisterProbe | None = None
 
-    def start(self, image: Path, loaders, disk: Path | None):
+    def start(self, image: Path, loaders, disk: Path | None, vms: int = 0):
         board, options = self.board, self.options
         toolchain.find_program(board.binary)  # a clear message, not a failed exec
         rr = ("record", options.record) if options.record else \
             ("replay", options.replay) if options.replay else None
         tcp_port = free_port() if board.console == "tcp" else 0
+        # The register probe takes the gdb stub, unless the user has it (--gdb).
+        # Not under -icount (record/replay included): there QEMU 7.2's stub
+        # does not resume from a breakpoint's step-over.
+        icount = board.icount if options.icount is None else options.icount
+        probe = (vms and options.probe_registers and options.gdb_port is None and rr is None
+                 and not icount)
+        gdb_port = free_port() if probe else options.gdb_port
         self.run_id = os.urandom(6).hex()
         self.qemu = QemuProcess(board, image, loaders=loaders, disk=disk, icount=options.icount,
-                                rr=rr, gdb_port=options.gdb_port, tcp_port=tcp_port,
+                                rr=rr, gdb_port=gdb_port, tcp_port=tcp_port,
                                 name=f"zvm-hil:{self.run_id}")
         self.command = self.qemu.cmd
         self.console = self._attach_console(tcp_port)
+        self.qemu.connect()  # QMP before anything runs: its SHUTDOWN event must not be missed
+        if probe:
+            self.probe_out = Path(tempfile.mkstemp(prefix="zvm-hil-registers-")[1])
+            self.probe = RegisterProbe(image, gdb_port, vms, self.probe_out)
+            try:
+                self.probe.wait_ready()  # then gdb lets QEMU run
+            except HarnessError:
+                if self.qemu.proc.poll() is None:
+                    raise
+                self.probe = None  # QEMU is gone: its own failure says why
         return self.console
 
     def _attach_console(self, tcp_port: int):
@@ -41,8 +62,7 @@ class Target(BaseTarget):
         return Console(console_fd)
 
     def run(self) -> None:
-        self.qemu.connect()
-        if self.options.gdb_port is None:  # else gdb continues it
+        if self.options.gdb_port is None and self.probe is None:  # else gdb continues it
             self.qemu.cont()
 
     def closed_reason(self) -> str:
@@ -58,9 +78,15 @@ class Target(BaseTarget):
     def read_memory(self, addr: int, length: int) -> bytes:
         return self.qemu.read_memory(addr, length)
 
+    def registers(self) -> list[dict] | None:
+        return self.probe.samples() if self.probe else None
+
     def stop(self) -> None:
         try:
             super().stop()
         finally:
             if self.qemu is not None:
                 self.qemu.close()
+            if self.probe is not None:
+                self.probe.stop()
+                self.probe_out.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ class Target(BaseTarget):
         super().__init__(board, options)
         self.values: dict[str, str] | None = None  # the commands' {hypervisor} and {loaders}
 
-    def start(self, image, loaders, disk):
+    def start(self, image, loaders, disk, vms=0):
         board = self.board
         self.values = {"hypervisor": str(image),
                        "loaders": ",".join(f"{path}@{addr:#x}" for path, addr in loaders)}

@@ -1,0 +1,37 @@
+"""The EL2 registers the VMs ran with, every value the CPU held (read
+through QEMU's gdb stub after each write, targets/register_probe.py),
+against the model (models/el2.py): each VM's VMID in VTTBR_EL2, HCR_EL2,
+VTCR_EL2 and VMPIDR_EL2. A value is told to be a VM's by the base of its
+tables in VTTBR_EL2 (which the stage-2 check walks): the one it runs with
+from that write on."""
+
+from ..models import el2
+from ..models.stage2 import VTTBR_BADDR_MASK
+
+
+def check_registers(plan, trace, samples: list[dict]) -> list[str]:
+    vm_at = {e["vttbr"] & VTTBR_BADDR_MASK: plan.vms[e["vm"]]
+             for e in trace.named("vm-create") if e["vm"] < len(plan.vms)}
+    failures, seen = [], set()
+    for sample in samples:
+        if "VTTBR_EL2" not in sample:  # the probe gave up looking
+            continue
+        vttbr = sample["VTTBR_EL2"]
+        vm = vm_at.get(vttbr & VTTBR_BADDR_MASK)
+        if vm is None:
+            if vttbr:  # zero: before any VM's, as at reset
+                failures.append(f"VTTBR_EL2 {vttbr:#x}: its tables are no VM's")
+            continue
+        seen.add(vm.index)
+        expected = {"VMID": (el2.vmid(vttbr), vm.vmid),
+                    "HCR_EL2": (sample["HCR_EL2"], el2.hcr(bool(vm.initrd))),
+                    "VTCR_EL2": (sample["VTCR_EL2"], el2.vtcr()),
+                    "VMPIDR_EL2": (sample["VMPIDR_EL2"], el2.vmpidr(0))}
+        failures += [f"{vm.spec.name} ran with {name} {got:#x}, expected {want:#x} (read from "
+                     f"the CPU; VTTBR_EL2 {vttbr:#x})"
+                     for name, (got, want) in expected.items() if got != want]
+    if not any("gave-up" in s for s in samples):
+        ran = {vm.index for vm in plan.vms if any(e.vm == vm.spec.name for e in trace.events)}
+        failures += [f"{plan.vms[i].spec.name} reported from its guest, but the CPU never held "
+                     "its tables in VTTBR_EL2" for i in sorted(ran - seen)]
+    return list(dict.fromkeys(failures))  # each difference once, however often it was seen
