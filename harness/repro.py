@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .bundle import files
 from .bundle.read import read_bundle
-from .runner import Images, RunOptions, RunResult, prepare, run_scenario
+from .runner import Images, RunOptions, RunResult, counted_time, prepare, run_scenario
 from .trace import Event
 
 # Fields that measure time, not behaviour: they may differ between runs.
@@ -65,7 +65,7 @@ def rejudge(path) -> tuple[list[str], list[str]]:
     image, guests, plan = prepare(bundle.board, bundle.scenario, images)
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
-                        bundle.registers())
+                        bundle.registers(), counted_time(bundle.board, RunOptions(icount=bundle.run.get("icount"))))
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 
 

@@ -124,8 +124,14 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     result.duration_s = time.monotonic() - started
     result.failures = judge.judge(board, image, plan, guests, judge.Evidence(
         result.trace, reading.failures, reading.timed_out,
-        result.memory, result.disk_after, result.registers))
+        result.memory, result.disk_after, result.registers, counted_time(board, options)))
     return result
+
+
+def counted_time(board, options: RunOptions) -> bool:
+    """Whether guest time is counted in instructions (-icount), so that when
+    things happen in it does not depend on the host."""
+    return bool(options.icount if options.icount is not None else getattr(board, "icount", ""))
 
 
 def _workdir(plan):

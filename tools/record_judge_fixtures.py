@@ -38,6 +38,8 @@ RECORDINGS = {
     "el2-hang": (str(TESTS / "el2-hang.toml"), None, False, ["--timeout", "1"]),
     # Every event class of the trace protocol in a passing run (test_judge_sequences.py).
     "dynamic-blocks": ("dynamic-blocks", None, False, []),
+    "blk-lifecycle": (str(FIXTURES / "scenarios" / "blk-lifecycle-zero-disk.toml"), None, False,
+                      []),
     "no-leak": ("no-leak", None, False, []),
     "linux-virtio-blk": (str(FIXTURES / "scenarios" / "linux-zero-disk.toml"), None, False, []),
     **{f"hostile-{attack}": (f"hostile@{attack}", None, False, [])

@@ -24,7 +24,8 @@ class Evidence:
     timed_out: bool = False
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     disk: bytes | None = None  # the disk as left; None: no disk, or the target cannot give it
-    registers: list[dict] | None = None  # EL2 registers sampled at returns to VMs; None: not read
+    registers: list[dict] | None = None  # EL2 registers read after switches; None: not read
+    counted_time: bool = False  # under -icount: guest time is instructions, not the host's
 
 
 def warm_up(board, image, plan) -> None:
@@ -48,7 +49,7 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 
-        failures += check_virtio(plan, trace, evidence.disk)
+        failures += check_virtio(plan, trace, evidence.disk, evidence.counted_time)
     failures += [f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}"
                  for bad in trace.unreadable]
     if panic is not None:

@@ -76,6 +76,10 @@ class GuestKind:
         rounds are then taken from the trace)."""
         return None
 
+    def waits_for_last(self, spec: VmSpec) -> bool:
+        """Whether it waits for its last batch (or exits with it queued)."""
+        return True
+
     def disk_share(self, plan, vm) -> bytes | None:
         """What it leaves on its share of the disk when the model cannot
         follow its requests byte for byte; None when it can."""

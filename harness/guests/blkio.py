@@ -1,6 +1,8 @@
 """The blkio guest (firmware_builds/guests/blkio/): it submits its VM's
 requests in batches through its own virtio-blk driver and reports the
-status and CRC of each. To its own memory it writes each request's data
+status and CRC of each. Its params: reset_after (after that batch, it
+resets the device and negotiates again) and abandon_last (it exits right
+after notifying its last batch, which the hypervisor must then drop). To its own memory it writes each request's data
 buffer (64 KiB apart, after its image) before submitting a batch; the
 virtio-blk side is models/virtio_blk.py."""
 
@@ -41,6 +43,7 @@ class Blkio(GuestKind):
         "blkio-start": frozenset({"requests", "capacity", "init"}),
         "blk": frozenset({"idx", "status", "crc"}),
         "blkio-done": frozenset({"requests", "interrupts"}),
+        "blkio-reset": frozenset({"init"}),
     }
 
     def memory_ops(self, plan, vm, trace) -> list[Op]:
@@ -48,6 +51,9 @@ class Blkio(GuestKind):
 
     def batches(self, spec) -> list[list[int]]:
         return batches(spec.requests)
+
+    def waits_for_last(self, spec) -> bool:
+        return not spec.params.get("abandon_last")
 
     def request_report(self, vm, index: int, status: int, crc: int) -> Expected:
         return Expected("blk", {"status": status, "crc": crc}, {"idx": index}, vm=vm.spec.name)
@@ -60,10 +66,16 @@ class Blkio(GuestKind):
             return []
         count, name = len(vm.spec.requests), vm.spec.name
         capacity = plan.disk_size // 512 if vm.spec.passthrough else vm.spec.disk_sectors
-        return ([Expected("blkio-start", {"requests": count, "capacity": capacity, "init": 0},
-                          vm=name)]
-                + [Expected("blk", {}, {"idx": k}, vm=name) for k in range(count)]
-                + [Expected("blkio-done", {"requests": count}, vm=name)])
+        out = [Expected("blkio-start", {"requests": count, "capacity": capacity, "init": 0},
+                        vm=name)]
+        groups = batches(vm.spec.requests)
+        if not self.waits_for_last(vm.spec):
+            groups = groups[:-1]  # gone before it could report them
+        for b, group in enumerate(groups):
+            out += [Expected("blk", {}, {"idx": k}, vm=name) for k in group]
+            if b == vm.spec.params.get("reset_after", -1):
+                out.append(Expected("blkio-reset", {"init": 0}, vm=name))
+        return out + [Expected("blkio-done", {"requests": count}, vm=name)]
 
 
 KIND = Blkio()

@@ -50,7 +50,11 @@ def touch_order(count: int, order_seed: int) -> list[int]:
 
 
 def data_kind(p: dict[str, int], index: int) -> int:
-    """0 zeros, 1 text, 2 seeded noise (guests/memstress/main.c kind_of)."""
+    """0 zeros, 1 text, 2 seeded noise, 3 zeros but the last word
+    (guests/memstress/main.c kind_of): data_kinds 1 cycles through the
+    first three, 2 through all four."""
+    if p["data_kinds"] > 1:
+        return index % 4
     return index % 3 if p["data_kinds"] else 2
 
 
@@ -106,6 +110,8 @@ def region_bytes(seed: int, index: int, region_size: int, kind: int = 2) -> byte
         return bytes(region_size)
     if kind == 1:
         return TEXT * (region_size // len(TEXT))
+    if kind == 3:
+        return bytes(region_size - 4) + region_seed(seed, index).to_bytes(4, "little")
     return xorshift32_bytes(region_seed(seed, index), region_size)[0]
 
 

@@ -116,12 +116,14 @@ def execute(disk: bytearray, vm: VmDisk, r: Request) -> tuple[int, bytes]:
     return UNSUPP, b""
 
 
-def rounds_from_batches(batches: dict[int, list[list[int]]], trace_events):
+def rounds_from_batches(batches: dict[int, list[list[int]]], trace_events,
+                        abandoning: frozenset[int] = frozenset()):
     """The trace's blk-req and vm-exit events with a blk-round inserted
     wherever the scheduler must run one (vm_run_next: no VM runnable): when
     every VM that still has a batch to submit has submitted its current one
     in full and waits for it. `batches`: each disk VM's request indices, as
-    its guest groups them; a VM gone (vm-exit) waits for nothing."""
+    its guest groups them; a VM gone (vm-exit) waits for nothing, and one of
+    `abandoning` runs on after its last batch, to its exit."""
     left = {vm: [len(b) for b in groups] for vm, groups in batches.items() if groups}
     waiting: set[int] = set()
     for name, fields in trace_events:
@@ -134,7 +136,8 @@ def rounds_from_batches(batches: dict[int, list[list[int]]], trace_events):
             left[vm][0] -= 1
             if not left[vm][0]:
                 left[vm].pop(0)
-                waiting.add(vm)
+                if left[vm] or vm not in abandoning:
+                    waiting.add(vm)
         if waiting and all(v in waiting for v in left):
             yield "blk-round", {}
             left = {v: rest for v, rest in left.items() if rest}

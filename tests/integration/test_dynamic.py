@@ -63,3 +63,15 @@ def test_a_model_with_another_block_size_fails(zvm_run, monkeypatch):
     result = zvm_run("dynamic-blocks")
     assert not result.passed
     assert any(f.startswith("vm0 memory event") for f in result.failures), result.failures
+
+
+def test_a_2mib_block_released_in_part_is_broken_into_pages(zvm_run):
+    """The unmap lands inside a 2 MiB block descriptor: the stage-2 walk
+    (result.passed) finds the rest of that block as 4 KiB pages, the
+    released range refilled, descriptor for descriptor as the model says."""
+    result = zvm_run("dynamic-2m-blocks")
+    assert result.passed, result.summary()
+    blocks = [(e["ipa"], e["ipa"] + e["size"]) for e in result.trace.named("s2-map")
+              if e["size"] == 2 << 20]
+    unmap = result.trace.named("s2-unmap")[0]
+    assert unmap["size"] < 2 << 20 and any(lo <= unmap["ipa"] < hi for lo, hi in blocks)

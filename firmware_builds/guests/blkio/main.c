@@ -6,7 +6,9 @@
  * sector (high, low), sectors (the data length; GET_ID reads 20 bytes),
  * batch (requests of one batch go with one notify), seed (OUT data).
  * zvm,virtio-base, zvm,dma-offset: the device, and how device addresses
- * relate to IPAs (0 behind the hypervisor's back-end). */
+ * relate to IPAs (0 behind the hypervisor's back-end).
+ * zvm,reset-after: after that batch, reset the device and negotiate again.
+ * zvm,abandon-last: submit the last batch and exit without waiting for it. */
 #include <string.h>
 
 #include <libfdt.h>
@@ -61,6 +63,8 @@ int guest_main(const void *dtb)
 	const uint32_t *reqs = guest_param_cells(dtb, "requests", &cells);
 	uint64_t base = guest_param(dtb, "virtio-base", VBLK_IPA);
 	uint64_t offset = guest_param(dtb, "dma-offset", 0);
+	uint64_t reset_after = guest_param(dtb, "reset-after", ~0UL);
+	uint64_t abandon_last = guest_param(dtb, "abandon-last", 0), batches = 0;
 	/* Data buffers: 64 KiB each, after the image. */
 	uint8_t *data = (uint8_t *)(((uint64_t)__image_end + MAX_DATA - 1) & ~(uint64_t)(MAX_DATA - 1));
 	unsigned int n = 0, count = reqs ? cells / CELLS : 0;
@@ -91,10 +95,14 @@ int guest_main(const void *dtb)
 		index_of[n++] = i;
 		int last = i + 1 == count || fdt32_to_cpu(c[CELLS + 5]) != fdt32_to_cpu(c[5]);
 
-		if (last || n == VBLK_BATCH) {
+		if ((last || n == VBLK_BATCH) && abandon_last && i + 1 == count) {
+			vblk_submit_batch(batch, n);	/* and gone before the device answers */
+		} else if (last || n == VBLK_BATCH) {
 			vblk_run_batch(batch, n);
 			report(n);
 			n = 0;
+			if (batches++ == reset_after)
+				guest_printf("@guest blkio-reset init=0x%x\n", (uint32_t)-vblk_reset());
 		}
 	}
 	guest_printf("@guest blkio-done requests=0x%x interrupts=0x%lx\n", count,

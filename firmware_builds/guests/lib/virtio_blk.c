@@ -49,6 +49,15 @@ int vblk_init(uint64_t mmio_base, uint64_t offset)
 	return vblk_init_ring(mmio_base, offset, 0);
 }
 
+int vblk_reset(void)
+{
+	wr(VIRTIO_MMIO_STATUS, 0);
+	memset(&avail, 0, sizeof(avail));
+	memset(&used, 0, sizeof(used));
+	used_seen = 0;
+	return vblk_init((uint64_t)dev, dma_offset);
+}
+
 int vblk_init_ring(uint64_t mmio_base, uint64_t offset, uint64_t desc_ipa)
 {
 	dev = (volatile uint8_t *)mmio_base;
@@ -115,11 +124,16 @@ static void chain(unsigned int k, struct vblk_req *r)
 	avail.idx++;
 }
 
-void vblk_run_batch(struct vblk_req *reqs, unsigned int n)
+void vblk_submit_batch(struct vblk_req *reqs, unsigned int n)
 {
 	for (unsigned int k = 0; k < n; k++)
 		chain(k, &reqs[k]);
 	vblk_notify();
+}
+
+void vblk_run_batch(struct vblk_req *reqs, unsigned int n)
+{
+	vblk_submit_batch(reqs, n);
 	/* Wait for the interrupt; the used ring says when all are back. */
 	vblk_wait_used(used_seen + n);
 	for (unsigned int k = 0; k < n; k++)

@@ -26,6 +26,11 @@ int vblk_init_ring(uint64_t mmio_base, uint64_t dma_offset, uint64_t desc_ipa);
 uint64_t vblk_capacity(void);
 /* Submits `n` requests with one notify and waits until all are done. */
 void vblk_run_batch(struct vblk_req *reqs, unsigned int n);
+/* The same without waiting: the requests are left to the device. */
+void vblk_submit_batch(struct vblk_req *reqs, unsigned int n);
+/* Resets the device (status 0) and sets it up again from scratch, rings
+ * emptied: vblk_init's result. */
+int vblk_reset(void);
 unsigned long vblk_interrupts(void);
 
 /* Hand-built chains (the hostile guest): the descriptor table to fill, an

@@ -19,7 +19,9 @@
 
 /* What a region holds: with data-kinds set, region i is zeros (i % 3 == 0),
  * repeated text (1) or seeded noise (2); otherwise always seeded noise. */
-enum data_kind { DATA_ZERO, DATA_TEXT, DATA_NOISE };
+/* DATA_LAST_WORD: zeros but for the last word (the seed), so that a check
+ * for an all-zero block must read to its end. */
+enum data_kind { DATA_ZERO, DATA_TEXT, DATA_NOISE, DATA_LAST_WORD };
 
 static const uint32_t text_words[8] = {	/* "memstress repeats this text.    " */
 	0x736d656d, 0x73657274, 0x65722073, 0x74616570, 0x68742073, 0x74207369,
@@ -30,6 +32,8 @@ static int data_kinds;
 
 static enum data_kind kind_of(uint64_t index)
 {
+	if (data_kinds > 1)
+		return (enum data_kind)(index % 4);
 	return data_kinds ? (enum data_kind)(index % 3) : DATA_NOISE;
 }
 
@@ -40,13 +44,15 @@ static uint32_t region_seed(uint64_t seed, uint64_t index)
 	return s ? s : 1;
 }
 
-static uint32_t word_at(enum data_kind kind, uint64_t i, uint32_t *state)
+static uint32_t word_at(enum data_kind kind, uint64_t i, uint64_t count, uint32_t *state)
 {
 	switch (kind) {
 	case DATA_ZERO:
 		return 0;
 	case DATA_TEXT:
 		return text_words[i % 8];
+	case DATA_LAST_WORD:
+		return i + 1 == count ? *state : 0;
 	default:
 		*state = xorshift32(*state);
 		return *state;
@@ -56,7 +62,7 @@ static uint32_t word_at(enum data_kind kind, uint64_t i, uint32_t *state)
 static void fill(uint32_t *words, uint64_t count, uint64_t index, uint32_t state)
 {
 	for (uint64_t i = 0; i < count; i++)
-		words[i] = word_at(kind_of(index), i, &state);
+		words[i] = word_at(kind_of(index), i, count, &state);
 }
 
 static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint64_t index,
@@ -65,7 +71,7 @@ static uint64_t count_mismatches(const uint32_t *words, uint64_t count, uint64_t
 	uint64_t bad = 0;
 
 	for (uint64_t i = 0; i < count; i++)
-		bad += words[i] != word_at(kind_of(index), i, &state);
+		bad += words[i] != word_at(kind_of(index), i, count, &state);
 	return bad;
 }
 
