@@ -65,7 +65,9 @@ def rejudge(path) -> tuple[list[str], list[str]]:
     image, guests, plan = prepare(bundle.board, bundle.scenario, images)
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
-                        bundle.registers(), counted_time(bundle.board, RunOptions(icount=bundle.run.get("icount"))))
+                        bundle.registers(),
+                        counted_time(bundle.board, RunOptions(icount=bundle.run.get("icount"))),
+                        bundle.stage2_snapshots())
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 
 

@@ -59,6 +59,7 @@ class RunResult:
     disk_after: bytes | None = None
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     registers: list[dict] | None = None  # EL2 registers read from the CPU; None: not read
+    stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps
     guest_images: dict[str, Image] = field(default_factory=dict)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
     workdir: str = ""  # the run's temporary directory, if it needed one (gone when it returns)
@@ -116,6 +117,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
                     and target.reads_memory):
                 _capture_memory(target, result)
             result.registers = target.registers()
+            result.stage2_snapshots = target.stage2_snapshots()
         finally:
             target.stop()
         result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
@@ -124,7 +126,8 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     result.duration_s = time.monotonic() - started
     result.failures = judge.judge(board, image, plan, guests, judge.Evidence(
         result.trace, reading.failures, reading.timed_out,
-        result.memory, result.disk_after, result.registers, counted_time(board, options)))
+        result.memory, result.disk_after, result.registers, counted_time(board, options),
+        result.stage2_snapshots))
     return result
 
 

@@ -2,7 +2,7 @@
 
 Each mutant of mutants/firmware.toml is applied to a copy of
 firmware_builds/, and the QEMU tests run against that copy (ZVM_HIL_FIRMWARE)
-until the first failure. A mutant the suite catches is killed; one it
+until the first failure: the mutant's `first` tests, then the whole suite. A mutant the suite catches is killed; one it
 misses survived. Prints each mutant's fate and the kill rate; exits 1 if any
 survived or no longer applies. `tools/mutants.py NAME...` runs only those."""
 
@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 MUTANTS = REPO / "mutants" / "firmware.toml"
 FIRMWARE = REPO / "firmware_builds"
-SUITE = ["-m", "qemu", "-x", "-q", "-n", "2", "-rf", "-p", "no:cacheprovider",
-         "tests/integration"]
+SUITE = ["-m", "qemu", "-x", "-q", "-n", "2", "-rf", "-p", "no:cacheprovider"]
+SUITE_PATH = "tests/integration"
 TIMEOUT_S = 900
 ZVM_HIL = Path(sys.executable).parent / "zvm-hil"  # the venv's
 
@@ -56,14 +56,23 @@ def build(tree: Path) -> str | None:
     return None
 
 
-def run_suite(tree: Path) -> tuple[str, str]:
-    """('killed', by which test) or ('survived', '')."""
+def run_suite(tree: Path, first: str | None = None) -> tuple[str, str]:
+    """('killed', by which test) or ('survived', ''): the tests `first`, then
+    (if they all pass) the whole suite."""
+    for tests in ([first] if first else []) + [SUITE_PATH]:
+        fate = _run_tests(tree, tests)
+        if fate[0] == "killed":
+            return fate
+    return "survived", ""
+
+
+def _run_tests(tree: Path, tests: str) -> tuple[str, str]:
     env = {**os.environ, "ZVM_HIL_FIRMWARE": str(tree)}
     try:
-        done = subprocess.run([sys.executable, "-m", "pytest", *SUITE], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run([sys.executable, "-m", "pytest", *SUITE, tests], cwd=REPO,
+                              env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        return "killed", f"the suite did not finish in {TIMEOUT_S} s"
+        return "killed", f"{tests} did not finish in {TIMEOUT_S} s"
     if done.returncode == 0:
         return "survived", ""
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
@@ -75,7 +84,8 @@ def main() -> int:
     named = sys.argv[1:]
     mutants = [m for m in load() if not named or m["name"] in named]
     killed = broken = 0
-    print(f"{len(mutants)} mutants of the firmware, each against `pytest {' '.join(SUITE)}`")
+    print(f"{len(mutants)} mutants of the firmware, each against `pytest {' '.join(SUITE)} "
+          f"{SUITE_PATH}` (its `first` tests before)")
     for m in mutants:
         with tempfile.TemporaryDirectory(prefix=f"zvm-mutant-{m['name']}-") as tmp:
             tree = Path(tmp) / "firmware_builds"
@@ -91,7 +101,7 @@ def main() -> int:
                 broken += 1
                 print(f"  {m['name']:30} DOES NOT BUILD: {problem}")
                 continue
-            fate, by = run_suite(tree)
+            fate, by = run_suite(tree, m.get("first"))
             killed += fate == "killed"
             print(f"  {m['name']:30} {fate:8} {time.monotonic() - started:5.1f} s  {by}"
                   f"\n  {'':30} ({m['what']})")

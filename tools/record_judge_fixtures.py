@@ -24,7 +24,9 @@ from harness.bundle import files  # noqa: E402
 FIXTURES = REPO / "tests" / "unit" / "fixtures"
 TESTS = REPO / "tests" / "integration" / "scenarios"
 # name: (scenario, mutant or None, keep DWARF (the verdict names file:line), extra run args);
-# "hostile@ATTACK" is the hostile scenario with that attack.
+# "hostile@ATTACK" is the hostile scenario with that attack. Runs are counted
+# (--deterministic) unless their args say --icount: host time, where the
+# register probe reads the EL2 registers and the tables after unmaps.
 RECORDINGS = {
     "two-vms-static": ("two-vms-static", None, False, []),
     "lzo-swap": ("lzo-swap", None, False, []),
@@ -38,6 +40,7 @@ RECORDINGS = {
     "el2-hang": (str(TESTS / "el2-hang.toml"), None, False, ["--timeout", "1"]),
     # Every event class of the trace protocol in a passing run (test_judge_sequences.py).
     "dynamic-blocks": ("dynamic-blocks", None, False, []),
+    "lzo-swap-probed": ("lzo-swap", None, False, ["--icount", ""]),
     "blk-lifecycle": (str(FIXTURES / "scenarios" / "blk-lifecycle-zero-disk.toml"), None, False,
                       []),
     "no-leak": ("no-leak", None, False, []),
@@ -49,7 +52,8 @@ RECORDINGS = {
 LINUX_HEADER = 64  # arm64 Image: text_offset and image_size are in it
 # What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
 KEEP = (files.BOARD, files.SCENARIO, files.IMAGE_INDEX, files.IMAGES, files.SERIAL_LOG,
-        files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER, files.REGISTERS)
+        files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER, files.REGISTERS,
+        files.STAGE2_SNAPSHOTS)
 
 
 def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args: list[str],
@@ -66,7 +70,8 @@ def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args:
         scenario = _hostile_scenario(scenario.partition("@")[2], work)
     bundle = work / "bundle"
     subprocess.run([sys.executable, "-m", "harness", "run", "--scenario", scenario,
-                    "--deterministic", "--artifacts", str(bundle), *args],
+                    *([] if "--icount" in args else ["--deterministic"]),
+                    "--artifacts", str(bundle), *args],
                    cwd=REPO, env=env, capture_output=True, text=True)
     if not (bundle / files.RESULT).exists():
         raise SystemExit(f"{name}: the run left no bundle")

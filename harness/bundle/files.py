@@ -15,6 +15,7 @@ STAGE2 = "stage2.txt"
 DISK_BEFORE = "disk-before.img"
 DISK_AFTER = "disk-after.img"
 REGISTERS = "registers.json"  # the EL2 registers read from the CPU (targets/register_probe.py)
+STAGE2_SNAPSHOTS = "stage2-snapshots.json"  # the tables after the first unmaps (the same)
 RUN = "run.json"  # the run options
 REPLAY = "replay.bin"
 QEMU_COMMAND = "qemu-cmdline.txt"

@@ -43,7 +43,13 @@ class Bundle:
         return {int(p.stem, 16): p.read_bytes() for p in sorted(dumps.glob("*.bin"))}
 
     def registers(self) -> list[dict] | None:
-        path = self.path / files.REGISTERS
+        return self._json(files.REGISTERS)
+
+    def stage2_snapshots(self) -> list[dict] | None:
+        return self._json(files.STAGE2_SNAPSHOTS)
+
+    def _json(self, name: str):
+        path = self.path / name
         return json.loads(path.read_text()) if path.exists() else None
 
     def disk_after(self) -> bytes | None:

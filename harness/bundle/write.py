@@ -80,6 +80,8 @@ def write_bundle(directory: str | Path, result) -> Path:
         _write_plan(out, result)
     if result.registers is not None:
         (out / files.REGISTERS).write_text(json.dumps(result.registers, indent=1) + "\n")
+    if result.stage2_snapshots is not None:
+        (out / files.STAGE2_SNAPSHOTS).write_text(json.dumps(result.stage2_snapshots) + "\n")
     if result.disk_after is not None:
         (out / files.DISK_BEFORE).write_bytes(result.disk_before)
         (out / files.DISK_AFTER).write_bytes(result.disk_after)

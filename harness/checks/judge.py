@@ -26,6 +26,7 @@ class Evidence:
     disk: bytes | None = None  # the disk as left; None: no disk, or the target cannot give it
     registers: list[dict] | None = None  # EL2 registers read after switches; None: not read
     counted_time: bool = False  # under -icount: guest time is instructions, not the host's
+    stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps; None: not read
 
 
 def warm_up(board, image, plan) -> None:
@@ -41,7 +42,7 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     failures = list(evidence.reading)
     panic = trace.first("panic")
     if plan and not failures and not panic:
-        failures += _memory_checks(plan, trace, evidence.memory)
+        failures += _memory_checks(plan, trace, evidence.memory, evidence.stage2_snapshots)
         if evidence.registers is not None:
             from .registers import check_registers
 
@@ -68,11 +69,14 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     return failures
 
 
-def _memory_checks(plan, trace, memory: dict[int, bytes] | None) -> list[str]:
+def _memory_checks(plan, trace, memory: dict[int, bytes] | None,
+                   snapshots: list[dict] | None) -> list[str]:
     from . import memory as memory_checks, stage2
 
     prediction = memory_checks.predict(plan, trace)
     failures = memory_checks.check_memory(plan, trace, prediction)
+    if snapshots is not None and not failures:
+        failures += stage2.check_changes(plan, trace, snapshots, prediction)
     if memory is None:  # a physical board or a log: no memory to read the tables from
         return failures
     try:

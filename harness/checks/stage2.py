@@ -51,3 +51,43 @@ def check_stage2(plan, trace, read, prediction) -> list[str]:
         if difference:
             problems.append(f"{vm.spec.name} stage-2: {difference}")
     return problems
+
+
+def check_changes(plan, trace, snapshots: list[dict], prediction) -> list[str]:
+    """The tables as read on return from each of the first unmaps
+    (targets/register_probe.py) against the model's mappings at that point:
+    the VM's memory events replayed up to that s2-unmap. The access flag is
+    left out: which blocks CLOCK has passed over by then is not predicted."""
+    unmaps = trace.named("s2-unmap")
+    created = {e["vm"]: e["vttbr"] for e in trace.named("vm-create")}
+    for k, snapshot in enumerate(snapshots):
+        if k >= len(unmaps):
+            return [f"stage-2 read after unmap {k}: the trace reports {len(unmaps)} unmaps"]
+        event = unmaps[k]
+        vm, where = event["vm"], f"after {event}"
+        if snapshot["vm"] != vm or vm >= len(plan.vms) or vm not in created:
+            return [f"stage-2 {where}: the hypervisor unmapped for vm {snapshot['vm']}"]
+        vttbr = created[vm]
+        if snapshot["root"] != stage2.vttbr_root(vttbr):
+            return [f"stage-2 {where}: unmapped in tables at {snapshot['root']:#x}, "
+                    f"not the VM's ({stage2.vttbr_root(vttbr):#x})"]
+        nth = sum(e["vm"] == vm for e in unmaps[:k + 1])
+        events = prediction.events[vm]
+        cut = [i for i, (name, f) in enumerate(events) if name == "s2-unmap"][nth - 1]
+        expected = [_without_af(m) for m in stage2.live_mappings(events[:cut + 1])]
+        try:
+            actual = [_without_af(m) for m in stage2.walk(_page_reader(snapshot["pages"]), vttbr)]
+        except (HarnessError, KeyError) as e:
+            return [f"{plan.vms[vm].spec.name} stage-2 {where}: {e}"]
+        if difference := stage2.first_leaf_difference(expected, actual):
+            return [f"{plan.vms[vm].spec.name} stage-2 {where}: {difference}"]
+    return []
+
+
+def _without_af(m):
+    return stage2.Mapping(m.ipa, m.pa, m.size, m.attrs & ~AF)
+
+
+def _page_reader(pages: dict[str, str]):
+    return snapshot_reader({int(address, 16): bytes.fromhex(data)
+                            for address, data in pages.items()})

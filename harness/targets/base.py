@@ -42,8 +42,13 @@ class Target:
         raise NotImplementedError
 
     def registers(self) -> list[dict] | None:
-        """The EL2 registers sampled from the CPU as it returned to each VM;
-        None: the target cannot read them."""
+        """The EL2 registers read from the CPU after switches to VMs; None:
+        the target cannot read them."""
+        return None
+
+    def stage2_snapshots(self) -> list[dict] | None:
+        """The stage-2 tables read after unmaps, in order; None: the target
+        cannot read them."""
         return None
 
     def disk_after(self, disk: Path | None) -> bytes | None:

@@ -81,6 +81,9 @@ class Target(BaseTarget):
     def registers(self) -> list[dict] | None:
         return self.probe.samples() if self.probe else None
 
+    def stage2_snapshots(self) -> list[dict] | None:
+        return self.probe.snapshots() if self.probe else None
+
     def stop(self) -> None:
         try:
             super().stop()

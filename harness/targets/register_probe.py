@@ -1,9 +1,10 @@
-"""The EL2 registers the VMs run with, read from outside: gdb-multiarch on
-QEMU's gdb stub reads VTTBR_EL2, HCR_EL2, VTCR_EL2 and VMPIDR_EL2 right
-after the hypervisor writes VTTBR_EL2 (a switch to a VM, the last of its
-registers it sets), for the first switches to each VM
-(gdb_register_probe.py, run inside gdb). A witness the firmware does not
-write: checks/registers.py holds the values against the model."""
+"""What the hypervisor gives its VMs, read from outside: gdb-multiarch on
+QEMU's gdb stub (gdb_register_probe.py, run inside gdb) reads VTTBR_EL2,
+HCR_EL2, VTCR_EL2 and VMPIDR_EL2 right after the hypervisor writes
+VTTBR_EL2 (a switch to a VM, the last of its registers it sets), for the
+first switches to each VM, and the stage-2 tables on return from the first
+unmaps. Witnesses the firmware does not write: checks/registers.py and
+checks/stage2.py hold them against the models."""
 
 import json
 import os
@@ -18,6 +19,7 @@ SCRIPT = Path(__file__).with_name("gdb_register_probe.py")
 MSR = 0xD5100000  # MSR (register): bits [31:20], then o0:op1:CRn:CRm:op2 in [19:5]
 VTTBR_EL2 = (3, 4, 2, 1, 0)  # op0, op1, CRn, CRm, op2
 SWITCHES_PER_VM = 2
+SNAPSHOTS = 8  # unmaps after which the tables are read
 MAX_HITS = 100  # stops at most: each costs wall-clock time, which the guests' timers count
 ATTACH_S = 20.0
 
@@ -40,13 +42,24 @@ def after_switches(elf: Path) -> list[int]:
     return found
 
 
+def symbol(elf: Path, name: str) -> int:
+    from elftools.elf.elffile import ELFFile
+
+    with open(elf, "rb") as f:
+        found = ELFFile(f).get_section_by_name(".symtab").get_symbol_by_name(name)
+    if not found:
+        raise HarnessError(f"{elf}: no symbol {name}")
+    return found[0]["st_value"]
+
+
 class RegisterProbe:
     def __init__(self, elf: Path, port: int, vms: int, out: Path):
         self.out = out
         env = {**os.environ, "ZVM_PROBE_PORT": str(port), "ZVM_PROBE_OUT": str(out),
                "ZVM_PROBE_AT": ",".join(hex(a) for a in after_switches(elf)),
                "ZVM_PROBE_VMS": str(vms), "ZVM_PROBE_EACH": str(SWITCHES_PER_VM),
-               "ZVM_PROBE_MAX_HITS": str(MAX_HITS)}
+               "ZVM_PROBE_MAX_HITS": str(MAX_HITS), "ZVM_PROBE_UNMAP": hex(symbol(elf, "s2_unmap")),
+               "ZVM_PROBE_SNAPSHOTS": str(SNAPSHOTS)}
         self.gdb = subprocess.Popen(
             [toolchain.find_program("gdb-multiarch"), "-q", "-batch", "-nx", "-x", str(SCRIPT)],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -64,9 +77,15 @@ class RegisterProbe:
 
     def samples(self) -> list[dict]:
         """Each set of values the registers took; a last {"gave-up": True} if
-        the probe stopped looking before the end."""
+        the probe stopped looking before every VM was seen."""
         return [{k: v for k, v in line.items() if k != "event"} if line["event"] == "sample"
-                else {"gave-up": True} for line in self._lines() if line["event"] != "ready"]
+                else {"gave-up": True} for line in self._lines()
+                if line["event"] in ("sample", "gave-up")]
+
+    def snapshots(self) -> list[dict]:
+        """The tables after each unmap watched: {"vm", "root", "pages": {address: hex}}."""
+        return [{k: v for k, v in line.items() if k != "event"} for line in self._lines()
+                if line["event"] == "tables"]
 
     def stop(self) -> None:
         if self.gdb.poll() is None:

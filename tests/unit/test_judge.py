@@ -208,3 +208,35 @@ def test_the_registers_read_from_the_cpu_are_checked(tmp_path):
     assert judged([sample(vttbrs[0])]) == [
         "vm1 reported from its guest, but the CPU never held its tables in VTTBR_EL2"]
     assert judged([sample(vttbrs[0]), {"gave-up": True}]) == []
+
+
+def test_the_tables_read_after_an_unmap_are_checked(tmp_path):
+    """A run on host time keeps the stage-2 tables as read on return from its
+    first unmaps (a swap-out each here): judged again they pass; one
+    descriptor changed in the first read fails the run, naming that unmap."""
+    bundle = unpack("lzo-swap-probed", tmp_path)
+    assert rejudge(bundle)[0] == []
+    snapshots = json.loads((bundle / files.STAGE2_SNAPSHOTS).read_text())
+    assert len(snapshots) == 8
+    first = snapshots[0]
+    unmap = re.search(r"@zvm s2-unmap vm=0x0 ipa=(0x[0-9a-f]+) size=(0x[0-9a-f]+)",
+                      (bundle / files.SERIAL_LOG).read_text())
+    ipa = int(unmap.group(1), 16)
+    level3 = hex(_entry(first["pages"], _entry(first["pages"], first["root"], ipa >> 30), ipa >> 21))
+    table = bytearray.fromhex(first["pages"][level3])
+    entry = (ipa >> 12) & 511
+    mapped = next(i for i in range(512) if table[8 * i:8 * i + 8] != bytes(8))
+    table[8 * entry:8 * entry + 8] = table[8 * mapped:8 * mapped + 8]  # a page mapped twice
+    first["pages"][level3] = table.hex()
+    (bundle / files.STAGE2_SNAPSHOTS).write_text(json.dumps(snapshots))
+    now = rejudge(bundle)[0]
+    assert len(now) == 1 and now[0].startswith(
+        f"vm0 stage-2 after @zvm s2-unmap vm=0x0 ipa={ipa:#x} size={unmap.group(2)}: "
+        f"IPA {ipa:#x}: expected unmapped, got PA "), now
+
+
+def _entry(pages: dict[str, str], table: int, index: int) -> int:
+    """The table a table descriptor points at: entry `index` (mod 512) of `table`."""
+    data = bytes.fromhex(pages[hex(table)])
+    offset = 8 * (index % 512)
+    return int.from_bytes(data[offset:offset + 8], "little") & ((1 << 48) - 1) & ~0xFFF
