@@ -50,12 +50,10 @@ def touch_order(count: int, order_seed: int) -> list[int]:
 
 
 def data_kind(p: dict[str, int], index: int) -> int:
-    """0 zeros, 1 text, 2 seeded noise, 3 zeros but the last word
-    (guests/memstress/main.c kind_of): data_kinds 1 cycles through the
-    first three, 2 through all four."""
-    if p["data_kinds"] > 1:
-        return index % 4
-    return index % 3 if p["data_kinds"] else 2
+    """0 zeros, 1 text, 2 seeded noise, 3 zeros but the last word, 4 noise
+    with every fourth word zero (guests/memstress/main.c kind_of): data_kinds
+    N cycles through the first N + 2; 0 is noise only."""
+    return index % (p["data_kinds"] + 2) if p["data_kinds"] else 2
 
 
 def memory_ops(image_end: int, dtb_ipa: int, given: dict[str, int]) -> list[Op]:
@@ -112,6 +110,11 @@ def region_bytes(seed: int, index: int, region_size: int, kind: int = 2) -> byte
         return TEXT * (region_size // len(TEXT))
     if kind == 3:
         return bytes(region_size - 4) + region_seed(seed, index).to_bytes(4, "little")
+    if kind == 4:
+        words = bytearray(xorshift32_bytes(region_seed(seed, index), region_size)[0])
+        for at in range(0, region_size, 16):
+            words[at:at + 4] = bytes(4)
+        return bytes(words)
     return xorshift32_bytes(region_seed(seed, index), region_size)[0]
 
 

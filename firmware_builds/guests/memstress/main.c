@@ -20,8 +20,9 @@
 /* What a region holds: with data-kinds set, region i is zeros (i % 3 == 0),
  * repeated text (1) or seeded noise (2); otherwise always seeded noise. */
 /* DATA_LAST_WORD: zeros but for the last word (the seed), so that a check
- * for an all-zero block must read to its end. */
-enum data_kind { DATA_ZERO, DATA_TEXT, DATA_NOISE, DATA_LAST_WORD };
+ * for an all-zero block must read to its end. DATA_SPARSE_NOISE: noise with
+ * every fourth word zero, which LZO1X-1 shrinks by less than an eighth. */
+enum data_kind { DATA_ZERO, DATA_TEXT, DATA_NOISE, DATA_LAST_WORD, DATA_SPARSE_NOISE };
 
 static const uint32_t text_words[8] = {	/* "memstress repeats this text.    " */
 	0x736d656d, 0x73657274, 0x65722073, 0x74616570, 0x68742073, 0x74207369,
@@ -32,9 +33,8 @@ static int data_kinds;
 
 static enum data_kind kind_of(uint64_t index)
 {
-	if (data_kinds > 1)
-		return (enum data_kind)(index % 4);
-	return data_kinds ? (enum data_kind)(index % 3) : DATA_NOISE;
+	/* data-kinds N: the first N + 2 kinds in turn (0: noise only). */
+	return data_kinds ? (enum data_kind)(index % (uint64_t)(data_kinds + 2)) : DATA_NOISE;
 }
 
 static uint32_t region_seed(uint64_t seed, uint64_t index)
@@ -53,6 +53,9 @@ static uint32_t word_at(enum data_kind kind, uint64_t i, uint64_t count, uint32_
 		return text_words[i % 8];
 	case DATA_LAST_WORD:
 		return i + 1 == count ? *state : 0;
+	case DATA_SPARSE_NOISE:
+		*state = xorshift32(*state);
+		return i % 4 ? *state : 0;
 	default:
 		*state = xorshift32(*state);
 		return *state;
