@@ -67,6 +67,11 @@ def test_cli_run_exits_zero_and_prints_a_summary(capsys):
 
 
 def test_ctrl_c_tears_qemu_down(test_scenario):
+    from harness.build import build_hypervisor
+    from harness.scenarios import load_scenario
+
+    hang = load_scenario(test_scenario("el2-hang"))
+    build_hypervisor(hang.variant, hang.defines)  # so that the run below starts QEMU at once
     proc = subprocess.Popen([sys.executable, "-m", "harness", "run", "--scenario",
                              test_scenario("el2-hang"), "--timeout", "60"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
