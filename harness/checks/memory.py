@@ -39,12 +39,12 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
             failures.append(f"{vm.spec.name} memory {difference}")
         reports = vm.kind.expectations(plan, vm, prediction, trace)
         failures += [str(m) for m in check_sequence(
-            f"{vm.spec.name} report", [e for e in reports if not e.absent], reports_of(trace, vm))]
+            f"{vm.spec.name} report", [e for e in reports if not e.absent], _reports_of(trace, vm))]
         failures += [str(m) for m in check(trace, [e for e in reports if e.absent])]
     return failures
 
 
-def reports_of(trace, vm) -> list:
+def _reports_of(trace, vm) -> list:
     """What a VM reported, and what the hypervisor reported of it alone."""
     return [e for e in trace.events if e.vm == vm.spec.name
             or (e.vm is None and e.name in REPORTED_FOR_A_VM and e.get("vm") == vm.index)]

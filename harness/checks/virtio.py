@@ -23,7 +23,7 @@ def check_virtio(plan, trace, disk: bytes | None, counted_time: bool = False) ->
                      vm.kind.disk_requests(plan, vm, trace))
            for vm in plan.vms]
     p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed),
-                   _submissions(plan, trace, vms, counted_time))
+                   _submissions(plan, trace, vms, passthrough, counted_time))
     failures = [f"virtio-blk model: {problem}" for problem in p.problems]
     seq_of = {key: seq for seq, key in enumerate(p.submitted)}
     for i, vm in enumerate(vms):
@@ -49,7 +49,8 @@ def check_virtio(plan, trace, disk: bytes | None, counted_time: bool = False) ->
     return failures + (_check_disk(vms, bytes(p.disk), disk) if disk is not None else [])
 
 
-def _submissions(plan, trace, vms, counted_time: bool) -> list[tuple[str, dict]]:
+def _submissions(plan, trace, vms, passthrough: bool,
+                 counted_time: bool) -> list[tuple[str, dict]]:
     """The model's input: which VM notified when (the trace's blk-req order)
     and which VMs exited, with the rounds where the guests' batches put them.
     The trace's rounds where that depends on timing: a guest whose batches
@@ -58,7 +59,7 @@ def _submissions(plan, trace, vms, counted_time: bool) -> list[tuple[str, dict]]
     every VM has submitted."""
     order = [(e.name, e.fields) for e in trace.events if e.name in ("blk-req", "vm-exit")]
     batches = {vm.index: vm.kind.batches(vm.spec) for vm in plan.vms if vms[vm.index].requests}
-    if any(vm.spec.passthrough for vm in plan.vms):
+    if passthrough:
         return [event for vm in plan.vms if vm.spec.passthrough
                 for event in _passthrough_rounds(vm, batches[vm.index])]
     if None in batches.values() or (len(batches) > 1 and not counted_time):
