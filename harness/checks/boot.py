@@ -30,8 +30,8 @@ def vm_expectations(plan) -> list[Expected]:
     if plan.zpool_size:
         out.append(Expected("zpool", {"size": plan.zpool_size, "used": 0, "stored": 0}))
     if any(vm.spec.disk_sectors and not vm.spec.passthrough for vm in plan.vms):
-        out.append(Expected("hostblk", {"mmio": QEMU_VIRTIO_BLK, "sectors": plan.disk_size // SECTOR,
-                                        "flush": 1}))  # QEMU's device offers FLUSH
+        out.append(Expected("hostblk", {"mmio": QEMU_VIRTIO_BLK,  # QEMU's device offers FLUSH
+                                        "sectors": plan.disk_size // SECTOR, "flush": 1}))
     for vm in plan.vms:
         spec = vm.spec
         out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,

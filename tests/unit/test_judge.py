@@ -222,7 +222,8 @@ def test_the_tables_read_after_an_unmap_are_checked(tmp_path):
     unmap = re.search(r"@zvm s2-unmap vm=0x0 ipa=(0x[0-9a-f]+) size=(0x[0-9a-f]+)",
                       (bundle / files.SERIAL_LOG).read_text())
     ipa = int(unmap.group(1), 16)
-    level3 = hex(_entry(first["pages"], _entry(first["pages"], first["root"], ipa >> 30), ipa >> 21))
+    level2 = _entry(first["pages"], first["root"], ipa >> 30)
+    level3 = hex(_entry(first["pages"], level2, ipa >> 21))
     table = bytearray.fromhex(first["pages"][level3])
     entry = (ipa >> 12) & 511
     mapped = next(i for i in range(512) if table[8 * i:8 * i + 8] != bytes(8))
