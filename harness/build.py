@@ -10,6 +10,7 @@ concurrent builds never see half a file."""
 import os
 import re
 import subprocess
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -169,7 +170,8 @@ def _shown(path: Path) -> str:
 
 
 def _temp_name(dest: Path) -> Path:
-    return dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    """Unique to this process and thread: runs may build side by side."""
+    return dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
 
 
 def _spawn(cmd: list[str]) -> subprocess.Popen:

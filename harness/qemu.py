@@ -41,7 +41,12 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
     `disk` is the raw image behind QEMU's virtio-blk device (modern
     virtio-mmio, which the hypervisor drives); `rr` is ("record"|"replay",
     file) for QEMU's record/replay, `gdb_port` opens QEMU's gdb stub."""
-    cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", board.cpu,
+    icount = board.icount if icount is None else icount
+    # In counted time the generic counter runs at 1 GHz, a tick per virtual
+    # nanosecond: at shift=0 a tick per instruction, so the hypervisor can
+    # hide the host disk's time from the guests to the instruction.
+    cpu = board.cpu + (f",cntfrq={COUNTED_CNTFRQ}" if icount else "")
+    cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", cpu,
            "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
            "-nodefaults", "-display", "none", *serial_args(board.console, tcp_port),
            "-S", "-no-shutdown",
@@ -57,7 +62,6 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
         else:
             cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk0"]
         cmd += ["-device", "virtio-blk-device,drive=disk0"]
-    icount = board.icount if icount is None else icount
     if rr:
         icount = f"{icount or 'shift=auto'},rr={rr[0]},rrfile={rr[1]}"
     if icount:
@@ -65,6 +69,9 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
     if gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     return cmd + list(board.extra_args)
+
+
+COUNTED_CNTFRQ = 1_000_000_000
 
 
 def free_port() -> int:

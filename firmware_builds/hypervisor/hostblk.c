@@ -31,6 +31,7 @@ static struct {
 static struct virtio_blk_req_hdr hdr;
 static volatile uint8_t status;
 static uint16_t last_used;
+static uint64_t waited;	/* ticks spent polling, not yet taken */
 
 static uint32_t rd(unsigned int off)
 {
@@ -112,14 +113,24 @@ static uint8_t submit(uint32_t type, uint64_t sector, void *buf, uint32_t len, i
 
 	while (*(volatile uint16_t *)&ring.used.idx == last_used) {
 		if (read_counter() - start > TIMEOUT_S * freq) {
+			waited += read_counter() - start;
 			zvm_trace("hostblk-timeout", "type=0x%x sector=0x%lx", type, sector);
 			return VIRTIO_BLK_S_IOERR;
 		}
 	}
+	waited += read_counter() - start;
 	__asm__ volatile("dsb sy" ::: "memory");
 	last_used++;
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
 	return status;
+}
+
+uint64_t hostblk_take_waited(void)
+{
+	uint64_t ticks = waited;
+
+	waited = 0;
+	return ticks;
 }
 
 uint8_t hostblk_rw(int write, uint64_t sector, void *buf, uint32_t len)

@@ -13,5 +13,9 @@ int hostblk_init(void);
 /* A virtio-blk status (OK, IOERR). */
 uint8_t hostblk_rw(int write, uint64_t sector, void *buf, uint32_t len);
 uint8_t hostblk_flush(void);
+/* Counter ticks spent waiting for the device since the last call: host time
+ * (under -icount, how many times the wait loop ran), for the scheduler to
+ * hide from the guests. */
+uint64_t hostblk_take_waited(void);
 
 #endif

@@ -1,4 +1,5 @@
 #include "gic.h"
+#include "hostblk.h"
 #include "hyp_timer.h"
 #include "iosched.h"
 #include "psci.h"
@@ -82,10 +83,26 @@ static int next_runnable(void)
 	return -1;
 }
 
+/* The guests do not see the host disk work: however long the host took (and
+ * under -icount, however many times the wait loop ran meanwhile: host
+ * timing), their virtual counter stood still (CNTVOFF_EL2 grows by it), and
+ * the next timeslice starts afresh. So a guest's timer interrupts land at
+ * the same instruction in every run under -icount. */
+static void hide_host_io(void)
+{
+	uint64_t waited = hostblk_take_waited();
+
+	if (!waited)
+		return;
+	WRITE_SYSREG(cntvoff_el2, READ_SYSREG(cntvoff_el2) + waited);
+	hyp_timer_rearm();
+}
+
 void vm_schedule(struct trap_frame *frame)
 {
 	save_current(frame);
 	iosched_tick();
+	hide_host_io();
 	int next = next_runnable();
 
 	if (next >= 0 && next != current)
@@ -118,9 +135,7 @@ void vm_run_next(struct trap_frame *frame)
 
 	if (next < 0 && iosched_pending()) {
 		iosched_round();
-		/* A fresh timeslice: how long the disk took must not decide where
-		 * the next preemption falls (deterministic traces under -icount). */
-		hyp_timer_rearm();
+		hide_host_io();
 		next = next_runnable();
 	}
 	if (next < 0) {
