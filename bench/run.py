@@ -8,13 +8,14 @@ import json
 import anchor_ratio
 import boot_ratio
 import build_ratio
+import deterministic_ratio
 import linux_ratio
 import memory_ratio
 import swap_ratio
 import virtio_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
-              linux_ratio]
+              linux_ratio, deterministic_ratio]
 
 
 def main() -> int:

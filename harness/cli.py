@@ -4,6 +4,7 @@ Errors a user can fix are one line on stderr and a set-up exit code (2),
 never a traceback."""
 
 import argparse
+import os
 import signal
 import sys
 
@@ -75,10 +76,12 @@ def cmd_run(args) -> int:
         gdb_port = free_port()
         print(gdb_command(board, scenario, gdb_port), flush=True)
     icount = DETERMINISTIC_ICOUNT if args.deterministic else args.icount
-    result = run_scenario(board, scenario, options=RunOptions(
-        timeout=args.timeout, icount=icount, gdb_port=gdb_port,
-        record=Path(args.record) if args.record else None,
-        replay=Path(args.replay) if args.replay else None))
+    options = RunOptions(timeout=args.timeout, icount=icount, gdb_port=gdb_port,
+                         record=Path(args.record) if args.record else None,
+                         replay=Path(args.replay) if args.replay else None)
+    if args.repeat > 1:
+        return _run_repeated(board, scenario, args, options)
+    result = run_scenario(board, scenario, options=options)
     if args.verbose:
         for _, line in result.trace.lines:
             print(line)
@@ -88,6 +91,30 @@ def cmd_run(args) -> int:
 
         print(f"artifacts: {write_bundle(args.artifacts, result)}")
     return result.exit_code
+
+
+def _run_repeated(board, scenario, args, options) -> int:
+    """Every run's bundle into --artifacts DIR/run-<n>; without it, the
+    failing runs' into a fresh directory the report names."""
+    import tempfile
+    from pathlib import Path
+
+    from .bundle.write import write_bundle
+    from .repeat import repeat
+
+    if args.gdb or args.record or args.replay:
+        raise HarnessError("--repeat runs the scenario afresh each time: not with --gdb, "
+                           "--record or --replay")
+    repeated = repeat(board, scenario, args.repeat, options)
+    print(repeated.report())
+    kept = range(1, args.repeat + 1) if args.artifacts else repeated.failing_runs()
+    if kept:
+        out = Path(args.artifacts or tempfile.mkdtemp(prefix="zvm-hil-repeat-"))
+        for n in kept:
+            write_bundle(out / f"run-{n}", repeated.results[n - 1])
+        print(f"artifacts: {out} (run-{', run-'.join(map(str, kept))})")
+    consistent = repeated.identical or not args.deterministic
+    return 0 if repeated.passed == args.repeat and consistent else 1
 
 
 def cmd_repro(args) -> int:
@@ -179,6 +206,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--artifacts", metavar="DIR", help="write a bundle of the run into DIR")
     r.add_argument("-v", "--verbose", action="store_true", help="print the whole console")
     r.add_argument("--icount", metavar="MODE", help="QEMU -icount, e.g. shift=0,sleep=off")
+    r.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="run it N times (side by side, up to the cores) and say what differed; "
+                        "with --deterministic the traces must be identical")
     r.add_argument("--deterministic", action="store_true",
                    help="-icount shift=0,sleep=off: the same trace event for event every run")
     r.add_argument("--record", metavar="FILE", help="record the run (QEMU record/replay)")
@@ -227,3 +257,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zvm-hil: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `zvm-hil ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit
+        return 0

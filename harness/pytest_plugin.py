@@ -3,7 +3,9 @@
 Options: --board (name or TOML path), --scenario (for `zvm_system`),
 --artifacts DIR (a bundle for every run of a failing test, named in the
 report), --icount MODE (or `deterministic`), --record (QEMU record/replay of
-every run, kept in the bundle).
+every run, kept in the bundle), --zvm-repeat N (every run made N times side
+by side: a test fails if the runs' verdicts differ or, in counted time,
+their traces; the first run is what the test sees).
 
 Fixtures: ``zvm_board``, the board under test; ``zvm_run(scenario, ...)``,
 which runs a scenario and returns the RunResult (its ``trace`` holds the
@@ -37,9 +39,13 @@ def pytest_addoption(parser):
     group.addoption("--artifacts", metavar="DIR", default=None,
                     help="write a bundle of every run of a failing test into DIR")
     group.addoption("--icount", metavar="MODE", default=None,
-                    help="QEMU -icount for every run ('deterministic': shift=0,sleep=off)")
+                    help="QEMU -icount for every run ('deterministic': shift=0,sleep=off, "
+                         "the counter at 1 GHz)")
     group.addoption("--record", action="store_true",
                     help="record every run with QEMU record/replay (kept in bundles)")
+    group.addoption("--zvm-repeat", metavar="N", type=int, default=1,
+                    help="run every scenario N times and fail a test whose runs differ "
+                         "(verdicts; traces too under --icount)")
 
 
 def pytest_configure(config):
@@ -96,6 +102,7 @@ def zvm_run(request, zvm_board, tmp_path):
     icount = request.config.getoption("icount")
     icount = DETERMINISTIC_ICOUNT if icount == "deterministic" else icount
     record = request.config.getoption("record")
+    repeats = request.config.getoption("zvm_repeat")
 
     def run(scenario, *, timeout: float | None = None, board=None, options=None):
         if isinstance(scenario, str):
@@ -103,7 +110,10 @@ def zvm_run(request, zvm_board, tmp_path):
         options = options or RunOptions(
             timeout=timeout, icount=icount,
             record=tmp_path / f"replay-{len(runs)}.bin" if record else None)
-        result = run_scenario(board or zvm_board, scenario, options=options)
+        if repeats > 1 and not options.record:
+            result = _repeated(board or zvm_board, scenario, options, repeats)
+        else:
+            result = run_scenario(board or zvm_board, scenario, options=options)
         runs.append(result)
         _record_properties(request.node, result)
         return result
@@ -118,6 +128,16 @@ def zvm_system(request, zvm_run):
     if name is None:
         raise pytest.UsageError("zvm_system needs @pytest.mark.zvm_scenario(...) or --scenario")
     return zvm_run(name)
+
+
+def _repeated(board, scenario, options, count: int):
+    from .repeat import repeat
+
+    repeated = repeat(board, scenario, count, options)
+    verdicts = {tuple(r.failures) for r in repeated.results}
+    if len(verdicts) > 1 or (options.icount and not repeated.identical):
+        pytest.fail(f"the runs differ:\n{repeated.report()}")
+    return repeated.results[0]
 
 
 def _record_properties(node, result) -> None:

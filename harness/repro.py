@@ -36,24 +36,28 @@ def repro(path) -> Outcome:
         timeout=bundle.run.get("timeout"), icount=bundle.run.get("icount"), replay=replay,
         images=Images(bundle.hypervisor, bundle.guests)))
     changed = bundle.changed_images
-    recorded = [comparable(e.name, e.vm, e.fields) for e in bundle.events()]
-    now = [comparable(e.name, e.vm, e.fields) for e in result.trace.events]
-    for i, (was, is_) in enumerate(zip(recorded, now)):
-        if was != is_:
-            return Outcome(False, f"diverged at event {i}: recorded {_text(was)}, "
-                                  f"now {_text(is_)}", result, changed)
-    if len(recorded) != len(now):
-        i = min(len(recorded), len(now))
-        was = _text(recorded[i]) if i < len(recorded) else "nothing more"
-        is_ = _text(now[i]) if i < len(now) else "nothing more"
-        return Outcome(False, f"diverged at event {i}: recorded {was}, now {is_}", result,
-                       changed)
+    if divergence := first_divergence(bundle.events(), result.trace.events):
+        return Outcome(False, divergence, result, changed)
     if result.failures != bundle.result["failures"]:
         return Outcome(False, "same trace, different verdict: recorded "
                               f"{bundle.result['failures']}, now {result.failures}",
                        result, changed)
     verdict = "the same failure" if result.failures else "passing again"
-    return Outcome(True, f"reproduced: {len(now)} events, {verdict}", result, changed)
+    return Outcome(True, f"reproduced: {len(result.trace.events)} events, {verdict}", result,
+                   changed)
+
+
+def first_divergence(recorded, now) -> str | None:
+    """Where the events `now` first part from those `recorded` (timing
+    fields aside), in words; None when they are the same."""
+    was = [comparable(e.name, e.vm, e.fields) for e in recorded]
+    is_ = [comparable(e.name, e.vm, e.fields) for e in now]
+    if was == is_:
+        return None
+    i = next((i for i, (a, b) in enumerate(zip(was, is_)) if a != b), min(len(was), len(is_)))
+    then = _text(was[i]) if i < len(was) else "nothing more"
+    later = _text(is_[i]) if i < len(is_) else "nothing more"
+    return f"diverged at event {i}: recorded {then}, now {later}"
 
 
 def rejudge(path) -> tuple[list[str], list[str]]:

@@ -87,3 +87,11 @@ def test_ctrl_c_tears_qemu_down(test_scenario):
     assert proc.returncode == 130, err.decode()
     assert err.decode().strip() == "zvm-hil: interrupted"
     assert not any(alive(pid) for pid in qemu)
+
+
+def test_output_piped_into_head_ends_quietly():
+    """`zvm-hil run ... | head -1`: the reader closes the pipe; no traceback."""
+    done = subprocess.run(f"{sys.executable} -m harness run --scenario lzo-swap -v | head -1",
+                          shell=True, capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("@zvm boot ") and done.stdout.count("\n") == 1
+    assert done.stderr == ""
