@@ -39,3 +39,32 @@ def test_capability_markers_select_and_junit_gets_properties(tmp_path):
     xml = junit.read_text()
     for prop in ('name="board" value="qemu-virt-gicv3"', 'name="git_commit"', 'name="images"'):
         assert prop in xml
+
+
+def test_zvm_repeat_fails_a_test_whose_runs_differ(tmp_path):
+    """--zvm-repeat 3: identical counted runs pass; runs whose verdicts
+    differ (here every second one is made to fail) fail the test with the
+    report, which counts the failure across the runs."""
+    test_file = tmp_path / "test_repeat.py"
+    test_file.write_text(
+        "import itertools\n"
+        "import harness.repeat\n"
+        "def test_counted(zvm_run):\n"
+        "    assert zvm_run('two-vms-static').passed\n"
+        "def test_flaky(zvm_run, monkeypatch):\n"
+        "    real, runs = harness.repeat.run_scenario, itertools.count()\n"
+        "    def every_second_fails(*args, **kwargs):\n"
+        "        result = real(*args, **kwargs)\n"
+        "        if next(runs) % 2:\n"
+        "            result.failures = ['planted']\n"
+        "        return result\n"
+        "    monkeypatch.setattr(harness.repeat, 'run_scenario', every_second_fails)\n"
+        "    zvm_run('hello')\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(test_file), "--zvm-repeat", "3", "--icount", "deterministic",
+                           "--rootdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert "1 failed, 1 passed" in done.stdout, done.stdout
+    assert "the runs differ:" in done.stdout
+    assert "3 runs of hello on qemu-virt-gicv3: 2 passed" in done.stdout
+    assert "failed in 1 of 3 runs" in done.stdout and "planted" in done.stdout
