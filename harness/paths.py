@@ -9,6 +9,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds"))
 BOARDS = REPO / "boards"
 SCENARIOS = FIRMWARE / "scenarios"
+KVM_UNIT_TESTS = FIRMWARE / "kvm-unit-tests.toml"  # its tests, each a scenario
 # Build outputs and caches; ZVM_HIL_BUILD_DIR moves them (e.g. to a tmpfs).
 BUILD = Path(os.environ.get("ZVM_HIL_BUILD_DIR", REPO / "build"))
 # Debian's arm64 liblzo2 and libfdt, unpacked by `make deps`.

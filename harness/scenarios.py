@@ -181,8 +181,12 @@ def _check_disk(path: Path, disk: dict, vms: tuple[VmSpec, ...]) -> None:
 
 
 def load_scenario(name_or_path: str) -> Scenario:
-    path = resolve(name_or_path, paths.SCENARIOS, "scenario")
-    data = load_toml(path)
+    catalogue = catalogued_scenarios()
+    if name_or_path in catalogue:
+        path, data = catalogue[name_or_path]
+    else:
+        path = resolve(name_or_path, paths.SCENARIOS, "scenario")
+        data = load_toml(path)
     raw_vms = data.get("vm") if isinstance(data.get("vm"), list) else []
     v = validate(data, _with_guest_fields(SCENARIO_SPEC) if raw_vms else SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
@@ -213,7 +217,17 @@ def _check_swap(path: Path, h: dict, heap_size: int) -> None:
 
 
 def list_scenarios() -> list[Scenario]:
-    return [load_scenario(str(p)) for p in sorted(paths.SCENARIOS.glob("*.toml"))]
+    return ([load_scenario(str(p)) for p in sorted(paths.SCENARIOS.glob("*.toml"))]
+            + [load_scenario(name) for name in catalogued_scenarios()])
+
+
+def catalogued_scenarios() -> dict[str, tuple[Path, dict]]:
+    """Scenarios the guest kinds bring as data (a conformance suite's
+    catalogue): name -> (the file that describes it, its TOML document)."""
+    from .guests import kinds
+
+    return {name: found for kind in kinds().values()
+            for name, found in kind.scenarios().items()}
 
 
 DEFAULT_SCENARIO = "hello"

@@ -27,6 +27,11 @@ class GuestKind:
     fields: dict = {}  # its own [[vm]] fields: name -> schema.Field
 
     # -- scenario --------------------------------------------------------
+    def scenarios(self) -> dict:
+        """Scenarios it brings as data (a suite's catalogue): name -> (the
+        file, the scenario's TOML document)."""
+        return {}
+
     def validate(self, spec: VmSpec, path, where: str, static: bool) -> None:
         """Raises ConfigError for what this guest cannot do with `spec`."""
 

@@ -45,10 +45,12 @@ def predict(share: bytes, requests) -> Prediction:
     return p
 
 
-def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int) -> str:
+def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int,
+              bootargs: str = linux_initramfs.BOOTARGS) -> str:
     """What Linux needs to know of its VM: one CPU brought up by PSCI over
     HVC, RAM, the GICv3 distributor and redistributor, the virtual timer, the
-    PL011 console with its clocks, the virtio-blk device, the initramfs."""
+    PL011 console with its clocks, the virtio-blk device, the initramfs. (A
+    virt board as QEMU describes it: kvm-unit-tests reads the same.)"""
     # The back-end raises an edge for each completion; Linux needs telling.
     virtio = dts.virtio_node(VBLK_IPA, "0x1", "\t\tdma-coherent;\n") if spec.disk_sectors else ""
     return f"""/dts-v1/;
@@ -95,7 +97,7 @@ def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int) -> str:
 \t\tclock-names = "uartclk", "apb_pclk";
 \t}};
 {virtio}\tchosen {{
-\t\tbootargs = "{linux_initramfs.BOOTARGS}";
+\t\tbootargs = "{bootargs}";
 \t\tstdout-path = "/pl011@9000000";
 \t\tlinux,initrd-start = <{dts.cells(initrd_ipa)}>;
 \t\tlinux,initrd-end = <{dts.cells(initrd_ipa + initrd_size)}>;

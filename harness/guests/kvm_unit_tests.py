@@ -1,0 +1,131 @@
+"""kvm-unit-tests as a guest: one of its arm64 tests (a `.flat` built from
+the pinned source, harness/third_party.py) run as a VM, on a virt board
+described as QEMU describes it (the Linux guest's DTB), its arguments in
+/chosen/bootargs and its environment (`NAME=value` lines) in an initrd.
+
+Its verdicts are its own console lines: `PASS:`, `FAIL:`, `SKIP:`, `XFAIL:`,
+`XPASS:` reports, a `SUMMARY:` and `EXIT: STATUS=n` (1 pass, 77 skip,
+anything else a failure or an abort); the run passes only if the status is
+the one the scenario expects, and a FAIL line is quoted."""
+
+import re
+
+from ..elf import FlatImage
+from ..errors import ConfigError
+from ..models import memblock
+from ..schema import Field, load_toml
+from ..spec import VmSpec
+from .base import Boot, GuestKind
+from .linux import linux_dts
+
+KIND_NAME = "kvm-unit-tests"
+TESTS = ("selftest", "timer", "gic", "psci", "pl031", "cache", "pmu")
+STATUS = {"pass": 1, "skip": 77, "abort": 127}
+STACK_AND_BSS = 0x10_0000  # room a test takes past its image (it relocates itself there)
+_REPORT = re.compile(r"^(PASS|FAIL|SKIP|XFAIL|XPASS): (.*)$")
+_EXIT = re.compile(r"^EXIT: STATUS=(\d+)")
+
+
+def known_test(name: str) -> str | None:
+    return None if name in TESTS else f"unknown kvm-unit-tests test {name!r} ({', '.join(TESTS)})"
+
+
+def known_outcome(name: str) -> str | None:
+    return None if name in STATUS else f"expected outcome {name!r}: one of {', '.join(STATUS)}"
+
+
+def reports(trace, vm) -> list[tuple[str, str]]:
+    """(kind, text) of each report line the test printed."""
+    prefix = f"[{vm.spec.name}] "
+    return [(m.group(1), m.group(2)) for _, line in trace.lines if line.startswith(prefix)
+            and (m := _REPORT.match(line[len(prefix):]))]
+
+
+def exit_status(trace, vm) -> int | None:
+    prefix = f"[{vm.spec.name}] "
+    found = [int(m.group(1)) for _, line in trace.lines if line.startswith(prefix)
+             and (m := _EXIT.match(line[len(prefix):]))]
+    return found[-1] if found else None
+
+
+MEMORY_MIB = 64  # each test's VM
+
+
+def catalogue(path) -> dict:
+    """Each test of the catalogue as a scenario's TOML document, by its
+    name (kut-<name>): one VM running the test."""
+    if not path.exists():
+        return {}
+    tests = load_toml(path).get("test", [])
+    out = {}
+    for i, t in enumerate(tests if isinstance(tests, list) else []):
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+            raise ConfigError(path, f"test[{i}].name", "every test needs a name")
+        vm = {k: v for k, v in t.items() if k != "name"}
+        name = f"kut-{t['name']}"
+        out[name] = (path, {
+            "scenario": {"name": name, "timeout_s": 30,
+                         "summary": f"kvm-unit-tests {t.get('test')} {t.get('args', '')}".strip()},
+            "hypervisor": {"variant": "static", "heap_mib": 2 * MEMORY_MIB},
+            "vm": [{"name": "kut", "guest": KIND_NAME, "memory_kib": MEMORY_MIB << 10, **vm}]})
+    return out
+
+
+class KvmUnitTests(GuestKind):
+    name = KIND_NAME
+    fields = {
+        "test": Field(str, check=known_test, doc="the test: arm/<test>.flat"),
+        "args": Field(str, required=False, default="", doc="its /chosen/bootargs"),
+        "env": Field(list, required=False, default=["ERRATA_FORCE=y"], item=str,
+                     doc="its environment, NAME=value lines in an initrd"),
+        "expect": Field(str, required=False, default="pass", check=known_outcome,
+                        doc="the outcome it must report: pass, skip or abort"),
+    }
+
+    def scenarios(self) -> dict:
+        from .. import paths
+
+        return catalogue(paths.KVM_UNIT_TESTS)
+
+    def build(self):
+        return None
+
+    def boot(self, spec: VmSpec, image, ram_ipa: int) -> Boot:
+        from ..third_party import build_kvm_unit_tests
+
+        flat = (build_kvm_unit_tests() / f"{spec.options['test']}.flat").read_bytes()
+        end = ram_ipa + len(flat) + STACK_AND_BSS
+        env = "".join(f"{line}\n" for line in spec.options["env"]).encode() or b"\n"
+        return Boot(FlatImage(ram_ipa, flat, ram_ipa, end), env,
+                    (end + 0xFFFF) // 0x10000 * 0x10000)
+
+    def device_tree(self, spec: VmSpec, boot: Boot, params: dict[str, int],
+                    dma_offset: int) -> str:
+        return linux_dts(spec, boot.initrd_ipa, len(boot.initrd), spec.options["args"])
+
+    def memory_ops(self, plan, vm, trace) -> list[memblock.Op]:
+        """Like Linux's: in dynamic mode its demand allocations are taken from
+        the trace; it powers itself off by PSCI."""
+        ops = [memblock.Op("create")]
+        if plan.variant == "dynamic":
+            backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
+                      (vm.dtb_ipa, vm.dtb_ipa + len(vm.dtb))]
+            block = plan.block_size
+            ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
+                    if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
+        return ops + [memblock.Op("exit", reason="psci-off")]
+
+    def console_failures(self, trace, vm) -> list[str]:
+        """Its exit status against the one expected, and every FAIL line."""
+        name, want = vm.spec.name, STATUS[vm.spec.options["expect"]]
+        failures = [f"{name}: FAIL: {text}" for kind, text in reports(trace, vm)
+                    if kind == "FAIL"]
+        status = exit_status(trace, vm)
+        if status != want:
+            failures.append(f"{name}: kvm-unit-tests {vm.spec.options['test']} exited with "
+                            f"{'no status' if status is None else f'STATUS={status}'}, "
+                            f"expected STATUS={want} ({vm.spec.options['expect']})")
+        return failures
+
+
+KIND = KvmUnitTests()
