@@ -16,11 +16,12 @@ from ..models import memblock
 from ..schema import Field, load_toml
 from ..spec import VmSpec
 from .base import Boot, GuestKind
-from .linux import linux_dts
+from .linux import linux_dts, traced_memory_ops
 
 KIND_NAME = "kvm-unit-tests"
 TESTS = ("selftest", "timer", "gic", "psci", "pl031", "cache", "pmu")
 STATUS = {"pass": 1, "skip": 77, "abort": 127}
+MEMORY_MIB = 64  # each catalogued test's VM
 STACK_AND_BSS = 0x10_0000  # room a test takes past its image (it relocates itself there)
 _REPORT = re.compile(r"^(PASS|FAIL|SKIP|XFAIL|XPASS): (.*)$")
 _EXIT = re.compile(r"^EXIT: STATUS=(\d+)")
@@ -34,21 +35,20 @@ def known_outcome(name: str) -> str | None:
     return None if name in STATUS else f"expected outcome {name!r}: one of {', '.join(STATUS)}"
 
 
+def _console(trace, vm) -> list[str]:
+    prefix = f"[{vm.spec.name}] "
+    return [line[len(prefix):] for _, line in trace.lines if line.startswith(prefix)]
+
+
 def reports(trace, vm) -> list[tuple[str, str]]:
     """(kind, text) of each report line the test printed."""
-    prefix = f"[{vm.spec.name}] "
-    return [(m.group(1), m.group(2)) for _, line in trace.lines if line.startswith(prefix)
-            and (m := _REPORT.match(line[len(prefix):]))]
+    return [(m.group(1), m.group(2)) for line in _console(trace, vm)
+            if (m := _REPORT.match(line))]
 
 
 def exit_status(trace, vm) -> int | None:
-    prefix = f"[{vm.spec.name}] "
-    found = [int(m.group(1)) for _, line in trace.lines if line.startswith(prefix)
-             and (m := _EXIT.match(line[len(prefix):]))]
+    found = [int(m.group(1)) for line in _console(trace, vm) if (m := _EXIT.match(line))]
     return found[-1] if found else None
-
-
-MEMORY_MIB = 64  # each test's VM
 
 
 def catalogue(path) -> dict:
@@ -104,16 +104,7 @@ class KvmUnitTests(GuestKind):
         return linux_dts(spec, boot.initrd_ipa, len(boot.initrd), spec.options["args"])
 
     def memory_ops(self, plan, vm, trace) -> list[memblock.Op]:
-        """Like Linux's: in dynamic mode its demand allocations are taken from
-        the trace; it powers itself off by PSCI."""
-        ops = [memblock.Op("create")]
-        if plan.variant == "dynamic":
-            backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
-                      (vm.dtb_ipa, vm.dtb_ipa + len(vm.dtb))]
-            block = plan.block_size
-            ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
-                    if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
-        return ops + [memblock.Op("exit", reason="psci-off")]
+        return traced_memory_ops(plan, vm, trace)
 
     def console_failures(self, trace, vm) -> list[str]:
         """Its exit status against the one expected, and every FAIL line."""

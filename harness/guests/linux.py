@@ -108,6 +108,21 @@ def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int,
 
 
 
+def traced_memory_ops(plan, vm, trace) -> list[memblock.Op]:
+    """A guest that runs its own programs (Linux, kvm-unit-tests): in dynamic
+    mode its demand allocations are taken from the trace (as the scheduler's
+    interleaving is) and the model predicts all they cause: PAs, merges,
+    stage-2 mappings, heap figures. It powers itself off by PSCI."""
+    ops = [memblock.Op("create")]
+    if plan.variant == "dynamic":
+        backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
+                  (vm.dtb_ipa, vm.dtb_ipa + len(vm.dtb))]
+        block = plan.block_size
+        ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
+                if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
+    return ops + [memblock.Op("exit", reason="psci-off")]
+
+
 def share(vm) -> tuple[int, int]:
     """The VM's share of the disk, in bytes: (start, end)."""
     return vm.disk_base * SECTOR, (vm.disk_base + vm.spec.disk_sectors) * SECTOR
@@ -152,18 +167,7 @@ class Linux(GuestKind):
         return linux_dts(spec, boot.initrd_ipa, len(boot.initrd))
 
     def memory_ops(self, plan, vm, trace) -> list[memblock.Op]:
-        """In dynamic mode its demand allocations are taken from the trace
-        (as the scheduler's interleaving is) and the model predicts all they
-        cause: PAs, merges, stage-2 mappings, heap figures. It powers itself
-        off by PSCI."""
-        ops = [memblock.Op("create")]
-        if plan.variant == "dynamic":
-            backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
-                      (vm.dtb_ipa, vm.dtb_ipa + len(vm.dtb))]
-            block = plan.block_size
-            ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
-                    if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
-        return ops + [memblock.Op("exit", reason="psci-off")]
+        return traced_memory_ops(plan, vm, trace)
 
     def disk_requests(self, plan, vm, trace) -> tuple[Request, ...]:
         """Whatever its driver made of the workload, from the trace; the
