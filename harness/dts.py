@@ -104,6 +104,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tdtb-ipa = <{cells(vm.dtb_ipa)}>;
 \t\tresident-limit = <{cells(vm.spec.resident_limit)}>;
 \t\tdisk = <{cells(vm.disk_base)} {cells(0 if vm.spec.passthrough else vm.spec.disk_sectors)}>;
+\t\ton-fault = "{vm.spec.on_fault}";
 {_passthrough(vm)}{_linux(vm)}
 \t}};
 """ for vm in vms)

@@ -56,6 +56,9 @@ SCENARIO_SPEC = {
         "virtio": Field(str, required=False, default="emulated",
                         check=one_of("emulated", "passthrough"),
                         doc="passthrough: QEMU's device handed to the VM as is (benchmarks)"),
+        "on_fault": Field(str, required=False, default="stop", check=one_of("stop", "inject"),
+                          doc="an access outside its RAM and devices, or a system register "
+                              "not emulated: stop the VM, or inject an abort or UNDEF"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -123,7 +126,7 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
             raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
                               "(DMA sees host addresses) and a single VM")
         spec = VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]), vm["resident_limit"],
-                      vm["disk_sectors"], requests, passthrough, options)
+                      vm["disk_sectors"], requests, passthrough, options, vm["on_fault"])
         kind.validate(spec, path, where, static)
         specs.append(spec)
     return tuple(specs)
@@ -240,7 +243,8 @@ def to_toml(s: Scenario) -> dict:
     vms = [{"name": vm.name, "guest": vm.guest, "memory_kib": vm.memory >> 10,
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
-            "virtio": "passthrough" if vm.passthrough else "emulated", **vm.options,
+            "virtio": "passthrough" if vm.passthrough else "emulated", "on_fault": vm.on_fault,
+            **vm.options,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
                           "barrier": bool(r.type & BARRIER), "seed": r.seed}

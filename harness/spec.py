@@ -36,6 +36,7 @@ class VmSpec:
     requests: tuple[BlkRequest, ...] = ()
     passthrough: bool = False
     options: dict[str, object] = field(default_factory=dict)  # its guest kind's own fields
+    on_fault: str = "stop"  # a fault of its own: "stop" the VM, or "inject" it into the guest
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	const char *kind = fdt_getprop(fdt, node, "kind", NULL);	/* optional */
 
 	vm->linux_guest = kind && strcmp(kind, "linux") == 0;
+	const char *on_fault = fdt_getprop(fdt, node, "on-fault", NULL);	/* optional */
+
+	vm->inject_faults = on_fault && strcmp(on_fault, "inject") == 0;
 	/* The image and the DTB must land inside the VM's RAM. */
 	if (vm->image_ipa < vm->ipa_base ||
 	    vm->image_ipa + vm->image_size > vm->ipa_base + vm->mem_size)

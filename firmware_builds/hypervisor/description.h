@@ -22,6 +22,7 @@ struct vm_config {
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
 	uint64_t initrd_pa, initrd_size, initrd_ipa;	/* optional: a Linux initramfs */
 	int linux_guest;			/* its own stage 1, GICv3, PL011 and timer */
+	int inject_faults;			/* its own faults go to it, not stop it */
 };
 
 struct description {

@@ -11,6 +11,8 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#define SPSR_EL1H_MASKED	0x3c5UL	/* an entry or a taken exception: EL1h, DAIF masked */
+
 struct trap_frame {
 	uint64_t x[31];
 	uint64_t elr;

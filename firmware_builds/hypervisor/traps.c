@@ -28,6 +28,7 @@ void halt(void) __attribute__((noreturn));
 
 #define FSC_TRANSLATION		0x04
 #define FSC_ACCESS_FLAG		0x08
+#define FSC_EXTERNAL		0x10	/* synchronous external abort, not on a walk */
 
 #define PSCI_VERSION		0x84000000UL
 #define PSCI_MIGRATE_INFO_TYPE	0x84000006UL
@@ -64,8 +65,47 @@ static uint64_t fault_ipa(void)
 	return ((READ_SYSREG(hpfar_el2) >> 4) << 12) | (READ_SYSREG(far_el2) & 0xfff);
 }
 
+/* Takes a synchronous exception in the guest as the CPU would have: its
+ * syndrome, address and return state into its EL1 registers (live: the VM
+ * is the one running), then on to its vector table at EL1h, interrupts
+ * masked. The vector: current EL with SP_EL0 or SP_ELx, or lower EL. */
+static void inject_sync(struct trap_frame *frame, uint64_t esr1, uint64_t far)
+{
+	uint64_t mode = frame->spsr & 0xf;
+	uint64_t vector = mode == 0 ? 0x400 : (mode & 1) ? 0x200 : 0x000;
+
+	WRITE_SYSREG(esr_el1, esr1);
+	WRITE_SYSREG(far_el1, far);
+	WRITE_SYSREG(elr_el1, frame->elr);
+	WRITE_SYSREG(spsr_el1, frame->spsr);
+	frame->elr = READ_SYSREG(vbar_el1) + vector;
+	frame->spsr = SPSR_EL1H_MASKED;
+}
+
+/* A VM that takes its own faults: an abort outside its RAM and devices comes
+ * back to it as a synchronous external abort (EC as the guest sees it: from
+ * its own EL or from EL0), anything else as UNDEF. */
+static void inject_fault(struct trap_frame *frame, uint64_t esr)
+{
+	uint64_t ec = (esr >> ESR_EC_SHIFT) & ESR_EC_MASK, own_el = (frame->spsr & 0xf) != 0;
+	uint64_t il = 1UL << 25;
+
+	if (ec == EC_IABT_LOW || ec == EC_DABT_LOW) {
+		uint64_t write = ec == EC_DABT_LOW ? esr & (1UL << 6) : 0;
+
+		inject_sync(frame, ((ec + own_el) << ESR_EC_SHIFT) | il | write | FSC_EXTERNAL,
+			    READ_SYSREG(far_el2));
+		return;
+	}
+	inject_sync(frame, il, 0);	/* EC 0: unknown reason */
+}
+
 static void guest_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
 {
+	if (vm_current()->cfg->inject_faults) {
+		inject_fault(frame, esr);
+		return;
+	}
 	zvm_trace("fault", "vm=0x%x esr=0x%lx far=0x%lx ipa=0x%lx elr=0x%lx", vm_current()->id,
 		  esr, READ_SYSREG(far_el2), ipa, frame->elr);
 	vm_exit(frame, VM_EXIT_FAULT_CODE, "fault");

@@ -3,7 +3,6 @@
 #include "vcpu_context.h"
 #include "vm.h"
 
-#define SPSR_EL1H_MASKED 0x3c5UL	/* EL1h, DAIF masked */
 #define SCTLR_EL1_RESET	0x30d00800UL
 #define CPACR_FPEN	(3UL << 20)
 

@@ -67,7 +67,8 @@ def catalogue(path) -> dict:
             "scenario": {"name": name, "timeout_s": 30,
                          "summary": f"kvm-unit-tests {t.get('test')} {t.get('args', '')}".strip()},
             "hypervisor": {"variant": "static", "heap_mib": 2 * MEMORY_MIB},
-            "vm": [{"name": "kut", "guest": KIND_NAME, "memory_kib": MEMORY_MIB << 10, **vm}]})
+            "vm": [{"name": "kut", "guest": KIND_NAME, "memory_kib": MEMORY_MIB << 10,
+                    "on_fault": "inject", **vm}]})
     return out
 
 
