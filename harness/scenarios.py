@@ -184,12 +184,18 @@ def _check_disk(path: Path, disk: dict, vms: tuple[VmSpec, ...]) -> None:
 
 
 def load_scenario(name_or_path: str) -> Scenario:
-    catalogue = catalogued_scenarios()
-    if name_or_path in catalogue:
-        path, data = catalogue[name_or_path]
-    else:
+    try:
         path = resolve(name_or_path, paths.SCENARIOS, "scenario")
         data = load_toml(path)
+    except ConfigError as missing:  # not a file: perhaps a guest kind's catalogued one
+        catalogue = catalogued_scenarios()  # (only then are the guest kinds imported)
+        if name_or_path.endswith(".toml") or "/" in name_or_path:
+            raise
+        if name_or_path not in catalogue:
+            known = sorted([p.stem for p in paths.SCENARIOS.glob("*.toml")] + list(catalogue))
+            raise ConfigError(missing.path, "scenario", f"no scenario named {name_or_path!r} "
+                              f"(known: {', '.join(known)})") from None
+        path, data = catalogue[name_or_path]
     raw_vms = data.get("vm") if isinstance(data.get("vm"), list) else []
     v = validate(data, _with_guest_fields(SCENARIO_SPEC) if raw_vms else SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
