@@ -37,3 +37,16 @@ def test_a_fail_line_of_the_payload_fails_the_run(zvm_run):
     assert result.failures[0] == ("kut: FAIL: selftest: setup: mem: memory size matches "
                                   "expectation")
     assert result.failures[1].startswith("kut: kvm-unit-tests selftest exited with STATUS=")
+
+
+def test_a_kvm_unit_tests_vm_beside_memstress_in_dynamic_memory(zvm_run):
+    """Both golden-checked (result.passed): the test's verdict from its
+    console, and memstress's memory, blocks and reports against the models,
+    with the kvm-unit-tests VM's demand allocations in the same heap."""
+    result = zvm_run("kut-beside-memstress")
+    assert result.passed, result.summary()
+    kut = result.plan.vms[0]
+    assert exit_status(result.trace, kut) == 1
+    assert {kind for kind, _ in reports(result.trace, kut)} == {"PASS"}
+    assert result.trace.named("memstress-done", guest="mem0")[0]["mismatches"] == 0
+    assert result.trace.named("block-alloc", vm=0) and result.trace.named("block-alloc", vm=1)
