@@ -9,13 +9,14 @@ import anchor_ratio
 import boot_ratio
 import build_ratio
 import deterministic_ratio
+import kvm_unit_tests_ratio
 import linux_ratio
 import memory_ratio
 import swap_ratio
 import virtio_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
-              linux_ratio, deterministic_ratio]
+              linux_ratio, deterministic_ratio, kvm_unit_tests_ratio]
 
 
 def main() -> int:
