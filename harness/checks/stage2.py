@@ -60,13 +60,19 @@ def check_changes(plan, trace, snapshots: list[dict], prediction) -> list[str]:
     left out: which blocks CLOCK has passed over by then is not predicted."""
     unmaps = trace.named("s2-unmap")
     created = {e["vm"]: e["vttbr"] for e in trace.named("vm-create")}
-    for k, snapshot in enumerate(snapshots):
-        if k >= len(unmaps):
-            return [f"stage-2 read after unmap {k}: the trace reports {len(unmaps)} unmaps"]
+    k = -1
+    for snapshot in snapshots:
+        # The unmap it followed: the next in the trace with its arguments.
+        k = next((i for i in range(k + 1, len(unmaps)) if all(
+            unmaps[i][key] == snapshot.get(key, unmaps[i][key]) for key in ("vm", "ipa", "size"))),
+            None)
+        if k is None:
+            return [f"stage-2 read after an unmap of vm {snapshot['vm']} at "
+                    f"{snapshot.get('ipa', 0):#x}: no such s2-unmap in the trace"]
         event = unmaps[k]
         vm, where = event["vm"], f"after {event}"
-        if snapshot["vm"] != vm or vm >= len(plan.vms) or vm not in created:
-            return [f"stage-2 {where}: the hypervisor unmapped for vm {snapshot['vm']}"]
+        if vm >= len(plan.vms) or vm not in created:
+            return [f"stage-2 {where}: no such VM"]
         vttbr = created[vm]
         if snapshot["root"] != stage2.vttbr_root(vttbr):
             return [f"stage-2 {where}: unmapped in tables at {snapshot['root']:#x}, "

@@ -101,12 +101,12 @@ class Unmaps(Watch):
         self.breakpoints = [Hook(at, self.entered)]
 
     def entered(self) -> bool:
-        vm, root = register("x0"), register("x1")  # s2_unmap(vm, root, ipa, size)
-        Hook(register("x30"), lambda: self.returned(vm, root), once=True)
+        args = {name: register(f"x{i}") for i, name in enumerate(("vm", "root", "ipa", "size"))}
+        Hook(register("x30"), lambda: self.returned(args), once=True)  # s2_unmap(vm, root, ...)
         return False
 
-    def returned(self, vm: int, root: int) -> bool:
-        emit({"event": "tables", "vm": vm, "root": root, "pages": tables(root)})
+    def returned(self, args: dict) -> bool:
+        emit({"event": "tables", **args, "pages": tables(args["root"])})
         self.left -= 1
         return self.finish() if self.left == 0 else False
 

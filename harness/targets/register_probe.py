@@ -52,6 +52,13 @@ def symbol(elf: Path, name: str) -> int:
     return found[0]["st_value"]
 
 
+def _no_core_dump() -> None:
+    """gdb, should it crash, leaves no core file in the user's directory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 class RegisterProbe:
     def __init__(self, elf: Path, port: int, vms: int, out: Path):
         self.out = out
@@ -63,7 +70,7 @@ class RegisterProbe:
         self.gdb = subprocess.Popen(
             [toolchain.find_program("gdb-multiarch"), "-q", "-batch", "-nx", "-x", str(SCRIPT)],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
+            stderr=subprocess.PIPE, text=True, preexec_fn=_no_core_dump)
 
     def wait_ready(self) -> None:
         """Until the breakpoint is set (QEMU waits, halted, meanwhile)."""
