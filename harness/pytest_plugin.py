@@ -135,7 +135,7 @@ def _repeated(board, scenario, options, count: int):
 
     repeated = repeat(board, scenario, count, options)
     verdicts = {tuple(r.failures) for r in repeated.results}
-    if len(verdicts) > 1 or (options.icount and not repeated.identical):
+    if len(verdicts) > 1 or (options.counted_time(board) and not repeated.identical):
         pytest.fail(f"the runs differ:\n{repeated.report()}")
     return repeated.results[0]
 

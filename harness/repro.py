@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .bundle import files
 from .bundle.read import read_bundle
-from .runner import Images, RunOptions, RunResult, counted_time, prepare, run_scenario
+from .runner import Images, RunOptions, RunResult, prepare, run_scenario
 from .trace import Event
 
 # Fields that measure time, not behaviour: they may differ between runs.
@@ -70,7 +70,7 @@ def rejudge(path) -> tuple[list[str], list[str]]:
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
                         bundle.registers(),
-                        counted_time(bundle.board, RunOptions(icount=bundle.run.get("icount"))),
+                        RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board),
                         bundle.stage2_snapshots())
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 

@@ -38,6 +38,12 @@ class RunOptions:
     replay: Path | None = None  # ... or to replay
     gdb_port: int | None = None  # QEMU halts with its gdb stub here; gdb continues it
     probe_registers: bool = True  # sample the EL2 registers each VM runs with (QEMU)
+
+    def counted_time(self, board) -> bool:
+        """Whether guest time is counted in instructions (-icount, this run's
+        or the board's), so that when things happen in it does not depend on
+        the host."""
+        return bool(self.icount if self.icount is not None else getattr(board, "icount", ""))
     images: Images | None = None
 
 
@@ -126,15 +132,9 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     result.duration_s = time.monotonic() - started
     result.failures = judge.judge(board, image, plan, guests, judge.Evidence(
         result.trace, reading.failures, reading.timed_out,
-        result.memory, result.disk_after, result.registers, counted_time(board, options),
+        result.memory, result.disk_after, result.registers, options.counted_time(board),
         result.stage2_snapshots))
     return result
-
-
-def counted_time(board, options: RunOptions) -> bool:
-    """Whether guest time is counted in instructions (-icount), so that when
-    things happen in it does not depend on the host."""
-    return bool(options.icount if options.icount is not None else getattr(board, "icount", ""))
 
 
 def _workdir(plan):

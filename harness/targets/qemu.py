@@ -29,9 +29,8 @@ class Target(BaseTarget):
         # The register probe takes the gdb stub, unless the user has it (--gdb).
         # Not under -icount (record/replay included): there QEMU 7.2's stub
         # does not resume from a breakpoint's step-over.
-        icount = board.icount if options.icount is None else options.icount
         probe = (vms and options.probe_registers and options.gdb_port is None and rr is None
-                 and not icount)
+                 and not options.counted_time(board))
         gdb_port = free_port() if probe else options.gdb_port
         self.run_id = os.urandom(6).hex()
         self.qemu = QemuProcess(board, image, loaders=loaders, disk=disk, icount=options.icount,
