@@ -24,7 +24,7 @@ def flatten(path: Path) -> FlatImage:
         data = bytearray(end - start)
         for s in segments:
             data[s["p_paddr"] - start:s["p_paddr"] - start + s["p_filesz"]] = s.data()
-        return FlatImage(start, bytes(data), elf.header["e_entry"], _symbol(elf, "__image_end"))
+        return FlatImage(start, bytes(data), elf.header["e_entry"], symbol(elf, "__image_end"))
 
 
 def symbolize(path: Path, addr: int) -> str:
@@ -70,7 +70,8 @@ def _line_at(elf: ELFFile, addr: int) -> str | None:
     return None
 
 
-def _symbol(elf: ELFFile, name: str) -> int:
+def symbol(elf: ELFFile, name: str) -> int:
+    """The address of the symbol `name` (KeyError if it has none)."""
     found = elf.get_section_by_name(".symtab").get_symbol_by_name(name)
     if not found:
         raise KeyError(f"{name} not in the ELF's symbols")

@@ -1,9 +1,9 @@
-"""The EL2 registers the VMs ran with, every value the CPU held (read
-through QEMU's gdb stub after each write, targets/register_probe.py),
-against the model (models/el2.py): each VM's VMID in VTTBR_EL2, HCR_EL2,
-VTCR_EL2 and VMPIDR_EL2. A value is told to be a VM's by the base of its
-tables in VTTBR_EL2 (which the stage-2 check walks): the one it runs with
-from that write on."""
+"""The EL2 registers the VMs ran with, as the CPU held them right after the
+first switches to each VM (read through QEMU's gdb stub,
+targets/register_probe.py), against the model (models/el2.py): each VM's
+VMID in VTTBR_EL2, HCR_EL2, VTCR_EL2 and VMPIDR_EL2. A value is told to be
+a VM's by the base of its tables in VTTBR_EL2 (which the stage-2 check
+walks): the one it runs with from that switch on."""
 
 from ..models import el2
 from ..models.stage2 import VTTBR_BADDR_MASK

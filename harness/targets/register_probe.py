@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import time
+from functools import cache
 from pathlib import Path
 
 from .. import toolchain
@@ -24,32 +25,31 @@ MAX_HITS = 100  # stops at most: each costs wall-clock time, which the guests' t
 ATTACH_S = 20.0
 
 
-def after_switches(elf: Path) -> list[int]:
-    """The address after each `msr vttbr_el2` in the hypervisor's .text: a
-    switch to a VM, which has set the VM's other registers before it."""
+@cache
+def probe_points(elf: Path) -> tuple[list[int], int]:
+    """Where the probe stops in the hypervisor: the address after each
+    `msr vttbr_el2` in .text (a switch to a VM, which has set the VM's
+    other registers before it), and s2_unmap's entry."""
     from elftools.elf.elffile import ELFFile
 
+    from ..elf import symbol
+
     with open(elf, "rb") as f:
-        text = ELFFile(f).get_section_by_name(".text")
+        image = ELFFile(f)
+        text = image.get_section_by_name(".text")
         data, base = text.data(), text["sh_addr"]
+        try:
+            unmap = symbol(image, "s2_unmap")
+        except KeyError as e:
+            raise HarnessError(f"{elf}: {e}") from None
     op0, op1, crn, crm, op2 = VTTBR_EL2
     key = ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
     words = (int.from_bytes(data[i:i + 4], "little") for i in range(0, len(data) - 3, 4))
-    found = [base + 4 * (i + 1) for i, word in enumerate(words)
-             if word & 0xFFF00000 == MSR and (word >> 5) & 0x7FFF == key]
-    if not found:
+    switches = [base + 4 * (i + 1) for i, word in enumerate(words)
+                if word & 0xFFF00000 == MSR and (word >> 5) & 0x7FFF == key]
+    if not switches:
         raise HarnessError(f"{elf}: no write of VTTBR_EL2 in .text")
-    return found
-
-
-def symbol(elf: Path, name: str) -> int:
-    from elftools.elf.elffile import ELFFile
-
-    with open(elf, "rb") as f:
-        found = ELFFile(f).get_section_by_name(".symtab").get_symbol_by_name(name)
-    if not found:
-        raise HarnessError(f"{elf}: no symbol {name}")
-    return found[0]["st_value"]
+    return switches, unmap
 
 
 def _no_core_dump() -> None:
@@ -62,10 +62,11 @@ def _no_core_dump() -> None:
 class RegisterProbe:
     def __init__(self, elf: Path, port: int, vms: int, out: Path):
         self.out = out
+        switches, unmap = probe_points(elf)
         env = {**os.environ, "ZVM_PROBE_PORT": str(port), "ZVM_PROBE_OUT": str(out),
-               "ZVM_PROBE_AT": ",".join(hex(a) for a in after_switches(elf)),
+               "ZVM_PROBE_AT": ",".join(hex(a) for a in switches),
                "ZVM_PROBE_VMS": str(vms), "ZVM_PROBE_EACH": str(SWITCHES_PER_VM),
-               "ZVM_PROBE_MAX_HITS": str(MAX_HITS), "ZVM_PROBE_UNMAP": hex(symbol(elf, "s2_unmap")),
+               "ZVM_PROBE_MAX_HITS": str(MAX_HITS), "ZVM_PROBE_UNMAP": hex(unmap),
                "ZVM_PROBE_SNAPSHOTS": str(SNAPSHOTS)}
         self.gdb = subprocess.Popen(
             [toolchain.find_program("gdb-multiarch"), "-q", "-batch", "-nx", "-x", str(SCRIPT)],
