@@ -188,14 +188,19 @@ def load_scenario(name_or_path: str) -> Scenario:
         path = resolve(name_or_path, paths.SCENARIOS, "scenario")
         data = load_toml(path)
     except ConfigError as missing:  # not a file: perhaps a guest kind's catalogued one
-        catalogue = catalogued_scenarios()  # (only then are the guest kinds imported)
         if name_or_path.endswith(".toml") or "/" in name_or_path:
             raise
+        catalogue = catalogued_scenarios()  # (only then are the guest kinds imported)
         if name_or_path not in catalogue:
             known = sorted([p.stem for p in paths.SCENARIOS.glob("*.toml")] + list(catalogue))
             raise ConfigError(missing.path, "scenario", f"no scenario named {name_or_path!r} "
                               f"(known: {', '.join(known)})") from None
         path, data = catalogue[name_or_path]
+    return _scenario(path, data)
+
+
+def _scenario(path: Path, data: dict) -> Scenario:
+    """A scenario's TOML document, checked field by field."""
     raw_vms = data.get("vm") if isinstance(data.get("vm"), list) else []
     v = validate(data, _with_guest_fields(SCENARIO_SPEC) if raw_vms else SCENARIO_SPEC, path)
     s, h = v["scenario"], v["hypervisor"]
@@ -227,7 +232,7 @@ def _check_swap(path: Path, h: dict, heap_size: int) -> None:
 
 def list_scenarios() -> list[Scenario]:
     return ([load_scenario(str(p)) for p in sorted(paths.SCENARIOS.glob("*.toml"))]
-            + [load_scenario(name) for name in catalogued_scenarios()])
+            + [_scenario(path, data) for path, data in catalogued_scenarios().values()])
 
 
 def catalogued_scenarios() -> dict[str, tuple[Path, dict]]:

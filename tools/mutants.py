@@ -3,8 +3,9 @@
 Each mutant of mutants/firmware.toml is applied to a copy of
 firmware_builds/, and the QEMU tests run against that copy (ZVM_HIL_FIRMWARE)
 until the first failure: the mutant's `first` tests, then the whole suite.
-A mutant the suite catches is killed; one it misses survived. Prints each mutant's fate and the kill rate; exits 1 if any
-survived or no longer applies. `tools/mutants.py NAME...` runs only those."""
+A mutant the suite catches is killed; one it misses survived. Prints each
+mutant's fate and the kill rate; exits 1 if any survived or no longer
+applies. `tools/mutants.py NAME...` runs only those."""
 
 import os
 import re

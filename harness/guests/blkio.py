@@ -2,9 +2,10 @@
 requests in batches through its own virtio-blk driver and reports the
 status and CRC of each. Its params: reset_after (after that batch, it
 resets the device and negotiates again) and abandon_last (it exits right
-after notifying its last batch, which the hypervisor must then drop). To its own memory it writes each request's data
-buffer (64 KiB apart, after its image) before submitting a batch; the
-virtio-blk side is models/virtio_blk.py."""
+after notifying its last batch, which the hypervisor must then drop). To its
+own memory it writes each request's data buffer (64 KiB apart, after its
+image) before submitting a batch; the virtio-blk side is
+models/virtio_blk.py."""
 
 from ..expect import Expected
 from ..models.memblock import PAGE, Op
