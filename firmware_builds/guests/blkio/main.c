@@ -95,15 +95,17 @@ int guest_main(const void *dtb)
 		index_of[n++] = i;
 		int last = i + 1 == count || fdt32_to_cpu(c[CELLS + 5]) != fdt32_to_cpu(c[5]);
 
-		if ((last || n == VBLK_BATCH) && abandon_last && i + 1 == count) {
+		if (!last && n < VBLK_BATCH)
+			continue;
+		if (abandon_last && i + 1 == count) {
 			vblk_submit_batch(batch, n);	/* and gone before the device answers */
-		} else if (last || n == VBLK_BATCH) {
-			vblk_run_batch(batch, n);
-			report(n);
-			n = 0;
-			if (batches++ == reset_after)
-				guest_printf("@guest blkio-reset init=0x%x\n", (uint32_t)-vblk_reset());
+			break;
 		}
+		vblk_run_batch(batch, n);
+		report(n);
+		n = 0;
+		if (batches++ == reset_after)
+			guest_printf("@guest blkio-reset init=0x%x\n", (uint32_t)-vblk_reset());
 	}
 	guest_printf("@guest blkio-done requests=0x%x interrupts=0x%lx\n", count,
 		     vblk_interrupts());
