@@ -131,7 +131,12 @@ class Builder:
         return image
 
     def _cflags(self, program: Program) -> list[str]:
-        flags = [f"--specs={self.specs}", *CFLAGS,
+        # Source paths in the images' debug information relative to the
+        # repository (the firmware tree, if another, as firmware_builds):
+        # bundles carry images, and no machine's directories belong in them.
+        relative = [f"-ffile-prefix-map={paths.FIRMWARE}=firmware_builds",
+                    f"-ffile-prefix-map={self.build_dir}=build", f"-ffile-prefix-map={paths.REPO}=."]
+        flags = [f"--specs={self.specs}", *CFLAGS, *relative,
                  *(f"-I{d}" for d in (*program.source_dirs, *program.include_dirs))]
         return flags + [f"-D{d}" for d in program.defines]
 
