@@ -95,12 +95,11 @@ def zvm_board(pytestconfig):
 def zvm_run(request, zvm_board, tmp_path):
     """zvm_run(scenario, timeout=None, board=None, options=None) -> RunResult.
     `scenario`: a name, a TOML path or a loaded Scenario."""
-    from .runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
+    from .runner import RunOptions, run_scenario
     from .scenarios import load_scenario
 
     runs = request.node.stash.setdefault(_RUNS, [])
-    icount = request.config.getoption("icount")
-    icount = DETERMINISTIC_ICOUNT if icount == "deterministic" else icount
+    icount = request.config.getoption("icount")  # "deterministic": DETERMINISTIC_ICOUNT
     record = request.config.getoption("record")
     repeats = request.config.getoption("zvm_repeat")
 

@@ -10,7 +10,7 @@ harness's overhead over a bare QEMU."""
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .build import Image, build_hypervisor
@@ -20,7 +20,9 @@ from .trace import TERMINAL, Trace
 
 # After the firmware's last word, how long QEMU may take to report power-off.
 SHUTDOWN_GRACE_S = 5.0
-DETERMINISTIC_ICOUNT = "shift=0,sleep=off"  # traces repeat event for event
+# Counted time in which traces repeat event for event: -icount with the
+# scenario's shift (Scenario.icount_shift), sleep=off (RunOptions.for_scenario).
+DETERMINISTIC_ICOUNT = "deterministic"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class RunOptions:
         or the board's), so that when things happen in it does not depend on
         the host."""
         return bool(self.icount if self.icount is not None else getattr(board, "icount", ""))
+
+    def for_scenario(self, scenario: Scenario) -> "RunOptions":
+        """These options with DETERMINISTIC_ICOUNT made QEMU's -icount for
+        `scenario`."""
+        if self.icount != DETERMINISTIC_ICOUNT:
+            return self
+        return replace(self, icount=f"shift={scenario.icount_shift},sleep=off")
     images: Images | None = None
 
 
@@ -94,7 +103,7 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     the board's kind) and judges it."""
     from .targets import target_for
 
-    options = options or RunOptions(timeout=timeout)
+    options = (options or RunOptions(timeout=timeout)).for_scenario(scenario)
     target = target or target_for(board, options)
     image, guests, plan = prepare(board, scenario, options.images)
     timeout = float(options.timeout if options.timeout is not None else

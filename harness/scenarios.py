@@ -23,6 +23,9 @@ SCENARIO_SPEC = {
         "name": Field(str, check=non_empty),
         "summary": Field(str, required=False, default=""),
         "timeout_s": Field(int, required=False, default=30, check=in_range(1, 3600, " s")),
+        "icount_shift": Field(int, required=False, default=0, check=in_range(0, 10, ""),
+                              doc="counted time (--deterministic): each instruction is 2**shift "
+                                  "ns of guest time; more for guests that busy-wait seconds"),
     }),
     "hypervisor": Table({
         "variant": Field(str, required=False, default="static", check=one_of(*VARIANTS),
@@ -211,7 +214,7 @@ def _scenario(path: Path, data: dict) -> Scenario:
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
                     h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
-                    v["disk"]["size_kib"] << 10, v["disk"]["seed"])
+                    v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"])
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK
@@ -260,7 +263,8 @@ def to_toml(s: Scenario) -> dict:
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
                           "barrier": bool(r.type & BARRIER), "seed": r.seed}
                          for r in vm.requests]} for vm in s.vms]
-    return {"scenario": {"name": s.name, "summary": s.summary, "timeout_s": s.timeout_s},
+    return {"scenario": {"name": s.name, "summary": s.summary, "timeout_s": s.timeout_s,
+                         "icount_shift": s.icount_shift},
             "hypervisor": {"variant": s.variant, "defines": list(s.defines),
                            "heap_mib": s.heap_size >> 20, "timeslice_us": s.timeslice_us,
                            "block_kib": s.block_size >> 10, "zpool_kib": s.zpool_size >> 10,

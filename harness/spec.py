@@ -55,6 +55,7 @@ class Scenario:
     heap_watermark: int = 0
     disk_size: int = 0
     disk_seed: int = 0
+    icount_shift: int = 0  # in counted time, an instruction is 2**shift ns of guest time
 
 
 def partition_align(size: int) -> int:

@@ -44,6 +44,7 @@ RECORDINGS = {
     "blk-lifecycle": (str(FIXTURES / "scenarios" / "blk-lifecycle-zero-disk.toml"), None, False,
                       []),
     "no-leak": ("no-leak", None, False, []),
+    "timer-ticks": ("timer-ticks", None, False, []),
     "linux-virtio-blk": (str(FIXTURES / "scenarios" / "linux-zero-disk.toml"), None, False, []),
     **{f"hostile-{attack}": (f"hostile@{attack}", None, False, [])
        for attack in ("oob-write", "uart-misaligned", "desc-loop", "notify-storm", "unknown-hvc",

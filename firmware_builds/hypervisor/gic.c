@@ -8,12 +8,20 @@
 #define GICD_CTLR_ENABLE_G1	(1u << 1)
 #define GICD_CTLR_ARE		(1u << 4)
 #define GICD_CTLR_RWP		(1u << 31)
+#define GICR_CTLR		0x0000
+#define GICR_CTLR_RWP		(1u << 3)
 #define GICR_WAKER		0x0014
 #define GICR_WAKER_SLEEP	(1u << 1)
 #define GICR_WAKER_ASLEEP	(1u << 2)
 #define GICR_IGROUPR0		0x0080
 #define GICR_ISENABLER0		0x0100
+#define GICR_ICENABLER0		0x0180
 #define GICR_IPRIORITYR		0x0400
+
+#define HYP_PPIS	((1u << INTID_MAINTENANCE) | (1u << INTID_HYP_TIMER) | \
+			 (1u << INTID_VTIMER) | (1u << INTID_PTIMER))
+
+static uint32_t ppis_enabled = HYP_PPIS;	/* what GICR_ISENABLER0 holds */
 
 static inline volatile uint32_t *reg32(uint64_t addr)
 {
@@ -28,10 +36,11 @@ void gic_init(void)
 	*reg32(GICR_BASE + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
 	while (*reg32(GICR_BASE + GICR_WAKER) & GICR_WAKER_ASLEEP)
 		;
-	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= (1u << INTID_HYP_TIMER) | (1u << INTID_VTIMER);
-	((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[INTID_HYP_TIMER] = 0x80;
-	((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[INTID_VTIMER] = 0x80;
-	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = (1u << INTID_HYP_TIMER) | (1u << INTID_VTIMER);
+	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= HYP_PPIS;
+	for (uint32_t intid = 0; intid < 32; intid++)
+		if (HYP_PPIS & (1u << intid))
+			((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[intid] = 0x80;
+	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = HYP_PPIS;
 
 	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
 	__asm__ volatile("isb");
@@ -48,4 +57,16 @@ uint32_t gic_ack(void)
 void gic_eoi(uint32_t intid)
 {
 	WRITE_SYSREG(S3_0_C12_C12_1, intid);		/* ICC_EOIR1_EL1 */
+}
+
+void gic_ppi_enable(uint32_t intid, int on)
+{
+	uint32_t bit = 1u << intid;
+
+	if (!!(ppis_enabled & bit) == !!on)
+		return;		/* a register write is a trip through QEMU's GIC model */
+	ppis_enabled ^= bit;
+	*reg32(GICR_SGI_BASE + (on ? GICR_ISENABLER0 : GICR_ICENABLER0)) = bit;
+	while (!on && (*reg32(GICR_BASE + GICR_CTLR) & GICR_CTLR_RWP))
+		;	/* a disable has taken effect only once RWP reads 0 */
 }

@@ -1,16 +1,21 @@
-/* The physical GICv3: the hypervisor's interrupts (its timer, hyp_timer.c,
- * and the running VM's virtual timer), Group 1, taken at EL2. */
+/* The physical GICv3: the hypervisor's interrupts (its timer, hyp_timer.c;
+ * the running VM's EL1 timers, vm_timer.c; the virtual CPU interface's
+ * maintenance interrupt), Group 1, taken at EL2. */
 #ifndef ZVM_GIC_H
 #define ZVM_GIC_H
 
 #include <stdint.h>
 
+#define INTID_MAINTENANCE	25	/* ICH_MISR_EL2: a list register needs the hypervisor */
 #define INTID_HYP_TIMER		26	/* CNTHP, EL2 physical timer PPI */
 #define INTID_VTIMER		27	/* CNTV: the running VM's virtual timer */
+#define INTID_PTIMER		30	/* CNTP: the running VM's EL1 physical timer */
 #define INTID_SPURIOUS		1023
 
 void gic_init(void);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
+/* Whether the PPI `intid` may interrupt this CPU. */
+void gic_ppi_enable(uint32_t intid, int on);
 
 #endif

@@ -23,10 +23,6 @@
  * alignment checking (A) off. */
 #define SCTLR_EL2_VALUE		0x30c51835
 
-/* CNTV_CTL_EL0: the EL1 virtual timer's control. */
-#define CNTV_ENABLE		1
-#define CNTV_IMASK		2
-
 /* ESR_ELx fields. */
 #define ESR_EC_SHIFT		26
 #define ESR_EC_MASK		0x3f

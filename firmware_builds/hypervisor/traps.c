@@ -220,10 +220,18 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 
 	if (size < 8)
 		value &= (1UL << (8 * size)) - 1;
-	uint64_t result = uart ? vuart_access(vm, ipa - VUART_IPA, is_write, value)
-			: blk ? vblk_mmio(vm, ipa - VBLK_IPA, is_write, value)
-			: gicd ? vgic_dist_access(&vm->vgic, ipa - VGICD_IPA, is_write, value, size)
-			: vgic_redist_access(&vm->vgic, ipa - VGICR_IPA, is_write, value, size);
+	uint64_t result;
+
+	if (uart) {
+		result = vuart_access(vm, ipa - VUART_IPA, is_write, value);
+	} else if (blk) {
+		result = vblk_mmio(vm, ipa - VBLK_IPA, is_write, value);
+	} else {	/* pending and active states live in the list registers too */
+		vm_irq_save(vm);
+		result = gicd ? vgic_dist_access(&vm->vgic, ipa - VGICD_IPA, is_write, value, size)
+			      : vgic_redist_access(&vm->vgic, ipa - VGICR_IPA, is_write, value, size);
+		vgic_load(&vm->vgic);
+	}
 
 	if (!is_write && srt != 31)
 		frame->x[srt] = result;
@@ -274,8 +282,8 @@ static void lower_irq(struct trap_frame *frame)
 	if (intid == INTID_SPURIOUS)
 		return;
 	gic_eoi(intid);
-	if (intid == INTID_VTIMER)
-		vm_vtimer_fired();
+	/* A VM's timer line (INTID_VTIMER, INTID_PTIMER) or a maintenance
+	 * interrupt: vm_deliver_irqs samples the lines and lists what is due. */
 	if (intid == INTID_HYP_TIMER) {
 		hyp_timer_rearm();
 		vm_schedule(frame);

@@ -5,6 +5,7 @@
 
 #define SCTLR_EL1_RESET	0x30d00800UL
 #define CPACR_FPEN	(3UL << 20)
+#define MPIDR_RES1	(1UL << 31)
 
 /* HCR_EL2: VM (stage 2 on), SWIO, FMO/IMO/AMO (interrupts to EL2, and the
  * guests' GIC CPU interface virtual), DC (EL1 with its MMU off sees Normal
@@ -19,6 +20,7 @@ void vcpu_reset(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 
 	vm->hcr = cfg->linux_guest ? HCR_EL2_VALUE & ~HCR_EL2_DC : HCR_EL2_VALUE;
+	vm->vmpidr = MPIDR_RES1;	/* vCPU 0: affinity 0.0.0.0 */
 	memset(&vm->regs, 0, sizeof(vm->regs));
 	vm->regs.x[0] = cfg->dtb_ipa;
 	vm->regs.elr = cfg->entry_ipa;

@@ -1,5 +1,5 @@
 /* A vCPU's register context beyond the trap frame: its EL1 system registers
- * with the virtual timer, which the scheduler moves in and out of the CPU,
+ * with the EL1 timers, which the scheduler moves in and out of the CPU,
  * and the state every vCPU starts in. */
 #ifndef ZVM_VCPU_CONTEXT_H
 #define ZVM_VCPU_CONTEXT_H
@@ -16,6 +16,7 @@ struct el1_sysregs {
 	uint64_t elr, spsr, esr, far, afsr0, afsr1, contextidr, cpacr;
 	uint64_t tpidr_el1, tpidr_el0, tpidrro_el0, par, cntkctl;
 	uint64_t cntv_ctl, cntv_cval;		/* the virtual timer */
+	uint64_t cntp_ctl, cntp_cval;		/* the EL1 physical timer */
 };
 
 /* The registers the VM starts with: at its entry point with its DTB's IPA
@@ -50,6 +51,8 @@ static inline void vcpu_save_el1(struct el1_sysregs *s)
 	s->cntkctl = READ_SYSREG(cntkctl_el1);
 	s->cntv_ctl = READ_SYSREG(cntv_ctl_el0);
 	s->cntv_cval = READ_SYSREG(cntv_cval_el0);
+	s->cntp_ctl = READ_SYSREG(cntp_ctl_el0);
+	s->cntp_cval = READ_SYSREG(cntp_cval_el0);
 }
 
 static inline void vcpu_load_el1(const struct el1_sysregs *s)
@@ -76,9 +79,11 @@ static inline void vcpu_load_el1(const struct el1_sysregs *s)
 	WRITE_SYSREG(tpidrro_el0, s->tpidrro_el0);
 	WRITE_SYSREG(par_el1, s->par);
 	WRITE_SYSREG(cntkctl_el1, s->cntkctl);
-	/* The next VM's timer replaces the last one's, which cannot fire for it. */
+	/* The next VM's timers replace the last one's, which cannot fire for it. */
 	WRITE_SYSREG(cntv_cval_el0, s->cntv_cval);
 	WRITE_SYSREG(cntv_ctl_el0, s->cntv_ctl);
+	WRITE_SYSREG(cntp_cval_el0, s->cntp_cval);
+	WRITE_SYSREG(cntp_ctl_el0, s->cntp_ctl);
 }
 
 #endif

@@ -11,6 +11,8 @@
 
 #define LR_STATE_MASK	(3UL << 62)
 #define LR_PENDING	(1UL << 62)
+#define LR_ACTIVE	(2UL << 62)
+#define LR_EOI		(1UL << 41)	/* maintenance interrupt on deactivation */
 #define LR_GROUP1	(1UL << 60)
 #define LR_PRIORITY(p)	((uint64_t)(p) << 48)
 #define LR_VINTID(lr)	((unsigned int)((lr) & 0xffffffff))
@@ -91,6 +93,12 @@ static int next_to_list(const struct vgic_state *s)
 	return best;
 }
 
+static uint64_t list_entry(const struct vgic_state *s, unsigned int intid, uint64_t state)
+{
+	return state | LR_GROUP1 | LR_PRIORITY(s->priority[intid]) | intid |
+	       (bit(s->resample, intid) ? LR_EOI : 0);
+}
+
 void vgic_load(struct vgic_state *s)
 {
 	for (unsigned int i = 0; i < nr_lrs; i++) {
@@ -102,7 +110,7 @@ void vgic_load(struct vgic_state *s)
 		if ((intid = next_to_list(s)) < 0)
 			continue;
 		s->pending[intid / 32] &= ~(1u << (intid % 32));
-		s->lr[i] = LR_PENDING | LR_GROUP1 | LR_PRIORITY(s->priority[intid]) | intid;
+		s->lr[i] = list_entry(s, intid, LR_PENDING);
 	}
 	WRITE_SYSREG(ICH_VMCR_EL2, s->vmcr);
 	WRITE_SYSREG(ICH_AP0R0_EL2, s->ap0r0);
@@ -135,4 +143,88 @@ int vgic_has_pending(const struct vgic_state *s)
 		if (s->pending[w] & s->enabled[w])
 			return 1;
 	return 0;
+}
+
+void vgic_resample_on_deactivate(struct vgic_state *s, unsigned int intid)
+{
+	s->resample[intid / 32] |= 1u << (intid % 32);
+}
+
+/* The interrupts from `first` listed with any of the `state` bits. */
+static uint32_t listed_bits(const struct vgic_state *s, unsigned int first, uint64_t state)
+{
+	uint32_t bits = 0;
+
+	for (unsigned int i = 0; i < nr_lrs; i++)
+		if ((s->lr[i] & state) && LR_VINTID(s->lr[i]) - first < 32)
+			bits |= 1u << (LR_VINTID(s->lr[i]) - first);
+	return bits;
+}
+
+uint32_t vgic_pending_bits(const struct vgic_state *s, unsigned int first)
+{
+	return s->pending[first / 32] | listed_bits(s, first, LR_PENDING);
+}
+
+uint32_t vgic_active_bits(const struct vgic_state *s, unsigned int first)
+{
+	return listed_bits(s, first, LR_ACTIVE);
+}
+
+/* Clears `state` from the list registers of the interrupts in `bits`. */
+static void clear_listed(struct vgic_state *s, unsigned int first, uint32_t bits, uint64_t state)
+{
+	for (unsigned int i = 0; i < nr_lrs; i++) {
+		unsigned int n = LR_VINTID(s->lr[i]) - first;
+
+		if ((s->lr[i] & LR_STATE_MASK) && n < 32 && (bits >> n) & 1)
+			s->lr[i] &= ~state;
+	}
+}
+
+void vgic_clear_pending(struct vgic_state *s, unsigned int first, uint32_t bits)
+{
+	s->pending[first / 32] &= ~bits;
+	clear_listed(s, first, bits, LR_PENDING);
+}
+
+void vgic_set_active(struct vgic_state *s, unsigned int first, uint32_t bits, int active)
+{
+	if (!active) {
+		clear_listed(s, first, bits, LR_ACTIVE);
+		return;
+	}
+	for (unsigned int i = 0; i < nr_lrs; i++) {
+		unsigned int n = LR_VINTID(s->lr[i]) - first;
+
+		if ((s->lr[i] & LR_STATE_MASK) && n < 32 && (bits >> n) & 1) {
+			s->lr[i] |= LR_ACTIVE;
+			bits &= ~(1u << n);
+		}
+	}
+	/* Only a list register holds the active state: the others take a free
+	 * one each, with their pending state. With none free the write is lost. */
+	for (unsigned int i = 0; i < nr_lrs && bits; i++) {
+		if (s->lr[i] & LR_STATE_MASK)
+			continue;
+		unsigned int intid = first + __builtin_ctz(bits);
+		uint64_t state = LR_ACTIVE | (bit(s->pending, intid) ? LR_PENDING : 0);
+
+		bits &= bits - 1;
+		s->pending[intid / 32] &= ~(1u << (intid % 32));
+		s->lr[i] = list_entry(s, intid, state);
+	}
+}
+
+void vgic_unlist_disabled(struct vgic_state *s)
+{
+	for (unsigned int i = 0; i < nr_lrs; i++) {
+		unsigned int intid = LR_VINTID(s->lr[i]);
+
+		if ((s->lr[i] & LR_STATE_MASK) == LR_PENDING && intid < VGIC_NR_IRQS &&
+		    !bit(s->enabled, intid)) {
+			vgic_raise(s, intid);
+			s->lr[i] = 0;
+		}
+	}
 }

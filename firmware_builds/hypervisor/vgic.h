@@ -10,13 +10,13 @@
 
 #define VGIC_NR_IRQS		96
 #define VGIC_MAX_LRS		4
-#define VTIMER_VINTID		27	/* PPI 11: the EL1 virtual timer */
 #define VUART_VINTID		33	/* SPI 1: the PL011 */
 
 struct vgic_state {
 	uint32_t enabled[VGIC_NR_IRQS / 32];
 	uint32_t pending[VGIC_NR_IRQS / 32];	/* raised, not yet in a list register */
 	uint32_t config[VGIC_NR_IRQS / 16];	/* ICFGR: read back as written */
+	uint32_t resample[VGIC_NR_IRQS / 32];	/* lines sampled again on deactivation */
 	uint8_t priority[VGIC_NR_IRQS];
 	uint64_t irouter[VGIC_NR_IRQS];
 	uint32_t dist_ctlr, redist_waker;
@@ -37,6 +37,21 @@ void vgic_raise(struct vgic_state *s, unsigned int intid);
 void vgic_set_level(struct vgic_state *s, unsigned int intid, int high);
 /* Whether the VM has an enabled interrupt waiting to be taken (a trapped WFI). */
 int vgic_has_pending(const struct vgic_state *s);
+/* A level-sensitive line the hypervisor samples rather than sees change (a
+ * timer's): its list register asks for a maintenance interrupt when the
+ * guest deactivates it, so that the line is sampled again then. */
+void vgic_resample_on_deactivate(struct vgic_state *s, unsigned int intid);
+
+/* The distributor's view of 32 interrupts from `first` (a multiple of 32),
+ * list registers included, for the emulated GICD/GICR; s->lr must hold
+ * what the CPU does (vgic_save before, vgic_load after). */
+uint32_t vgic_pending_bits(const struct vgic_state *s, unsigned int first);
+uint32_t vgic_active_bits(const struct vgic_state *s, unsigned int first);
+void vgic_clear_pending(struct vgic_state *s, unsigned int first, uint32_t bits);
+void vgic_set_active(struct vgic_state *s, unsigned int first, uint32_t bits, int active);
+/* Interrupts just disabled: those listed but not yet taken go back to
+ * pending, so the guest does not take them while they are disabled. */
+void vgic_unlist_disabled(struct vgic_state *s);
 
 /* The emulated distributor and redistributor (Linux VMs), at VGICD_IPA and
  * VGICR_IPA (memory_map.h): one register access; returns what a read yields. */

@@ -1,5 +1,6 @@
 /* The GICv3 distributor and the one redistributor a Linux VM programs: the
- * registers its driver uses, backed by struct vgic_state. No LPIs, no ITS,
+ * registers its driver uses (and kvm-unit-tests' gic and timer tests),
+ * backed by struct vgic_state and the list registers. No LPIs, no ITS,
  * one vCPU; everything Group 1. Unknown registers read as zero and ignore
  * writes, as reserved ones do. */
 #include "vgic.h"
@@ -12,6 +13,8 @@
 #define GICD_ICENABLER		0x0180
 #define GICD_ISPENDR		0x0200
 #define GICD_ICPENDR		0x0280
+#define GICD_ISACTIVER		0x0300
+#define GICD_ICACTIVER		0x0380
 #define GICD_IPRIORITYR		0x0400
 #define GICD_ICFGR		0x0c00
 #define GICD_IROUTER		0x6000
@@ -54,17 +57,23 @@ static int bitmap_access(struct vgic_state *s, uint64_t offset, int is_write, ui
 			s->enabled[w] |= v;
 		*result = s->enabled[w];
 	} else if (in_bank(offset, GICD_ICENABLER, &w)) {
-		if (is_write && w >= first)
+		if (is_write && w >= first) {
 			s->enabled[w] &= ~v;
+			vgic_unlist_disabled(s);
+		}
 		*result = s->enabled[w];
 	} else if (in_bank(offset, GICD_ISPENDR, &w)) {
 		if (is_write && w >= first)
 			s->pending[w] |= v;
-		*result = s->pending[w];
+		*result = vgic_pending_bits(s, 32 * w);
 	} else if (in_bank(offset, GICD_ICPENDR, &w)) {
 		if (is_write && w >= first)
-			s->pending[w] &= ~v;
-		*result = s->pending[w];
+			vgic_clear_pending(s, 32 * w, v);
+		*result = vgic_pending_bits(s, 32 * w);
+	} else if (in_bank(offset, GICD_ISACTIVER, &w) || in_bank(offset, GICD_ICACTIVER, &w)) {
+		if (is_write && w >= first)
+			vgic_set_active(s, 32 * w, v, offset < GICD_ICACTIVER);
+		*result = vgic_active_bits(s, 32 * w);
 	} else {
 		return 0;
 	}

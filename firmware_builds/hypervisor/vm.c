@@ -8,6 +8,7 @@
 #include "vgic.h"
 #include "vm.h"
 #include "vm_sched.h"
+#include "vm_timer.h"
 #include "zpool.h"
 
 static int vm_create(struct vm *vm, unsigned int id, const struct vm_config *cfg,
@@ -34,6 +35,8 @@ static int vm_create(struct vm *vm, unsigned int id, const struct vm_config *cfg
 	    vm_write(vm, cfg->initrd_ipa, (const void *)cfg->initrd_pa, cfg->initrd_size))
 		return -1;
 	vgic_vm_init(&vm->vgic, cfg->linux_guest);
+	vgic_resample_on_deactivate(&vm->vgic, VTIMER_VINTID);
+	vgic_resample_on_deactivate(&vm->vgic, PTIMER_VINTID);
 	vm->blk.disk_base = cfg->disk_base;
 	vm->blk.disk_sectors = cfg->disk_sectors;
 	/* A device handed to the guest as is: no back-end, no IOMMU (the guest

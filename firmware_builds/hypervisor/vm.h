@@ -27,6 +27,7 @@ struct vm {
 	struct el1_sysregs sys;
 	uint64_t heap_watermark;
 	uint64_t hcr;		/* HCR_EL2 while it runs */
+	uint64_t vmpidr;	/* VMPIDR_EL2: the MPIDR_EL1 its vCPU reads */
 	struct vuart uart;
 };
 

@@ -11,14 +11,6 @@ void vm_raise_irq(struct vm *vm)
 	vm->waiting = 0;
 }
 
-/* The timer's line stays high until the guest reprograms it: masked here
- * (the guest's handler masks it too, then sets the next deadline). */
-void vm_vtimer_fired(void)
-{
-	WRITE_SYSREG(cntv_ctl_el0, READ_SYSREG(cntv_ctl_el0) | CNTV_IMASK);
-	vgic_raise(&vm_current()->vgic, VTIMER_VINTID);
-}
-
 void vm_send_sgi(uint64_t value)
 {
 	unsigned int intid = (value >> 24) & 0xf;

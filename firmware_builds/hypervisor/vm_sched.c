@@ -10,8 +10,12 @@
 #include "vm.h"
 #include "vm_irq.h"
 #include "vm_sched.h"
+#include "vm_timer.h"
 
-#define CNTHCTL_EL1PCTEN 1UL		/* EL1 may read the physical counter (not its timer) */
+/* CNTHCTL_EL2: EL1 may read the physical counter and use its physical timer
+ * (EL1PCTEN, EL1PCEN); the timer is switched with the VM (vm_timer.h). */
+#define CNTHCTL_EL1PCTEN	(1UL << 0)
+#define CNTHCTL_EL1PCEN		(1UL << 1)
 
 static struct vm vms[MAX_VMS];
 static int nr_vms;
@@ -34,7 +38,10 @@ static void switch_to(int next, struct trap_frame *frame)
 	current = next;
 	*frame = vms[next].regs;
 	vcpu_load_el1(&vms[next].sys);
+	__asm__ volatile("isb");	/* the timers' ISTATUS follows what was loaded */
+	vm_timers_sample(&vms[next]);
 	vgic_load(&vms[next].vgic);
+	WRITE_SYSREG(vmpidr_el2, vms[next].vmpidr);
 	WRITE_SYSREG(hcr_el2, vms[next].hcr);
 	WRITE_SYSREG(vttbr_el2, vms[next].vttbr);
 	__asm__ volatile("isb");
@@ -53,27 +60,22 @@ static int runnable(const struct vm *vm)
 	return vm->running && !vm->waiting;
 }
 
-/* A VM not running now whose virtual timer has expired gets its interrupt
- * (the hardware timer is another VM's meanwhile). */
-static void expire_timers(void)
+/* The VMs not running now: their timer lines from their saved registers (the
+ * CPU's timers are another VM's meanwhile); one with an interrupt due wakes. */
+static void sample_waiting_timers(void)
 {
-	uint64_t now = READ_SYSREG(cntvct_el0);
-
 	for (int i = 0; i < nr_vms; i++) {
-		struct el1_sysregs *s = &vms[i].sys;
-
-		if (i == current || !vms[i].running ||
-		    (s->cntv_ctl & (CNTV_ENABLE | CNTV_IMASK)) != CNTV_ENABLE || s->cntv_cval > now)
+		if (i == current || !vms[i].running)
 			continue;
-		s->cntv_ctl |= CNTV_IMASK;	/* as vm_vtimer_fired masks a live one */
-		vgic_raise(&vms[i].vgic, VTIMER_VINTID);
-		vms[i].waiting = 0;
+		vm_timers_sample_saved(&vms[i]);
+		if (vgic_has_pending(&vms[i].vgic))
+			vms[i].waiting = 0;
 	}
 }
 
 static int next_runnable(void)
 {
-	expire_timers();
+	sample_waiting_timers();
 	for (int step = 1; step <= nr_vms; step++) {
 		int candidate = (current + step) % nr_vms;
 
@@ -180,7 +182,7 @@ void vms_run(uint64_t timeslice_us)
 	if (next < 0)
 		psci_system_off();
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
-	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN);
+	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
 	WRITE_SYSREG(cntvoff_el2, 0);
 	gic_init();
 	vgic_init();

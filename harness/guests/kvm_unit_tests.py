@@ -51,6 +51,10 @@ def exit_status(trace, vm) -> int | None:
     return found[-1] if found else None
 
 
+# A test's keys that are its scenario's (the rest are its VM's).
+SCENARIO_KEYS = ("timeout_s", "icount_shift")
+
+
 def catalogue(path) -> dict:
     """Each test of the catalogue as a scenario's TOML document, by its
     name (kut-<name>): one VM running the test."""
@@ -61,11 +65,12 @@ def catalogue(path) -> dict:
     for i, t in enumerate(tests if isinstance(tests, list) else []):
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise ConfigError(path, f"test[{i}].name", "every test needs a name")
-        vm = {k: v for k, v in t.items() if k != "name"}
+        vm = {k: v for k, v in t.items() if k not in ("name", *SCENARIO_KEYS)}
         name = f"kut-{t['name']}"
         out[name] = (path, {
             "scenario": {"name": name, "timeout_s": 30,
-                         "summary": f"kvm-unit-tests {t.get('test')} {t.get('args', '')}".strip()},
+                         "summary": f"kvm-unit-tests {t.get('test')} {t.get('args', '')}".strip(),
+                         **{k: t[k] for k in SCENARIO_KEYS if k in t}},
             "hypervisor": {"variant": "static", "heap_mib": 2 * MEMORY_MIB},
             "vm": [{"name": "kut", "guest": KIND_NAME, "memory_kib": MEMORY_MIB << 10,
                     "on_fault": "inject", **vm}]})

@@ -26,7 +26,7 @@ from test_judge import FIXTURES, unpack
 PASSING = ["two-vms-static", "lzo-swap", "dynamic-oom", "dynamic-blocks", "no-leak",
            "blk-two-vms", "blk-lifecycle", "linux-virtio-blk", "hostile-oob-write",
            "hostile-desc-loop", "hostile-notify-storm", "hostile-unknown-hvc",
-           "hostile-zpool-full", "hostile-uart-misaligned"]
+           "hostile-zpool-full", "hostile-uart-misaligned", "timer-ticks"]
 CLASSES = sorted(VOCABULARY) + sorted(f"[guest] {name}" for name in guest_vocabulary())
 LINE = re.compile(r"^(?:\[([\w-]+)\] @guest |@zvm )([a-z][a-z0-9-]*)")
 VM_FIELD = re.compile(r" vm=(0x[0-9a-f]+)")

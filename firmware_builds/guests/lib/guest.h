@@ -23,6 +23,11 @@ const uint32_t *guest_param_cells(const void *dtb, const char *name, int *count)
 /* The first /memory node's range. */
 int guest_memory(const void *dtb, uint64_t *base, uint64_t *size);
 
+/* Interrupts (irq.c): the vector table and the GIC's CPU interface set up,
+ * then `handler` called for each interrupt `intid` taken, before its EOI. */
+void guest_irq_init(void);
+void guest_irq_on(unsigned int intid, void (*handler)(void));
+
 uint32_t crc32_update(uint32_t crc, const void *data, unsigned long len);
 uint32_t xorshift32(uint32_t state);
 

@@ -58,10 +58,17 @@ int vblk_reset(void)
 	return vblk_init((uint64_t)dev, dma_offset);
 }
 
+static void device_interrupt(void)
+{
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
+	interrupts++;
+}
+
 int vblk_init_ring(uint64_t mmio_base, uint64_t offset, uint64_t desc_ipa)
 {
 	dev = (volatile uint8_t *)mmio_base;
 	dma_offset = offset;
+	guest_irq_on(VIRTIO_BLK_INTID, device_interrupt);
 	if (rd(VIRTIO_MMIO_MAGIC) != VIRTIO_MAGIC || rd(VIRTIO_MMIO_VERSION) != 2 ||
 	    rd(VIRTIO_MMIO_DEVICE_ID) != VIRTIO_ID_BLOCK)
 		return -1;
@@ -188,33 +195,3 @@ unsigned long vblk_interrupts(void)
 	return interrupts;
 }
 
-extern char guest_vectors[];
-
-void guest_irq_init(void)
-{
-	WRITE_SYSREG(vbar_el1, guest_vectors);
-	WRITE_SYSREG(S3_0_C12_C12_5, READ_SYSREG(S3_0_C12_C12_5) | 1);	/* ICC_SRE_EL1.SRE */
-	__asm__ volatile("isb");
-	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1 */
-	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
-	__asm__ volatile("isb");
-}
-
-void guest_irq(void)
-{
-	uint32_t intid = READ_SYSREG(S3_0_C12_C12_0) & 0xffffff;	/* ICC_IAR1_EL1 */
-
-	if (intid >= 1020)
-		return;
-	if (intid == VIRTIO_BLK_INTID && dev) {
-		wr(VIRTIO_MMIO_INTERRUPT_ACK, rd(VIRTIO_MMIO_INTERRUPT_STATUS));
-		interrupts++;
-	}
-	WRITE_SYSREG(S3_0_C12_C12_1, intid);	/* ICC_EOIR1_EL1 */
-}
-
-void guest_unexpected_exception(uint64_t esr)
-{
-	guest_printf("@guest exception esr=0x%lx\n", esr);
-	guest_exit(0xe);
-}

@@ -44,6 +44,4 @@ uint16_t vblk_used_idx(void);
 struct virtq_used_elem vblk_used_elem(uint16_t i);
 void vblk_wait_used(uint16_t target);
 
-void guest_irq_init(void);
-
 #endif

@@ -1,0 +1,43 @@
+#include "gic.h"
+#include "sysregs.h"
+#include "vgic.h"
+#include "vm_timer.h"
+
+#define CNT_CTL_ENABLE		1UL
+#define CNT_CTL_IMASK		2UL
+#define CNT_CTL_ISTATUS		4UL
+
+/* The level the timer's output drives, from its control register. */
+static int line_high(uint64_t ctl)
+{
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+}
+
+static void set_line(struct vm *vm, unsigned int intid, int high)
+{
+	vgic_set_level(&vm->vgic, intid, high);
+	gic_ppi_enable(intid, !high);	/* the physical PPI has the virtual's number */
+}
+
+void vm_timers_sample(struct vm *vm)
+{
+	set_line(vm, VTIMER_VINTID, line_high(READ_SYSREG(cntv_ctl_el0)));
+	set_line(vm, PTIMER_VINTID, line_high(READ_SYSREG(cntp_ctl_el0)));
+}
+
+/* ISTATUS as the timer would compute it against `now`. */
+static uint64_t with_status(uint64_t ctl, uint64_t cval, uint64_t now)
+{
+	return cval <= now ? ctl | CNT_CTL_ISTATUS : ctl & ~CNT_CTL_ISTATUS;
+}
+
+void vm_timers_sample_saved(struct vm *vm)
+{
+	const struct el1_sysregs *s = &vm->sys;
+
+	vgic_set_level(&vm->vgic, VTIMER_VINTID,
+		       line_high(with_status(s->cntv_ctl, s->cntv_cval, READ_SYSREG(cntvct_el0))));
+	vgic_set_level(&vm->vgic, PTIMER_VINTID,
+		       line_high(with_status(s->cntp_ctl, s->cntp_cval, READ_SYSREG(cntpct_el0))));
+}

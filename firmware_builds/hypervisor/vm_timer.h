@@ -1,0 +1,25 @@
+/* A VM's EL1 timers: its virtual timer (CNTV, PPI 27) and its physical
+ * timer (CNTP, PPI 30). While the VM runs they are the CPU's own, which the
+ * guest programs without trapping; the scheduler saves and restores them
+ * with its EL1 registers. Their interrupt lines are level-sensitive, as the
+ * architecture has them: high while the timer is enabled, unmasked and
+ * expired. The hypervisor samples each line into the VM's vGIC, so the
+ * guest sees the level (pending only while high), never a latched edge. */
+#ifndef ZVM_VM_TIMER_H
+#define ZVM_VM_TIMER_H
+
+#include "vm.h"
+
+#define VTIMER_VINTID		27
+#define PTIMER_VINTID		30
+
+/* The running VM's timer lines, read from the CPU, into its vGIC. The
+ * physical PPI of a high line is masked (it would interrupt EL2 again and
+ * again): the line is sampled again at the VM's next exit, at the latest
+ * the maintenance interrupt when the guest deactivates the interrupt. */
+void vm_timers_sample(struct vm *vm);
+/* A VM that is not running: its lines from its saved registers and the
+ * counters now. */
+void vm_timers_sample_saved(struct vm *vm);
+
+#endif
