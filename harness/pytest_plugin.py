@@ -16,7 +16,8 @@ names.
 Markers: tests that name their scenario get capability markers derived from
 it (``vms``, ``dynamic``, ``swap``, ``virtio_blk``), so ``-m swap`` selects
 them. JUnit XML gets the board, the image hashes and the git commit as
-properties of every test that ran the firmware."""
+properties of every test that ran the firmware, and each check a VM's
+payload reported (kvm-unit-tests' report lines) as its own case."""
 
 import re
 from pathlib import Path
@@ -28,6 +29,7 @@ from .errors import HarnessError
 
 CAPABILITIES = ("vms", "dynamic", "swap", "virtio_blk")
 _RUNS = pytest.StashKey[list]()
+_CASES = pytest.StashKey[list]()  # the runs whose payload reports are cases of their own
 
 
 def pytest_addoption(parser):
@@ -53,6 +55,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "zvm_scenario(name): the scenario zvm_system runs")
     for capability in CAPABILITIES:
         config.addinivalue_line("markers", f"{capability}: the scenario uses {capability}")
+    if not hasattr(config, "workerinput"):  # not an xdist worker
+        config.pluginmanager.register(PayloadReports(config), "zvm-hil-payload-reports")
 
 
 def capabilities(scenario) -> set[str]:
@@ -93,17 +97,21 @@ def zvm_board(pytestconfig):
 
 @pytest.fixture
 def zvm_run(request, zvm_board, tmp_path):
-    """zvm_run(scenario, timeout=None, board=None, options=None) -> RunResult.
-    `scenario`: a name, a TOML path or a loaded Scenario."""
+    """zvm_run(scenario, timeout=None, board=None, options=None, cases=True)
+    -> RunResult. `scenario`: a name, a TOML path or a loaded Scenario;
+    `cases`: each check its payload reports a JUnit case of its own (False
+    for a test that expects the payload to fail)."""
     from .runner import RunOptions, run_scenario
     from .scenarios import load_scenario
 
     runs = request.node.stash.setdefault(_RUNS, [])
+    with_cases = request.node.stash.setdefault(_CASES, [])
     icount = request.config.getoption("icount")  # "deterministic": DETERMINISTIC_ICOUNT
     record = request.config.getoption("record")
     repeats = request.config.getoption("zvm_repeat")
 
-    def run(scenario, *, timeout: float | None = None, board=None, options=None):
+    def run(scenario, *, timeout: float | None = None, board=None, options=None,
+            cases: bool = True):
         if isinstance(scenario, str):
             scenario = load_scenario(scenario)
         options = options or RunOptions(
@@ -114,6 +122,8 @@ def zvm_run(request, zvm_board, tmp_path):
         else:
             result = run_scenario(board or zvm_board, scenario, options=options)
         runs.append(result)
+        if cases:
+            with_cases.append(result)
         _record_properties(request.node, result)
         return result
 
@@ -156,8 +166,10 @@ def _record_properties(node, result) -> None:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    directory = item.config.getoption("artifacts")
     runs = item.stash.get(_RUNS, [])
+    if report.when == "call" and item.stash.get(_CASES, []):
+        report.zvm_payload_reports = _payload_reports(item, item.stash[_CASES])
+    directory = item.config.getoption("artifacts")
     if report.when != "call" or not report.failed or not directory or not runs:
         return
     from .bundle.write import write_bundle
@@ -165,3 +177,50 @@ def pytest_runtest_makereport(item, call):
     base = Path(directory) / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
     bundles = [write_bundle(base / f"{i}-{r.scenario.name}", r) for i, r in enumerate(runs)]
     report.sections.append(("zvm-hil artifacts", "\n".join(str(b) for b in bundles)))
+
+
+def _payload_reports(item, runs) -> list[dict]:
+    """Each check a VM's payload reported (a conformance suite's report
+    line) as the arguments of a test report of its own,
+    <test>::<vm>::<check>."""
+    from .guests import kind
+
+    path, line, _ = item.location
+    out = []
+    for i, result in enumerate(runs):
+        for vm in result.plan.vms if result.plan else ():
+            seen: dict[str, int] = {}
+            for check in kind(vm.spec.guest).payload_reports(result.trace, vm):
+                seen[check.name] = seen.get(check.name, 0) + 1
+                name = check.name + (f" ({seen[check.name]})" if seen[check.name] > 1 else "")
+                scope = vm.spec.name if len(runs) == 1 else f"run{i}-{vm.spec.name}"
+                longrepr = {"passed": None, "failed": check.line,
+                            "skipped": [path, line, f"Skipped: {check.line}"]}[check.outcome]
+                out.append({"nodeid": f"{item.nodeid}::{scope}::{name}",
+                            "location": [path, line, f"{scope}: {name}"], "keywords": {},
+                            "outcome": check.outcome, "longrepr": longrepr, "when": "call"})
+    return out
+
+
+class PayloadReports:
+    """Logs the payload reports a test's call report carries, each as its
+    own test report: its own case in JUnit XML and in the terminal. Only
+    where reports are gathered (not on an xdist worker, which checks that
+    every report it logs is its current test's, and forwards the call
+    report with what it carries)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.session = None
+
+    def pytest_sessionstart(self, session):
+        self.session = session
+
+    def pytest_runtest_logreport(self, report):
+        for fields in getattr(report, "zvm_payload_reports", ()):
+            longrepr = fields["longrepr"]
+            if self.session is not None:  # a case of its own: the terminal's progress counts it
+                self.session.testscollected += 1
+            self.config.hook.pytest_runtest_logreport(report=pytest.TestReport(
+                **{**fields, "location": tuple(fields["location"]),
+                   "longrepr": tuple(longrepr) if isinstance(longrepr, list) else longrepr}))

@@ -13,6 +13,16 @@ from ..spec import BlkRequest, VmSpec
 
 
 @dataclass(frozen=True)
+class PayloadReport:
+    """One check a guest's payload reports on its console (a conformance
+    suite's report line): its name, "passed", "failed" or "skipped", and
+    the line as printed."""
+    name: str
+    outcome: str
+    line: str
+
+
+@dataclass(frozen=True)
 class Boot:
     """A VM's boot images: the image as loaded, an initramfs (or b"") and
     the IPA the initramfs goes to."""
@@ -105,6 +115,11 @@ class GuestKind:
 
     def console_failures(self, trace, vm) -> list[str]:
         """Failures its console shows by itself (a kernel's panic)."""
+        return []
+
+    def payload_reports(self, trace, vm) -> list[PayloadReport]:
+        """The checks its payload reported, each its own case in pytest's
+        JUnit XML."""
         return []
 
     def bundle_info(self) -> dict[str, str]:

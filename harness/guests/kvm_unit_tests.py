@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..models import memblock
 from ..schema import Field, load_toml
 from ..spec import VmSpec
-from .base import Boot, GuestKind
+from .base import Boot, GuestKind, PayloadReport
 from .linux import linux_dts, traced_memory_ops
 
 KIND_NAME = "kvm-unit-tests"
@@ -23,8 +23,16 @@ TESTS = ("selftest", "timer", "gic", "psci", "pl031", "cache", "pmu")
 STATUS = {"pass": 1, "skip": 77, "abort": 127}
 MEMORY_MIB = 64  # each catalogued test's VM
 STACK_AND_BSS = 0x10_0000  # room a test takes past its image (it relocates itself there)
-_REPORT = re.compile(r"^(PASS|FAIL|SKIP|XFAIL|XPASS): (.*)$")
+_REPORT = re.compile(r"^(PASS|FAIL|SKIP|XFAIL|XPASS|KFAIL): (.*)$")
 _EXIT = re.compile(r"^EXIT: STATUS=(\d+)")
+_SUMMARY = re.compile(r"^SUMMARY: (\d+) tests((?:, \d+ [a-z ]+)*)$")
+# Report kinds as a case's outcome (lib/report.c: XPASS counts as a failure,
+# an expected or known failure does not).
+OUTCOME = {"PASS": "passed", "XFAIL": "passed", "KFAIL": "passed", "SKIP": "skipped",
+           "FAIL": "failed", "XPASS": "failed"}
+# What each count of its SUMMARY line counts.
+SUMMARY_COUNTS = {"unexpected failures": ("FAIL", "XPASS"), "known failures": ("KFAIL",),
+                  "expected failures": ("XFAIL",), "skipped": ("SKIP",)}
 
 
 def known_test(name: str) -> str | None:
@@ -44,6 +52,36 @@ def reports(trace, vm) -> list[tuple[str, str]]:
     """(kind, text) of each report line the test printed."""
     return [(m.group(1), m.group(2)) for line in _console(trace, vm)
             if (m := _REPORT.match(line))]
+
+
+def summary(trace, vm) -> dict[str, int] | None:
+    """Its SUMMARY line's counts ("tests", "skipped", ...), if it printed one."""
+    for line in reversed(_console(trace, vm)):
+        if m := _SUMMARY.match(line):
+            counts = {"tests": int(m.group(1))}
+            for part in filter(None, m.group(2).split(", ")):
+                number, what = part.split(" ", 1)
+                counts[what] = int(number)
+            return counts
+    return None
+
+
+def summary_failures(trace, vm) -> list[str]:
+    """Where its SUMMARY disagrees with the report lines the console shows
+    (a line lost on the way); nothing when it printed none (an abort)."""
+    counts, lines = summary(trace, vm), reports(trace, vm)
+    if counts is None:
+        return []
+    out = []
+    for what, kinds in SUMMARY_COUNTS.items():
+        seen = sum(kind in kinds for kind, _ in lines)
+        if counts.get(what, 0) != seen:
+            out.append(f"{vm.spec.name}: SUMMARY counts {counts.get(what, 0)} {what}, the "
+                       f"console shows {seen} {'/'.join(kinds)} lines")
+    if counts["tests"] < len(lines):
+        out.append(f"{vm.spec.name}: SUMMARY counts {counts['tests']} tests, the console shows "
+                   f"{len(lines)} report lines")
+    return out
 
 
 def exit_status(trace, vm) -> int | None:
@@ -113,16 +151,22 @@ class KvmUnitTests(GuestKind):
         return traced_memory_ops(plan, vm, trace)
 
     def console_failures(self, trace, vm) -> list[str]:
-        """Its exit status against the one expected, and every FAIL line."""
+        """Its exit status against the one expected, every FAIL line, and its
+        SUMMARY against the report lines."""
         name, want = vm.spec.name, STATUS[vm.spec.options["expect"]]
         failures = [f"{name}: FAIL: {text}" for kind, text in reports(trace, vm)
                     if kind == "FAIL"]
+        failures += summary_failures(trace, vm)
         status = exit_status(trace, vm)
         if status != want:
             failures.append(f"{name}: kvm-unit-tests {vm.spec.options['test']} exited with "
                             f"{'no status' if status is None else f'STATUS={status}'}, "
                             f"expected STATUS={want} ({vm.spec.options['expect']})")
         return failures
+
+    def payload_reports(self, trace, vm) -> list[PayloadReport]:
+        return [PayloadReport(text, OUTCOME[kind], f"{kind}: {text}")
+                for kind, text in reports(trace, vm)]
 
 
 KIND = KvmUnitTests()

@@ -1,8 +1,10 @@
 """The pytest plugin's own surface: zvm_system with a scenario marker,
-capability markers for -m, JUnit properties."""
+capability markers for -m, JUnit properties, payload report lines as JUnit
+cases."""
 
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -68,3 +70,37 @@ def test_zvm_repeat_fails_a_test_whose_runs_differ(tmp_path):
     assert "the runs differ:" in done.stdout
     assert "3 runs of hello on qemu-virt-gicv3: 2 passed" in done.stdout
     assert "failed in 1 of 3 runs" in done.stdout and "planted" in done.stdout
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_each_payload_report_line_is_its_own_junit_case(tmp_path, workers):
+    """kvm-unit-tests' report lines, each a case under its test and VM, with
+    its outcome (a FAIL line a failed case, a SKIP a skipped one), with and
+    without xdist (whose workers only forward their tests' own reports)."""
+    test_file = tmp_path / "test_kut.py"
+    test_file.write_text(
+        "import dataclasses\n"
+        "from harness.scenarios import load_scenario\n"
+        "def test_setup(zvm_run):\n"
+        "    scenario = load_scenario('kut-selftest-setup')\n"
+        "    vm = scenario.vms[0]\n"
+        "    wrong = dataclasses.replace(vm, options={**vm.options, 'args': 'setup smp=1 mem=32'})\n"
+        "    assert not zvm_run(dataclasses.replace(scenario, vms=(wrong,))).passed\n"
+        "def test_psci(zvm_run):\n"
+        "    assert zvm_run('kut-psci').passed\n")
+    junit = tmp_path / "junit.xml"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-n", workers, str(test_file), f"--junitxml={junit}",
+                           "--rootdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    cases = {(case.get("classname"), case.get("name")): [c.tag for c in case
+                                                          if c.tag != "properties"]
+             for case in ET.parse(junit).iter("testcase")}
+    assert cases == {
+        ("test_kut", "test_setup"): [], ("test_kut", "test_psci"): [],
+        ("test_kut.test_setup.kut", "selftest: setup: smp: number of CPUs matches expectation"): [],
+        ("test_kut.test_setup.kut", "selftest: setup: mem: memory size matches expectation"):
+            ["failure"],
+        ("test_kut.test_psci.kut", "psci: At least 2 cpus required"): ["skipped"],
+    }, done.stdout
+    assert done.returncode == 1  # the failed case fails the session, as its test's run did
