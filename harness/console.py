@@ -1,8 +1,10 @@
 """Consoles: where the firmware's output is read, a line at a time, through
-pexpect. On QEMU's stdio the fd is QEMU's stdout; on a pty, a TCP serial
-server or a physical board's tty, pyserial opens the port and pexpect reads
-its fd: the code path a physical board uses is the one CI runs on QEMU."""
+pexpect, and its input written. On QEMU's stdio the fds are QEMU's stdout
+and stdin; on a pty, a TCP serial server or a physical board's tty,
+pyserial opens the port and pexpect reads and writes its fd: the code path
+a physical board uses is the one CI runs on QEMU."""
 
+import os
 import time
 
 import pexpect
@@ -14,11 +16,24 @@ class ConsoleClosed(Exception):
 
 
 class Console:
-    def __init__(self, fd: int, owner=None):
+    def __init__(self, fd: int, owner=None, input_fd: int | None = None):
+        """`input_fd`: where input goes, if not to `fd` itself (a port's)."""
         self._child = pexpect.fdpexpect.fdspawn(fd, timeout=None)
         self._child.delayafterread = None  # pexpect sleeps after each read by default
         self._owner = owner  # what keeps the fd open (a pyserial port)
+        self._input_fd = fd if input_fd is None else input_fd
         self._start = time.monotonic()
+
+    @property
+    def expecter(self) -> pexpect.fdpexpect.fdspawn:
+        """The pexpect reader, for expect() on what is not yet a whole line
+        (a prompt); read_line reads through the same buffer."""
+        return self._child
+
+    def send(self, text: str) -> None:
+        data = text.encode()
+        while data:
+            data = data[os.write(self._input_fd, data):]
 
     def elapsed(self) -> float:
         return time.monotonic() - self._start

@@ -86,11 +86,16 @@ def _linux(vm) -> str:
             f"\t\tinitrd-ipa = <{cells(vm.initrd_ipa)}>;\n")
 
 
+def _offered(vm) -> str:
+    return "\t\toffered;\n" if vm.spec.offered else ""
+
+
 def description_dts(scenario, heap_base: int, vms: tuple,
                     zeroed: bool = False) -> str:
     """`zeroed`: the board's RAM reads as zero at boot (QEMU's does), so the
     hypervisor need not clear memory no VM has had yet."""
     heap_zeroed = "\t\theap-zeroed;" if zeroed else ""
+    shell = "\t\tshell;" if scenario.shell else ""
     nodes = "".join(f"""\tvm@{vm.index} {{
 \t\tvm-name = "{vm.spec.name}";
 \t\tguest = "{vm.spec.guest}";
@@ -105,7 +110,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tresident-limit = <{cells(vm.spec.resident_limit)}>;
 \t\tdisk = <{cells(vm.disk_base)} {cells(0 if vm.spec.passthrough else vm.spec.disk_sectors)}>;
 \t\ton-fault = "{vm.spec.on_fault}";
-{_passthrough(vm)}{_linux(vm)}
+{_passthrough(vm)}{_linux(vm)}{_offered(vm)}
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;
@@ -114,7 +119,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \thypervisor {{
 \t\tmemory-mode = "{scenario.variant}";
 \t\theap = <{cells(heap_base)} {cells(scenario.heap_size)}>;
-{heap_zeroed}
+{heap_zeroed}{shell}
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
 \t\tblock-size = <{cells(scenario.block_size)}>;
 \t\tzpool-size = <{cells(scenario.zpool_size)}>;

@@ -98,10 +98,11 @@ class QemuProcess:
         self.shutdown_reason: str | None = None
 
     def start(self) -> int:
-        """Starts QEMU halted; returns the fd of its console (stdout)."""
+        """Starts QEMU halted; returns the fd of its console (stdout; what
+        is written to its stdin, console_input(), is the console's input)."""
         try:
             self.proc = subprocess.Popen(
-                DIE_WITH_PARENT + self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                DIE_WITH_PARENT + self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=self._stderr, pass_fds=[self._qemu_sock.fileno()],
                 start_new_session=True)
         except OSError as e:
@@ -109,6 +110,10 @@ class QemuProcess:
         finally:
             self._qemu_sock.close()
         return self.proc.stdout.fileno()
+
+    def console_input(self) -> int:
+        """The fd the console's input is written to (QEMU's stdin)."""
+        return self.proc.stdin.fileno()
 
     def connect(self) -> None:
         """Connects QMP (waits for QEMU to finish initialising)."""

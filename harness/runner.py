@@ -76,6 +76,7 @@ class RunResult:
     registers: list[dict] | None = None  # EL2 registers read from the CPU; None: not read
     stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps
     guest_images: dict[str, Image] = field(default_factory=dict)
+    commands: list[str] | None = None  # what a session typed at the shell (session.py)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
     workdir: str = ""  # the run's temporary directory, if it needed one (gone when it returns)
 
@@ -101,49 +102,90 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
                  options: RunOptions | None = None, target=None) -> RunResult:
     """Runs `scenario` on `board` (through `target`, by default the one for
     the board's kind) and judges it."""
-    from .targets import target_for
+    with LiveRun(board, scenario, timeout=timeout, options=options, target=target) as live:
+        return live.finish()
 
-    options = (options or RunOptions(timeout=timeout)).for_scenario(scenario)
-    target = target or target_for(board, options)
-    image, guests, plan = prepare(board, scenario, options.images)
-    timeout = float(options.timeout if options.timeout is not None else
-                    3600 if options.gdb_port else scenario.timeout_s)
-    started = time.monotonic()
-    with _workdir(plan) as workdir:
-        loaders = plan.loaders(Path(workdir)) if plan else ()
-        disk, disk_before = None, None
-        if plan and plan.disk_size:
-            from .models.virtio_blk import initial_disk
 
-            disk_before = bytes(initial_disk(plan.disk_size, plan.disk_seed))
-            disk = Path(workdir) / "disk.img"
-            disk.write_bytes(disk_before)
-        result = RunResult(board, scenario, image, [], plan, options, guest_images=guests,
-                           workdir=workdir, memory={} if target.reads_memory else None)
-        try:
-            console = target.start(image.path, loaders, disk, len(plan.vms) if plan else 0)
-            result.qemu_cmd, result.run_id = target.command, target.run_id
+class LiveRun:
+    """The pipeline in two halves, for a caller that talks to the system in
+    between (harness/session.py): entered, the target runs the firmware and
+    `console` and `result.trace` are live; finish() reads to the firmware's
+    last word, stops the target and judges. Leaving it unfinished stops the
+    target all the same."""
+
+    def __init__(self, board, scenario: Scenario, *, timeout: float | None = None,
+                 options: RunOptions | None = None, target=None):
+        from .targets import target_for
+
+        self.board, self.scenario = board, scenario
+        self.options = (options or RunOptions(timeout=timeout)).for_scenario(scenario)
+        self.target = target or target_for(board, self.options)
+        self.image, self.guests, self.plan = prepare(board, scenario, self.options.images)
+        self.timeout = float(self.options.timeout if self.options.timeout is not None else
+                             3600 if self.options.gdb_port else scenario.timeout_s)
+        self.console = None
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "LiveRun":
+        self.started = time.monotonic()
+        with contextlib.ExitStack() as stack:
+            workdir = stack.enter_context(_workdir(self.plan))
+            plan, target = self.plan, self.target
+            loaders = plan.loaders(Path(workdir)) if plan else ()
+            self.disk, self.disk_before = None, None
+            if plan and plan.disk_size:
+                from .models.virtio_blk import initial_disk
+
+                self.disk_before = bytes(initial_disk(plan.disk_size, plan.disk_seed))
+                self.disk = Path(workdir) / "disk.img"
+                self.disk.write_bytes(self.disk_before)
+            self.result = RunResult(self.board, self.scenario, self.image, [], plan,
+                                    self.options, guest_images=self.guests, workdir=workdir,
+                                    memory={} if target.reads_memory else None)
+            stack.callback(target.stop)
+            self.console = target.start(self.image.path, loaders, self.disk,
+                                        len(plan.vms) if plan else 0)
+            self.result.qemu_cmd, self.result.run_id = target.command, target.run_id
             target.run()
             from .checks import judge  # while the firmware boots (its output waits in the pipe)
 
-            judge.warm_up(board, image, plan)
-            reading = read_until_done(console, target, result.trace, timeout)
-            if (plan and not reading.failures and not result.trace.first("panic")
-                    and target.reads_memory):
-                _capture_memory(target, result)
-            result.registers = target.registers()
-            result.stage2_snapshots = target.stage2_snapshots()
-        finally:
-            target.stop()
-        result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
-        result.reading = reading.failures
-        result.disk_before, result.disk_after = disk_before, target.disk_after(disk)
-    result.duration_s = time.monotonic() - started
-    result.failures = judge.judge(board, image, plan, guests, judge.Evidence(
-        result.trace, reading.failures, reading.timed_out,
-        result.memory, result.disk_after, result.registers, options.counted_time(board),
-        result.stage2_snapshots))
-    return result
+            judge.warm_up(self.board, self.image, plan)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def finish(self, timeout: float | None = None,
+               commands: list[str] | None = None) -> RunResult:
+        """`timeout`: for the rest of the run (default: what is left of the
+        run's own); `commands`: what was typed at the shell meanwhile."""
+        from .checks import judge
+
+        result, target = self.result, self.target
+        result.commands = commands
+        if timeout is None:
+            timeout = self.timeout - (time.monotonic() - self.started)
+        with self._stack:  # the target stopped (again: it may be), then the workdir removed
+            try:
+                reading = read_until_done(self.console, target, result.trace, timeout)
+                if (self.plan and not reading.failures and not result.trace.first("panic")
+                        and target.reads_memory):
+                    _capture_memory(target, result)
+                result.registers = target.registers()
+                result.stage2_snapshots = target.stage2_snapshots()
+            finally:
+                target.stop()
+            result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
+            result.reading = reading.failures
+            result.disk_before, result.disk_after = self.disk_before, target.disk_after(self.disk)
+        result.duration_s = time.monotonic() - self.started
+        result.failures = judge.judge(self.board, self.image, self.plan, self.guests,
+                                      judge.Evidence(
+            result.trace, reading.failures, reading.timed_out, result.memory,
+            result.disk_after, result.registers, self.options.counted_time(self.board),
+            result.stage2_snapshots))
+        return result
 
 
 def _workdir(plan):

@@ -43,6 +43,9 @@ SCENARIO_SPEC = {
         "heap_watermark_kib": Field(int, required=False, default=0,
                                     check=in_range(0, 1048576, " KiB"),
                                     doc="swap: pressure when free heap falls below this"),
+        "shell": Field(bool, required=False, default=False,
+                       doc="the hypervisor's shell on its console (docs/shell.md): the run "
+                           "ends at its `poweroff`"),
     }, required=False),
     "vm": Table({
         "name": Field(str, doc="lowercase letters, digits, - and _; starts with a letter"),
@@ -62,6 +65,8 @@ SCENARIO_SPEC = {
         "on_fault": Field(str, required=False, default="stop", check=one_of("stop", "inject"),
                           doc="an access outside its RAM and devices, or a system register "
                               "not emulated: stop the VM, or inject an abort or UNDEF"),
+        "offered": Field(bool, required=False, default=False,
+                         doc="not created at boot: the shell's `new -t <name>` creates it"),
     }, required=False, array=True),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
@@ -88,7 +93,7 @@ def _with_guest_fields(spec: dict) -> dict:
 
 
 def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
-               static: bool) -> tuple[VmSpec, ...]:
+               static: bool, shell: bool) -> tuple[VmSpec, ...]:
     if not vms:
         return ()
     from .guests import kinds  # only scenarios with VMs pay for the guest modules
@@ -116,9 +121,16 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
                 raise ConfigError(path, f"{where}.params.{key}",
                                   f"expected an integer parameter, got {value!r}")
         memory = vm["memory_kib"] << 10
+        if vm["offered"] and not shell:
+            raise ConfigError(path, f"{where}.offered", "only the shell creates an offered VM: "
+                              "set hypervisor.shell = true")
+        if not vm["offered"] and any(s.offered for s in specs):
+            raise ConfigError(path, f"{where}.offered", "the VMs created at boot come first, "
+                              "the offered ones after them")
         # Static partitions are taken at creation: they must fit. Dynamic VMs
-        # take memory as they touch it; running out is a tested outcome (oom).
-        if static and heap.alloc(memory, partition_align(memory)) is None:
+        # take memory as they touch it; running out is a tested outcome (oom),
+        # as is a `new` the heap cannot hold.
+        if static and not vm["offered"] and heap.alloc(memory, partition_align(memory)) is None:
             raise ConfigError(path, f"{where}.memory_kib",
                               f"does not fit in the heap (hypervisor.heap_mib = "
                               f"{heap_size >> 20}; {heap.free_bytes >> 10} KiB left)")
@@ -129,7 +141,8 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
             raise ConfigError(path, f"{where}.virtio", "passthrough needs variant = \"static\" "
                               "(DMA sees host addresses) and a single VM")
         spec = VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]), vm["resident_limit"],
-                      vm["disk_sectors"], requests, passthrough, options, vm["on_fault"])
+                      vm["disk_sectors"], requests, passthrough, options, vm["on_fault"],
+                      vm["offered"])
         kind.validate(spec, path, where, static)
         specs.append(spec)
     return tuple(specs)
@@ -209,12 +222,12 @@ def _scenario(path: Path, data: dict) -> Scenario:
     s, h = v["scenario"], v["hypervisor"]
     heap_size = h["heap_mib"] << 20
     _check_swap(path, h, heap_size)
-    vms = _check_vms(path, v["vm"], raw_vms, heap_size, h["variant"] == "static")
+    vms = _check_vms(path, v["vm"], raw_vms, heap_size, h["variant"] == "static", h["shell"])
     _check_disk(path, v["disk"], vms)
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
                     h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
-                    v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"])
+                    v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"], h["shell"])
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK
@@ -258,6 +271,7 @@ def to_toml(s: Scenario) -> dict:
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
             "virtio": "passthrough" if vm.passthrough else "emulated", "on_fault": vm.on_fault,
+            "offered": vm.offered,
             **vm.options,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
@@ -268,6 +282,6 @@ def to_toml(s: Scenario) -> dict:
             "hypervisor": {"variant": s.variant, "defines": list(s.defines),
                            "heap_mib": s.heap_size >> 20, "timeslice_us": s.timeslice_us,
                            "block_kib": s.block_size >> 10, "zpool_kib": s.zpool_size >> 10,
-                           "heap_watermark_kib": s.heap_watermark >> 10},
+                           "heap_watermark_kib": s.heap_watermark >> 10, "shell": s.shell},
             "disk": {"size_kib": s.disk_size >> 10, "seed": s.disk_seed},
             "vm": vms}

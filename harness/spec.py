@@ -37,6 +37,7 @@ class VmSpec:
     passthrough: bool = False
     options: dict[str, object] = field(default_factory=dict)  # its guest kind's own fields
     on_fault: str = "stop"  # a fault of its own: "stop" the VM, or "inject" it into the guest
+    offered: bool = False  # created by the shell's `new`, not at boot
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Scenario:
     disk_size: int = 0
     disk_seed: int = 0
     icount_shift: int = 0  # in counted time, an instruction is 2**shift ns of guest time
+    shell: bool = False  # the hypervisor's shell on its console; the run ends at `poweroff`
 
 
 def partition_align(size: int) -> int:

@@ -46,6 +46,12 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "blk-bad": frozenset({"vm", "head", "reason"}),
     "memstats": frozenset({"allocs", "alloc-ticks", "swapouts", "swapout-ticks", "swapins",
                            "swapin-ticks"}),
+    # The shell (docs/shell.md).
+    "shell-ready": frozenset({"n"}),
+    "shell-error": frozenset({"reason"}),
+    "vm-run": frozenset({"vm"}),
+    "vm-pause": frozenset({"vm"}),
+    "vm-delete": frozenset({"vm"}),
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".

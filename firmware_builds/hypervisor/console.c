@@ -3,11 +3,16 @@
 #include <stdio.h>
 
 #include "console.h"
+#include "gic.h"
 #include "memory_map.h"
 
 #define PL011_DR	0x00
 #define PL011_FR	0x18
+#define PL011_FR_RXFE	(1u << 4)
 #define PL011_FR_TXFF	(1u << 5)
+#define PL011_IMSC	0x38
+#define PL011_ICR	0x44
+#define PL011_INT_RX	((1u << 4) | (1u << 6))	/* received, and receive timeout */
 
 static inline volatile uint32_t *pl011_reg(unsigned long off)
 {
@@ -27,6 +32,34 @@ void console_write(const char *s, unsigned long len)
 		console_putc(s[i]);
 }
 
+static const char *partial;	/* the line being typed at the shell */
+static const unsigned long *partial_len;
+static int partial_shown;
+
+void console_partial(const char *line, const unsigned long *len)
+{
+	partial = line;
+	partial_len = len;
+	partial_shown = 0;
+}
+
+void console_partial_show(void)
+{
+	if (partial && !partial_shown) {
+		console_write(partial, *partial_len);
+		partial_shown = 1;
+	}
+}
+
+void console_line(const char *s, unsigned long len)
+{
+	if (partial_shown) {	/* the line being typed gets a line of its own */
+		console_putc('\n');
+		partial_shown = 0;
+	}
+	console_write(s, len);
+}
+
 /* Formats the whole event into one buffer before writing it, so that an event
  * is never interleaved with other output. Too long an event is cut, never split. */
 void zvm_trace(const char *event, const char *fmt, ...)
@@ -41,5 +74,20 @@ void zvm_trace(const char *event, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	console_write(line, n);
+	console_line(line, n);
+}
+
+void console_rx_enable(void)
+{
+	*pl011_reg(PL011_IMSC) |= PL011_INT_RX;
+	gic_spi_enable(INTID_CONSOLE);
+}
+
+int console_getc(void)
+{
+	if (*pl011_reg(PL011_FR) & PL011_FR_RXFE) {
+		*pl011_reg(PL011_ICR) = PL011_INT_RX;	/* drained: the line drops */
+		return -1;
+	}
+	return (int)(*pl011_reg(PL011_DR) & 0xff);
 }

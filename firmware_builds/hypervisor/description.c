@@ -56,6 +56,9 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	if (!name || strlen(name) >= sizeof(vm->name))
 		return bad(node_name, "vm-name");
 	strcpy(vm->name, name);
+	const char *guest = fdt_getprop(fdt, node, "guest", NULL);	/* optional */
+
+	strncpy(vm->guest, guest ? guest : "-", sizeof(vm->guest) - 1);
 	if (get_u32(fdt, node, "vmid", &vm->vmid) || vm->vmid == 0 || vm->vmid > 0xff)
 		return bad(node_name, "vmid");
 	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size))
@@ -91,6 +94,7 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	const char *on_fault = fdt_getprop(fdt, node, "on-fault", NULL);	/* optional */
 
 	vm->inject_faults = on_fault && strcmp(on_fault, "inject") == 0;
+	vm->offered = fdt_getprop(fdt, node, "offered", NULL) != NULL;	/* optional */
 	/* The image and the DTB must land inside the VM's RAM. */
 	if (vm->image_ipa < vm->ipa_base ||
 	    vm->image_ipa + vm->image_size > vm->ipa_base + vm->mem_size)
@@ -136,6 +140,7 @@ int description_parse(const void *fdt, struct description *out)
 	if (get_range(fdt, hyp, "heap", &out->heap_base, &out->heap_size))
 		return bad("hypervisor", "heap");
 	out->heap_zeroed = fdt_getprop(fdt, hyp, "heap-zeroed", NULL) != NULL;	/* optional */
+	out->shell = fdt_getprop(fdt, hyp, "shell", NULL) != NULL;		/* optional */
 	if (get_u32(fdt, hyp, "timeslice-us", &timeslice) || timeslice == 0)
 		return bad("hypervisor", "timeslice-us");
 	out->timeslice_us = timeslice;

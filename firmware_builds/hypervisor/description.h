@@ -11,6 +11,7 @@
 
 struct vm_config {
 	char name[32];
+	char guest[24];				/* its guest kind's name, for the shell's info */
 	uint32_t vmid;
 	uint64_t ipa_base, mem_size;		/* guest RAM */
 	uint64_t image_pa, image_size;		/* staged by the harness */
@@ -23,6 +24,7 @@ struct vm_config {
 	uint64_t initrd_pa, initrd_size, initrd_ipa;	/* optional: a Linux initramfs */
 	int linux_guest;			/* its own stage 1, GICv3, PL011 and timer */
 	int inject_faults;			/* its own faults go to it, not stop it */
+	int offered;				/* created by the shell's `new`, not at boot */
 };
 
 struct description {
@@ -33,6 +35,7 @@ struct description {
 	uint64_t zpool_size;			/* swap: the compression partition, 0: no swap */
 	uint64_t heap_watermark;		/* swap: free heap below which pressure starts */
 	uint64_t timeslice_us;
+	int shell;				/* the shell on the console; off only at `poweroff` */
 	int nr_vms;
 	struct vm_config vms[MAX_VMS];
 };

@@ -8,6 +8,10 @@
 #define GICD_CTLR_ENABLE_G1	(1u << 1)
 #define GICD_CTLR_ARE		(1u << 4)
 #define GICD_CTLR_RWP		(1u << 31)
+#define GICD_IGROUPR		0x0080
+#define GICD_ISENABLER		0x0100
+#define GICD_IPRIORITYR		0x0400
+#define GICD_IROUTER		0x6000
 #define GICR_CTLR		0x0000
 #define GICR_CTLR_RWP		(1u << 3)
 #define GICR_WAKER		0x0014
@@ -69,4 +73,14 @@ void gic_ppi_enable(uint32_t intid, int on)
 	*reg32(GICR_SGI_BASE + (on ? GICR_ISENABLER0 : GICR_ICENABLER0)) = bit;
 	while (!on && (*reg32(GICR_BASE + GICR_CTLR) & GICR_CTLR_RWP))
 		;	/* a disable has taken effect only once RWP reads 0 */
+}
+
+void gic_spi_enable(uint32_t intid)
+{
+	uint32_t bit = 1u << (intid % 32), word = 4 * (intid / 32);
+
+	*reg32(GICD_BASE + GICD_IGROUPR + word) |= bit;
+	((volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR))[intid] = 0x80;
+	*(volatile uint64_t *)(GICD_BASE + GICD_IROUTER + 8 * intid) = 0;	/* affinity 0.0.0.0 */
+	*reg32(GICD_BASE + GICD_ISENABLER + word) = bit;
 }

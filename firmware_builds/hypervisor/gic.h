@@ -10,11 +10,14 @@
 #define INTID_HYP_TIMER		26	/* CNTHP, EL2 physical timer PPI */
 #define INTID_VTIMER		27	/* CNTV: the running VM's virtual timer */
 #define INTID_PTIMER		30	/* CNTP: the running VM's EL1 physical timer */
+#define INTID_CONSOLE		33	/* SPI 1: the PL011 console (QEMU virt) */
 #define INTID_SPURIOUS		1023
 
 void gic_init(void);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
+/* The SPI `intid` on, Group 1, routed to this CPU. */
+void gic_spi_enable(uint32_t intid);
 /* Whether the PPI `intid` may interrupt this CPU. */
 void gic_ppi_enable(uint32_t intid, int on);
 

@@ -14,6 +14,7 @@ static struct blk_request *queue;	/* submission order */
 static uint32_t next_seq, rounds, waited_ticks;
 static void (*client_execute)(struct blk_request *r);
 static void (*client_complete)(struct blk_request *r);
+static const struct vm *held[MAX_VMS];	/* paused VMs: their requests wait */
 
 void iosched_register(void (*execute)(struct blk_request *r),
 		      void (*complete)(struct blk_request *r))
@@ -57,9 +58,29 @@ void iosched_submit(struct blk_request *r)
 		  r->vm_id, r->seq, r->type, r->ioprio, r->sector, r->len);
 }
 
+static int is_held(const struct vm *vm)
+{
+	for (int i = 0; i < MAX_VMS; i++)
+		if (held[i] == vm)
+			return 1;
+	return 0;
+}
+
+void iosched_hold(const struct vm *vm, int on)
+{
+	for (int i = 0; i < MAX_VMS; i++)
+		if (on ? !held[i] : held[i] == vm) {
+			held[i] = on ? vm : NULL;
+			return;
+		}
+}
+
 int iosched_pending(void)
 {
-	return queue != NULL;
+	for (const struct blk_request *r = queue; r; r = r->next)
+		if (!is_held(r->vm))
+			return 1;
+	return 0;
 }
 
 static int is_barrier(const struct blk_request *r)
@@ -70,6 +91,8 @@ static int is_barrier(const struct blk_request *r)
 /* Eligible: no earlier queued barrier of its VM; a barrier: nothing earlier of its VM. */
 static int eligible(const struct blk_request *r)
 {
+	if (is_held(r->vm))
+		return 0;
 	for (const struct blk_request *e = queue; e != r; e = e->next)
 		if (e->vm == r->vm && (is_barrier(e) || is_barrier(r)))
 			return 0;
@@ -99,7 +122,7 @@ void iosched_round(void)
 {
 	struct blk_request *r;
 
-	if (!queue)
+	if (!iosched_pending())
 		return;
 	waited_ticks = 0;
 	zvm_trace("blk-round", "n=0x%x", rounds++);
@@ -115,7 +138,7 @@ void iosched_round(void)
 
 void iosched_tick(void)
 {
-	if (queue && ++waited_ticks >= IOSCHED_MAX_WAIT_TICKS)
+	if (iosched_pending() && ++waited_ticks >= IOSCHED_MAX_WAIT_TICKS)
 		iosched_round();
 }
 

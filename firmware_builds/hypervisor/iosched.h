@@ -31,5 +31,7 @@ void iosched_tick(void);
 void iosched_round(void);
 /* Drops `vm`'s queued requests (the VM exited). */
 void iosched_forget(struct vm *vm);
+/* While `vm` is held (paused), its requests stay queued, not dispatched. */
+void iosched_hold(const struct vm *vm, int on);
 
 #endif

@@ -6,6 +6,7 @@
 #include "memory_map.h"
 #include "psci.h"
 #include "selftest.h"
+#include "shell.h"
 #include "sysregs.h"
 #include "version.h"
 #include "vm.h"
@@ -45,6 +46,7 @@ static void run_description(void)
 		psci_system_off();
 	if (description_parse(fdt, &desc) != 0 || vms_create(&desc) != 0)
 		halt();
+	shell_configure(&desc);
 	vms_run(desc.timeslice_us);
 }
 

@@ -16,15 +16,34 @@
  * tables a layout needs. */
 static uint64_t pool[POOL_PAGES][PAGE / 8] __attribute__((aligned(PAGE)));
 static int pool_used;
+static uint64_t *released;	/* tables of deleted VMs, linked through their first word */
 
 static uint64_t *alloc_table(void)
 {
-	if (pool_used == POOL_PAGES)
-		return 0;
-	uint64_t *t = pool[pool_used++];
+	uint64_t *t = released;
 
+	if (t)
+		released = (uint64_t *)t[0];
+	else if (pool_used < POOL_PAGES)
+		t = pool[pool_used++];
+	else
+		return 0;
 	memset(t, 0, PAGE);
 	return t;
+}
+
+static void release_table(uint64_t *table, int level)
+{
+	for (unsigned int i = 0; level < 3 && i < PAGE / 8; i++)
+		if ((table[i] & 3) == DESC_TABLE)
+			release_table((uint64_t *)(table[i] & ADDR_MASK), level + 1);
+	table[0] = (uint64_t)released;
+	released = table;
+}
+
+void s2_destroy(uint64_t root)
+{
+	release_table((uint64_t *)root, 1);
 }
 
 uint64_t s2_create(void)

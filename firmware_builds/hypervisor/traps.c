@@ -6,6 +6,8 @@
 
 #include "console.h"
 #include "gic.h"
+#include "hyp_irq.h"
+#include "shell.h"
 #include "hyp_timer.h"
 #include "hypercall.h"
 #include "memory_map.h"
@@ -287,6 +289,22 @@ static void lower_irq(struct trap_frame *frame)
 	if (intid == INTID_HYP_TIMER) {
 		hyp_timer_rearm();
 		vm_schedule(frame);
+	} else if (intid == INTID_CONSOLE) {
+		shell_service();
+		vm_sched_revisit(frame);	/* the shell may have paused or deleted it */
+	}
+}
+
+void hyp_irqs_poll(void)
+{
+	uint32_t intid;
+
+	while ((intid = gic_ack()) != INTID_SPURIOUS) {
+		gic_eoi(intid);
+		if (intid == INTID_HYP_TIMER)
+			hyp_timer_rearm();
+		else if (intid == INTID_CONSOLE)
+			shell_service();
 	}
 }
 

@@ -11,21 +11,23 @@
 #include "vm_timer.h"
 #include "zpool.h"
 
-static int vm_create(struct vm *vm, unsigned int id, const struct vm_config *cfg,
-		     uint64_t block_size, uint64_t heap_watermark)
+static const struct description *described;
+
+static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
+		     const struct vm_config *cfg)
 {
 	vm->id = id;
 	vm->cfg = cfg;
 	vm->part.ipa_base = cfg->ipa_base;
 	vm->part.size = cfg->mem_size;
-	vm->part.block_size = block_size;
-	vm->heap_watermark = heap_watermark;
+	vm->part.block_size = described->block_size;
+	vm->heap_watermark = described->heap_watermark;
 	vm->s2_root = s2_create();
 	if (!vm->s2_root)
 		return -1;
-	vm->vttbr = s2_vttbr(vm->s2_root, cfg->vmid);
+	vm->vttbr = s2_vttbr(vm->s2_root, vmid);
 	zvm_trace("vm-create", "vm=0x%x name=%s vmid=0x%x vttbr=0x%lx ipa=0x%lx size=0x%lx "
-		  "entry=0x%lx", id, cfg->name, cfg->vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
+		  "entry=0x%lx", id, cfg->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
 		  cfg->entry_ipa);
 	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
 	if (vm_mem_create(vm))
@@ -46,12 +48,20 @@ static int vm_create(struct vm *vm, unsigned int id, const struct vm_config *cfg
 		   S2_DEVICE_RW))
 		return -1;
 	vcpu_reset(vm);
-	vm->running = 1;
 	return 0;
+}
+
+/* What is left of a VM that could not be created: @zvm oom said why. */
+static void creation_failed(struct vm *vm)
+{
+	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=oom", vm->id, VM_EXIT_FAULT_CODE);
+	vm_mem_destroy(vm);
+	vm->state = VM_EXITED;
 }
 
 int vms_create(const struct description *desc)
 {
+	described = desc;
 	heap_init(desc->heap_base, desc->heap_size, desc->heap_zeroed);
 	if (zpool_init(desc->zpool_size))
 		return -1;
@@ -64,25 +74,63 @@ int vms_create(const struct description *desc)
 			break;
 	}
 	for (int i = 0; i < desc->nr_vms; i++) {
+		if (desc->vms[i].offered)
+			continue;	/* for the shell's `new` */
 		struct vm *vm = vms_add();
 
-		if (vm_create(vm, i, &desc->vms[i], desc->block_size, desc->heap_watermark) == 0)
-			continue;
-		/* This VM cannot start (@zvm oom said why); the others still run. */
-		zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=oom", i, VM_EXIT_FAULT_CODE);
-		vm_mem_destroy(vm);
-		vm->running = 0;
+		if (vm_create(vm, vm->id, desc->vms[i].vmid, &desc->vms[i]) == 0)
+			vm->state = VM_RUNNING;
+		else	/* this VM cannot start; the others still run */
+			creation_failed(vm);
 	}
 	/* Stale translations for these VMIDs must not survive. */
 	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
 	return 0;
 }
 
+const struct vm_config *vm_template(const char *name)
+{
+	for (int i = 0; described && i < described->nr_vms; i++)
+		if (described->vms[i].offered && strcmp(described->vms[i].name, name) == 0)
+			return &described->vms[i];
+	return 0;
+}
+
+struct vm *vm_new(const struct vm_config *cfg)
+{
+	struct vm *vm = vms_add();
+
+	if (!vm)
+		return 0;
+	/* A place another VM had: its VMID's translations go first. */
+	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
+	if (vm_create(vm, vm->id, vm->id + 1, cfg) == 0) {
+		vm->state = VM_CREATED;
+		return vm;
+	}
+	creation_failed(vm);
+	vm_delete(vm);
+	return 0;
+}
+
+void vm_delete(struct vm *vm)
+{
+	if (vm->state != VM_EXITED) {
+		zvm_trace("vm-exit", "vm=0x%x code=0x0 reason=delete", vm->id);
+		iosched_forget(vm);
+		vm_mem_destroy(vm);
+	}
+	if (vm->s2_root)
+		s2_destroy(vm->s2_root);
+	zvm_trace("vm-delete", "vm=0x%x", vm->id);
+	vms_release(vm);
+}
+
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 {
 	struct vm *vm = vm_current();
 
-	vm->running = 0;
+	vm->state = VM_EXITED;
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
 	iosched_forget(vm);
 	vm_mem_destroy(vm);

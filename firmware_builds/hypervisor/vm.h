@@ -14,12 +14,20 @@
 #include "vm_mem.h"
 #include "vuart.h"
 
+enum vm_state {
+	VM_FREE,		/* no VM in this place */
+	VM_CREATED,		/* by the shell's `new`, not yet run */
+	VM_RUNNING,		/* the scheduler's */
+	VM_PAUSED,		/* the shell's `pause`: its vCPU and its queued I/O wait */
+	VM_EXITED,		/* stopped for good, its memory released */
+};
+
 struct vm {
-	unsigned int id;
+	unsigned int id;	/* its place among the VMs */
+	enum vm_state state;
 	const struct vm_config *cfg;
 	struct vm_mem_partition part;
 	uint64_t s2_root, vttbr;
-	int running;
 	int waiting;		/* in WFI with nothing pending: not runnable */
 	struct vblk blk;
 	struct vgic_state vgic;
@@ -33,7 +41,16 @@ struct vm {
 
 #define VM_EXIT_FAULT_CODE	0xffffffffUL
 
+/* The description's VMs that are not offered, created and running. */
 int vms_create(const struct description *desc);
+/* The VM the description offers by that name (for the shell), or NULL. */
+const struct vm_config *vm_template(const char *name);
+/* A VM created from `cfg` in the first free place, not yet running; NULL
+ * when no place is free or its memory cannot be had (@zvm oom). */
+struct vm *vm_new(const struct vm_config *cfg);
+/* Stops the VM if it has not (@zvm vm-exit reason=delete), releases what
+ * is left of it (memory, stage-2 tables, queued requests) and its place. */
+void vm_delete(struct vm *vm);
 /* Ends the current VM and switches `frame` to the next one (or powers off). */
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason);
 

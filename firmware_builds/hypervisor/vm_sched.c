@@ -1,8 +1,12 @@
+#include <string.h>
+
 #include "gic.h"
 #include "hostblk.h"
+#include "hyp_irq.h"
 #include "hyp_timer.h"
 #include "iosched.h"
 #include "psci.h"
+#include "shell.h"
 #include "stage2.h"
 #include "sysregs.h"
 #include "vcpu_context.h"
@@ -23,7 +27,34 @@ static int current;
 
 struct vm *vms_add(void)
 {
-	return &vms[nr_vms++];
+	int i = 0;
+
+	while (i < nr_vms && vms[i].state != VM_FREE)
+		i++;
+	if (i == MAX_VMS)
+		return 0;
+	if (i == nr_vms)
+		nr_vms++;
+	memset(&vms[i], 0, sizeof(vms[i]));
+	vms[i].id = i;
+	return &vms[i];
+}
+
+void vms_release(struct vm *vm)
+{
+	vm->state = VM_FREE;
+	while (nr_vms && vms[nr_vms - 1].state == VM_FREE)
+		nr_vms--;
+}
+
+struct vm *vm_by_id(unsigned int id)
+{
+	return id < (unsigned int)nr_vms && vms[id].state != VM_FREE ? &vms[id] : 0;
+}
+
+int vms_count(void)
+{
+	return nr_vms;
 }
 
 struct vm *vm_current(void)
@@ -57,7 +88,7 @@ static void save_current(struct trap_frame *frame)
 
 static int runnable(const struct vm *vm)
 {
-	return vm->running && !vm->waiting;
+	return vm->state == VM_RUNNING && !vm->waiting;
 }
 
 /* The VMs not running now: their timer lines from their saved registers (the
@@ -65,7 +96,7 @@ static int runnable(const struct vm *vm)
 static void sample_waiting_timers(void)
 {
 	for (int i = 0; i < nr_vms; i++) {
-		if (i == current || !vms[i].running)
+		if (i == current || vms[i].state != VM_RUNNING)
 			continue;
 		vm_timers_sample_saved(&vms[i]);
 		if (vgic_has_pending(&vms[i].vgic))
@@ -128,9 +159,10 @@ void vm_wait(struct trap_frame *frame)
 
 /* Picks the next VM to run. With none runnable, queued I/O is dispatched
  * (its completions wake the waiting VMs); otherwise the CPU sleeps until an
- * interrupt (the scheduler's tick, a virtual timer) and the waiting VMs are
- * woken to look again (Linux's idle loop must not spin); with no VM left,
- * power off. */
+ * interrupt (the scheduler's tick, a virtual timer, console input) and the
+ * waiting VMs are woken to look again (Linux's idle loop must not spin).
+ * With no VM left to run, the shell waits for a command, or without one the
+ * system powers off. */
 void vm_run_next(struct trap_frame *frame)
 {
 	int next = next_runnable();
@@ -140,24 +172,38 @@ void vm_run_next(struct trap_frame *frame)
 		hide_host_io();
 		next = next_runnable();
 	}
-	if (next < 0) {
+	while (next < 0) {
 		int alive = 0;
 
 		for (int i = 0; i < nr_vms; i++) {
-			alive |= vms[i].running;
+			alive |= vms[i].state == VM_RUNNING;
 			vms[i].waiting = 0;
 		}
-		if (alive)	/* interrupts stay masked here: they are taken in the VM */
-			__asm__ volatile("dsb sy; wfi" ::: "memory");
+		if (!alive && !shell_enabled()) {
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+			vm_mem_report_stats();
+#endif
+			psci_system_off();
+		}
+		/* Interrupts stay masked here: they are taken in the VM, or with
+		 * none to run, handled here (the shell's input). */
+		__asm__ volatile("dsb sy; wfi" ::: "memory");
+		if (!alive)
+			hyp_irqs_poll();
 		next = next_runnable();
 	}
-	if (next < 0) {
-#ifdef CONFIG_VM_DYNAMIC_MEMORY
-		vm_mem_report_stats();
-#endif
-		psci_system_off();
-	}
 	switch_to(next, frame);
+}
+
+void vm_sched_revisit(struct trap_frame *frame)
+{
+	struct vm *vm = &vms[current];
+
+	if (vm->state == VM_RUNNING)
+		return;
+	if (vm->state == VM_PAUSED)
+		save_current(frame);
+	vm_run_next(frame);
 }
 
 /* Here, not in vm_irq.c: it runs after every trap, on whichever VM the
@@ -166,7 +212,7 @@ void vm_deliver_irqs(void)
 {
 	struct vm *vm = vm_current();
 
-	if (!vm->running)
+	if (vm->state != VM_RUNNING)
 		return;
 	vm_irq_save(vm);
 	vgic_load(&vm->vgic);
@@ -176,10 +222,8 @@ void vms_run(uint64_t timeslice_us)
 {
 	static struct trap_frame first;
 
-	current = nr_vms - 1;	/* so that the search starts at VM 0 */
-	int next = nr_vms ? next_runnable() : -1;
-
-	if (next < 0)
+	current = nr_vms ? nr_vms - 1 : 0;	/* so that the search starts at VM 0 */
+	if (next_runnable() < 0 && !shell_enabled())
 		psci_system_off();
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
 	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
@@ -188,6 +232,8 @@ void vms_run(uint64_t timeslice_us)
 	vgic_init();
 	hyp_timer_start(timeslice_us);
 	vms_started_at = read_counter();
-	switch_to(next, &first);
+	if (shell_enabled())
+		shell_start();
+	vm_run_next(&first);
 	enter_guest(&first);
 }

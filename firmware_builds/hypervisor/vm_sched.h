@@ -11,9 +11,14 @@
 
 struct vm;
 
-/* The VMs are the scheduler's: vms_create fills the next place (at most
- * MAX_VMS of them); those left running are run. */
+/* The VMs are the scheduler's, in MAX_VMS places: a new one takes the first
+ * free place (its id), zeroed; NULL when none is. Those in VM_RUNNING run. */
 struct vm *vms_add(void);
+/* Its place free again (the VM is gone). */
+void vms_release(struct vm *vm);
+/* The VM with that id, or NULL; and one past the highest id in use. */
+struct vm *vm_by_id(unsigned int id);
+int vms_count(void);
 
 /* Enters the first VM; timeslices of `timeslice_us` from then on. */
 __attribute__((noreturn)) void vms_run(uint64_t timeslice_us);
@@ -26,6 +31,9 @@ void vm_wait(struct trap_frame *frame);
 /* The current VM has stopped for good: switches `frame` to the next
  * runnable VM, or powers off when none is left. */
 void vm_run_next(struct trap_frame *frame);
+/* After the shell changed what may run: if the current VM may not (paused,
+ * deleted), `frame` switches to the next. */
+void vm_sched_revisit(struct trap_frame *frame);
 /* After a trap: the interrupts of the VM about to resume sampled into its
  * list registers. */
 void vm_deliver_irqs(void);

@@ -39,7 +39,7 @@ static void flush_line(struct vm *vm)
 	for (unsigned int i = 0; i < u->len; i++)
 		out[n++] = u->line[i];
 	out[n++] = '\n';
-	console_write(out, n);
+	console_line(out, n);
 	u->len = 0;
 }
 

@@ -58,7 +58,7 @@ class Target(BaseTarget):
             return open_serial(self.qemu.pty_path())
         if self.board.console == "tcp":  # QEMU waits for us before it finishes starting
             return open_serial(f"socket://127.0.0.1:{tcp_port}")
-        return Console(console_fd)
+        return Console(console_fd, input_fd=self.qemu.console_input())
 
     def run(self) -> None:
         if self.options.gdb_port is None and self.probe is None:  # else gdb continues it
