@@ -184,7 +184,7 @@ class LiveRun:
                                       judge.Evidence(
             result.trace, reading.failures, reading.timed_out, result.memory,
             result.disk_after, result.registers, self.options.counted_time(self.board),
-            result.stage2_snapshots))
+            result.stage2_snapshots, commands))
         return result
 
 

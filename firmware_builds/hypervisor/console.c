@@ -11,7 +11,6 @@
 #define PL011_FR_RXFE	(1u << 4)
 #define PL011_FR_TXFF	(1u << 5)
 #define PL011_IMSC	0x38
-#define PL011_ICR	0x44
 #define PL011_INT_RX	((1u << 4) | (1u << 6))	/* received, and receive timeout */
 
 static inline volatile uint32_t *pl011_reg(unsigned long off)
@@ -83,11 +82,12 @@ void console_rx_enable(void)
 	gic_spi_enable(INTID_CONSOLE);
 }
 
+/* Reading the data register lowers the receive interrupt once the FIFO is
+ * below its level; clearing it by hand could lose a character that came
+ * between the last read and the clear. */
 int console_getc(void)
 {
-	if (*pl011_reg(PL011_FR) & PL011_FR_RXFE) {
-		*pl011_reg(PL011_ICR) = PL011_INT_RX;	/* drained: the line drops */
+	if (*pl011_reg(PL011_FR) & PL011_FR_RXFE)
 		return -1;
-	}
 	return (int)(*pl011_reg(PL011_DR) & 0xff);
 }

@@ -156,11 +156,11 @@ static void cmd_info(int argc, char **argv)
 		return;
 	}
 	print("%-3s %-16s %-16s %-8s %-10s %s", "id", "name", "kind", "state", "memory", "vcpus");
-	for (int i = 0; i < vms_count(); i++) {
-		struct vm *vm = vm_by_id(i);
+	for (int place = 0; place < MAX_VMS; place++) {
+		struct vm *vm = vm_at(place);
 
 		if (vm)
-			print("%-3u %-16s %-16s %-8s 0x%-8lx %d", vm->id, vm->cfg->name,
+			print("%-3u %-16s %-16s %-8s 0x%-8lx %d", vm->id, vm->name,
 			      vm->cfg->guest, state_name(vm->state), vm->cfg->mem_size, 1);
 	}
 }

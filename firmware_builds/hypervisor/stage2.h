@@ -22,7 +22,7 @@
 /* Root table PA (aligned), 0 when the table pool is exhausted. */
 uint64_t s2_create(void);
 /* Every table of the VM rooted at `root` back to the pool (a deleted VM's;
- * its TLB entries must be invalidated before its VMID is used again). */
+ * its TLB entries are the caller's to invalidate). */
 void s2_destroy(uint64_t root);
 /* 0 on success, -1 when the table pool runs out. Reports @zvm s2-map. */
 int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t size,

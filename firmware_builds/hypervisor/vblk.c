@@ -315,7 +315,7 @@ static uint8_t get_id(struct blk_request *r)
 
 	memset(bounce, 0, VIRTIO_BLK_ID_BYTES);
 	memcpy(bounce, "zvm-hil:", 8);
-	strncpy((char *)bounce + 8, r->vm->cfg->name, VIRTIO_BLK_ID_BYTES - 8);
+	strncpy((char *)bounce + 8, r->vm->name, VIRTIO_BLK_ID_BYTES - 8);
 	if (copy_segments(r, 1, len))
 		return VIRTIO_BLK_S_IOERR;
 	r->written = len;

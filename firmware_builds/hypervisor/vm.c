@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "console.h"
@@ -18,6 +19,8 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 {
 	vm->id = id;
 	vm->cfg = cfg;
+	if (!vm->name[0])
+		strcpy(vm->name, cfg->name);
 	vm->part.ipa_base = cfg->ipa_base;
 	vm->part.size = cfg->mem_size;
 	vm->part.block_size = described->block_size;
@@ -27,7 +30,7 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 		return -1;
 	vm->vttbr = s2_vttbr(vm->s2_root, vmid);
 	zvm_trace("vm-create", "vm=0x%x name=%s vmid=0x%x vttbr=0x%lx ipa=0x%lx size=0x%lx "
-		  "entry=0x%lx", id, cfg->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
+		  "entry=0x%lx", id, vm->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
 		  cfg->entry_ipa);
 	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
 	if (vm_mem_create(vm))
@@ -102,8 +105,11 @@ struct vm *vm_new(const struct vm_config *cfg)
 
 	if (!vm)
 		return 0;
-	/* A place another VM had: its VMID's translations go first. */
-	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
+	if (vm->id + 1 > MAX_VMID) {	/* the VMID is the id's: no more */
+		vms_release(vm);
+		return 0;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s-%u", cfg->name, vm->id);
 	if (vm_create(vm, vm->id, vm->id + 1, cfg) == 0) {
 		vm->state = VM_CREATED;
 		return vm;
@@ -120,8 +126,9 @@ void vm_delete(struct vm *vm)
 		iosched_forget(vm);
 		vm_mem_destroy(vm);
 	}
-	if (vm->s2_root)
+	if (vm->s2_root)	/* its VMID is never used again; its translations go all the same */
 		s2_destroy(vm->s2_root);
+	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
 	zvm_trace("vm-delete", "vm=0x%x", vm->id);
 	vms_release(vm);
 }

@@ -23,7 +23,8 @@ enum vm_state {
 };
 
 struct vm {
-	unsigned int id;	/* its place among the VMs */
+	unsigned int id;	/* in creation order, never used again in a run */
+	char name[40];		/* its description's; a shell-made one's with -<id> */
 	enum vm_state state;
 	const struct vm_config *cfg;
 	struct vm_mem_partition part;
@@ -40,6 +41,7 @@ struct vm {
 };
 
 #define VM_EXIT_FAULT_CODE	0xffffffffUL
+#define MAX_VMID		0xff	/* VTCR_EL2.VS = 0: 8-bit VMIDs */
 
 /* The description's VMs that are not offered, created and running. */
 int vms_create(const struct description *desc);

@@ -25,6 +25,8 @@ static struct vm vms[MAX_VMS];
 static int nr_vms;
 static int current;
 
+static unsigned int next_id;
+
 struct vm *vms_add(void)
 {
 	int i = 0;
@@ -36,7 +38,7 @@ struct vm *vms_add(void)
 	if (i == nr_vms)
 		nr_vms++;
 	memset(&vms[i], 0, sizeof(vms[i]));
-	vms[i].id = i;
+	vms[i].id = next_id++;
 	return &vms[i];
 }
 
@@ -49,12 +51,15 @@ void vms_release(struct vm *vm)
 
 struct vm *vm_by_id(unsigned int id)
 {
-	return id < (unsigned int)nr_vms && vms[id].state != VM_FREE ? &vms[id] : 0;
+	for (int i = 0; i < nr_vms; i++)
+		if (vms[i].state != VM_FREE && vms[i].id == id)
+			return &vms[i];
+	return 0;
 }
 
-int vms_count(void)
+struct vm *vm_at(int place)
 {
-	return nr_vms;
+	return place < nr_vms && vms[place].state != VM_FREE ? &vms[place] : 0;
 }
 
 struct vm *vm_current(void)

@@ -12,13 +12,15 @@
 struct vm;
 
 /* The VMs are the scheduler's, in MAX_VMS places: a new one takes the first
- * free place (its id), zeroed; NULL when none is. Those in VM_RUNNING run. */
+ * free place, zeroed, and the next id; NULL when no place is free. Those in
+ * VM_RUNNING run. */
 struct vm *vms_add(void);
 /* Its place free again (the VM is gone). */
 void vms_release(struct vm *vm);
-/* The VM with that id, or NULL; and one past the highest id in use. */
+/* The VM with that id, or NULL; the one in place `place` (0 up to
+ * MAX_VMS), or NULL. */
 struct vm *vm_by_id(unsigned int id);
-int vms_count(void);
+struct vm *vm_at(int place);
 
 /* Enters the first VM; timeslices of `timeslice_us` from then on. */
 __attribute__((noreturn)) void vms_run(uint64_t timeslice_us);

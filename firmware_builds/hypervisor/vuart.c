@@ -32,7 +32,7 @@ static void flush_line(struct vm *vm)
 	unsigned int n = 0;
 
 	out[n++] = '[';
-	for (const char *p = vm->cfg->name; *p; p++)
+	for (const char *p = vm->name; *p; p++)
 		out[n++] = *p;
 	out[n++] = ']';
 	out[n++] = ' ';

@@ -34,6 +34,8 @@ def vm_expectations(plan) -> list[Expected]:
                                         "sectors": plan.disk_size // SECTOR, "flush": 1}))
     for vm in plan.vms:
         spec = vm.spec
+        if spec.offered:  # the shell's to create (checks/shell.py)
+            continue
         out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
                                           "size": spec.memory, "entry": vm.image.entry},
                             {"vm": vm.index}))
@@ -48,7 +50,9 @@ def check_frame(board, image, plan, trace, powered_off: bool = True) -> list[str
     start_up = next((i for i, e in enumerate(expected) if e.event == "vm-create"), len(expected))
     end = [Expected("memstats", {})] if plan and plan.variant == "dynamic" else []
     end = end + [Expected("poweroff", {"reason": "done"})] if powered_off else []
-    actual = [e for e in trace.events if _in_frame(e)]
+    prompt = trace.first("shell-ready")
+    shell_from = prompt.line_no if prompt else None
+    actual = [e for e in trace.events if _in_frame(e, shell_from)]
     if not powered_off:  # what came before the end is still checked
         actual = actual[:len(expected)]
     failures = [str(m) for m in check_sequence("run", expected + end, actual)]
@@ -57,8 +61,12 @@ def check_frame(board, image, plan, trace, powered_off: bool = True) -> list[str
     events = trace.events
     outside = events[:start_up] + (events[len(events) - len(end):] if end else [])
     return [f"trace line {e.line_no}: {e} where only the firmware's start-up or end "
-                       "belongs" for e in outside if not _in_frame(e)]
+                       "belongs" for e in outside if not _in_frame(e, shell_from)]
 
 
-def _in_frame(event) -> bool:
+def _in_frame(event, shell_from: int | None = None) -> bool:
+    """`shell_from`: the line of the shell's first prompt, after which VMs
+    are the shell's to create."""
+    if event.name == "vm-create" and shell_from is not None and event.line_no > shell_from:
+        return False
     return event.name in FRAME and not (event.name == "zpool" and "vm" in event.fields)

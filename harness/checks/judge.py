@@ -27,6 +27,7 @@ class Evidence:
     registers: list[dict] | None = None  # EL2 registers read after switches; None: not read
     counted_time: bool = False  # under -icount: guest time is instructions, not the host's
     stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps; None: not read
+    commands: list[str] | None = None  # what a session typed at the shell; None: no shell
 
 
 def warm_up(board, image, plan) -> None:
@@ -41,6 +42,13 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     trace = evidence.trace
     failures = list(evidence.reading)
     panic = trace.first("panic")
+    frame_plan = plan
+    if plan and evidence.commands is not None:  # the VMs are the session's too
+        from .shell import check_shell, session_plan
+
+        plan, replay = session_plan(plan, trace, evidence.commands)
+        if not panic:
+            failures += check_shell(replay, trace)
     if plan and not failures and not panic:
         failures += _memory_checks(plan, trace, evidence.memory, evidence.stage2_snapshots)
         if evidence.registers is not None:
@@ -61,7 +69,8 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
                 for f in vm.kind.console_failures(trace, vm)] + failures
     if evidence.timed_out or (failures and not plan):
         return failures
-    failures += boot.check_frame(board, image, plan, trace, powered_off=not evidence.reading)
+    failures += boot.check_frame(board, image, frame_plan, trace,
+                                 powered_off=not evidence.reading)
     if failures:
         from .crash import describe_faults
 

@@ -1,0 +1,49 @@
+"""A shell session against what the hypervisor did (docs/shell.md): each
+command's events in order, as models/shell.py predicts them from what was
+typed, and the plan the rest of the judge checks, with the VMs the session
+created in it (each from its template, under its own id and name)."""
+
+from dataclasses import replace
+
+from ..expect import Expected, check_sequence
+from ..models import shell
+
+# The shell's own events; vm-create and vm-exit are its too for the VMs it
+# creates and deletes (and the memory model's as well).
+SHELL_EVENTS = frozenset({"shell-ready", "shell-error", "vm-run", "vm-pause", "vm-delete"})
+
+
+def session_plan(plan, trace, commands: list[str]):
+    """(the plan with the session's VMs, the replayed session)."""
+    templates = {vm.spec.name: vm for vm in plan.vms if vm.spec.offered}
+    booted = tuple(vm for vm in plan.vms if not vm.spec.offered)
+    replay = shell.replay({name: vm.spec for name, vm in templates.items()}, len(booted),
+                          commands, exited_before(trace), fits=lambda spec: True)
+    created = tuple(
+        replace(templates[i.template], index=i.id, vmid=i.id + 1,
+                spec=replace(templates[i.template].spec, name=i.name, offered=False))
+        for i in replay.instances)
+    return replace(plan, vms=booted + created), replay
+
+
+def exited_before(trace) -> dict[int, int]:
+    """VM id -> the first command that came after it stopped by itself: the
+    one whose prompt follows its exit (a command runs whole between two)."""
+    prompts = [(pos, e["n"]) for pos, e in enumerate(trace.events) if e.name == "shell-ready"]
+    out = {}
+    for pos, e in enumerate(trace.events):
+        if e.name == "vm-exit" and e["reason"] != "delete" and e["vm"] not in out:
+            out[e["vm"]] = next((n - 1 for at, n in prompts if at > pos and n), len(prompts))
+    return out
+
+
+def check_shell(replay, trace) -> list[str]:
+    """The session's events one for one: the shell's own, and from its
+    first prompt on, each VM created and each stopped by `delete`."""
+    first = trace.first("shell-ready")
+    since = first.line_no if first else None
+    actual = [e for e in trace.events if e.name in SHELL_EVENTS or (
+        since is not None and e.line_no > since and (
+            e.name == "vm-create" or (e.name == "vm-exit" and e["reason"] == "delete")))]
+    expected = [Expected(name, fields) for name, fields in replay.events]
+    return [str(m) for m in check_sequence("shell", expected, actual)]
