@@ -3,21 +3,25 @@ first switches to each VM (read through QEMU's gdb stub,
 targets/register_probe.py), against the model (models/el2.py): each VM's
 VMID in VTTBR_EL2, HCR_EL2, VTCR_EL2 and VMPIDR_EL2. A value is told to be
 a VM's by the base of its tables in VTTBR_EL2 (which the stage-2 check
-walks): the one it runs with from that switch on."""
+walks): the one it runs with from that switch on; tables a deleted VM gave
+back may be a later VM's, told apart by the VMID."""
 
 from ..models import el2
 from ..models.stage2 import VTTBR_BADDR_MASK
 
 
 def check_registers(plan, trace, samples: list[dict]) -> list[str]:
-    vm_at = {e["vttbr"] & VTTBR_BADDR_MASK: plan.vms[e["vm"]]
-             for e in trace.named("vm-create") if e["vm"] < len(plan.vms)}
+    vms_at: dict[int, list] = {}
+    for e in trace.named("vm-create"):
+        if e["vm"] < len(plan.vms):
+            vms_at.setdefault(e["vttbr"] & VTTBR_BADDR_MASK, []).append(plan.vms[e["vm"]])
     failures, seen = [], set()
     for sample in samples:
         if "VTTBR_EL2" not in sample:  # the probe gave up looking
             continue
         vttbr = sample["VTTBR_EL2"]
-        vm = vm_at.get(vttbr & VTTBR_BADDR_MASK)
+        owners = vms_at.get(vttbr & VTTBR_BADDR_MASK, [])
+        vm = next((v for v in owners if v.vmid == el2.vmid(vttbr)), owners[0] if owners else None)
         if vm is None:
             if vttbr:  # zero: before any VM's, as at reset
                 failures.append(f"VTTBR_EL2 {vttbr:#x}: its tables are no VM's")

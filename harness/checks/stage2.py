@@ -13,7 +13,10 @@ AF = 1 << 10  # the stage-2 descriptor's access flag
 def capture(trace, read) -> None:
     """Walks every VM's tables through `read(pa, length)` while the target
     is up, so that the reads are there for the check (and the bundle)."""
+    deleted = {e["vm"] for e in trace.named("vm-delete")}
     for event in trace.named("vm-create"):
+        if event["vm"] in deleted:  # its tables are back in the pool, maybe another VM's
+            continue
         try:
             stage2.walk(read, event["vttbr"])
         except HarnessError:
@@ -32,10 +35,11 @@ def snapshot_reader(memory: dict[int, bytes]):
 
 def check_stage2(plan, trace, read, prediction) -> list[str]:
     problems = []
+    deleted = {e["vm"] for e in trace.named("vm-delete")}
     for vm in plan.vms:
         created = trace.named("vm-create", vm=vm.index)
-        if not created:
-            continue  # already reported as a missing event
+        if not created or vm.index in deleted:
+            continue  # already reported as a missing event; gone with its tables
         vttbr = created[0]["vttbr"]
         if stage2.vttbr_vmid(vttbr) != vm.vmid:
             problems.append(f"{vm.spec.name}: VTTBR_EL2 {vttbr:#x} carries VMID "
