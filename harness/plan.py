@@ -32,6 +32,10 @@ class VmPlan:
     initrd: bytes = b""  # a Linux VM's initramfs
     initrd_pa: int = 0
     initrd_ipa: int = 0
+    # How a VM the shell created lived (checks/shell.py): "whole" (created
+    # and run to its own end, as a VM created at boot), "unrun" (created,
+    # never run), "cut" (stopped from outside while it could run).
+    lifetime: str = "whole"
 
     @property
     def kind(self):

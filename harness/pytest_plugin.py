@@ -131,6 +131,28 @@ def zvm_run(request, zvm_board, tmp_path):
 
 
 @pytest.fixture
+def zvm_session(request, zvm_board):
+    """zvm_session(scenario, options=None) -> Session: the hypervisor's shell
+    on a run of `scenario` (hypervisor.shell = true), as a context manager
+    whose end powers off and judges the run (session.result). Whatever
+    happens, the run is stopped when the test ends."""
+    from .session import Session
+
+    runs, sessions = request.node.stash.setdefault(_RUNS, []), []
+
+    def open_session(scenario, options=None) -> Session:
+        session = Session.open(zvm_board, scenario, options)
+        session.on_result.append(runs.append)
+        session.on_result.append(lambda result: _record_properties(request.node, result))
+        sessions.append(session)
+        return session
+
+    yield open_session
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
 def zvm_system(request, zvm_run):
     marker = request.node.get_closest_marker("zvm_scenario")
     name = marker.args[0] if marker else request.config.getoption("scenario")

@@ -30,6 +30,7 @@ class Session:
         self.trace = live.result.trace
         self.commands: list[str] = []  # every line typed, in order
         self.result: RunResult | None = None
+        self.on_result = []  # called with the result once judged (the pytest plugin's)
         self._read_until(lambda e: e.name == "shell-ready", timeout, "the shell's first prompt")
 
     @classmethod
@@ -94,7 +95,14 @@ class Session:
         self.commands.append("poweroff")
         self.live.console.send("poweroff\r")
         self.result = self.live.finish(timeout, commands=list(self.commands))
+        for call in self.on_result:
+            call(self.result)
         return self.result
+
+    def close(self) -> None:
+        """Stops the run unjudged, if it has not ended (nothing left running)."""
+        if self.result is None:
+            self.live.__exit__(None, None, None)
 
     def _read_until(self, done, timeout: float, what: str) -> list[str]:
         """Reads console lines into the trace until an event `done` accepts;

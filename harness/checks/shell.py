@@ -17,11 +17,13 @@ def session_plan(plan, trace, commands: list[str]):
     """(the plan with the session's VMs, the replayed session)."""
     templates = {vm.spec.name: vm for vm in plan.vms if vm.spec.offered}
     booted = tuple(vm for vm in plan.vms if not vm.spec.offered)
+    exited = exited_before(trace)
     replay = shell.replay({name: vm.spec for name, vm in templates.items()}, len(booted),
-                          commands, exited_before(trace), fits=lambda spec: True)
+                          commands, exited, fits=lambda spec: True)
     created = tuple(
         replace(templates[i.template], index=i.id, vmid=i.id + 1,
-                spec=replace(templates[i.template].spec, name=i.name, offered=False))
+                spec=replace(templates[i.template].spec, name=i.name, offered=False),
+                lifetime="whole" if i.id in exited else "cut" if i.ran else "unrun")
         for i in replay.instances)
     return replace(plan, vms=booted + created), replay
 

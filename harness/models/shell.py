@@ -24,6 +24,7 @@ class Instance:
     template: str
     created_by: int  # the command's index
     deleted_by: int | None = None
+    ran: bool = False  # a `run` took
 
 
 @dataclass
@@ -92,6 +93,9 @@ def _command(words, states, templates, next_id, k, out, fits) -> list:
             if state not in RUNNABLE:
                 return _refused("wrong-state")
             states[vm] = "running"
+            for instance in out.instances:
+                if instance.id == vm:
+                    instance.ran = True
             return [("vm-run", {"vm": vm})]
         if name == "pause":
             if state not in PAUSABLE:

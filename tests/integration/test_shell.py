@@ -1,0 +1,45 @@
+"""The hypervisor's shell (docs/shell.md), driven from pytest: VMs created,
+run, paused and deleted at the prompt, every command's effect predicted
+from what was typed (models/shell.py) and the run judged as any other."""
+
+import pytest
+
+from harness.session import ShellError
+
+pytestmark = pytest.mark.qemu
+
+
+def test_vms_created_run_deleted_and_created_again(zvm_session):
+    with zvm_session("shell-session") as shell:
+        assert shell.run("new -t mem") == ["vm 0 created"]
+        shell.run("run -n 0")
+        shell.wait_for("vm-exit", vm=0)
+        assert shell.run("info")[1].split()[:4] == ["0", "mem-0", "memstress", "exited"]
+        shell.run("delete -n 0")
+        assert shell.run("new -t mem") == ["vm 1 created"]  # ids are never used again
+        shell.run("run -n 1")
+        shell.wait_for("memstress-done", guest="mem-1")
+    assert shell.result.passed, shell.result.summary()
+    # The second VM's blocks are the first one's, given back at its delete.
+    allocs = [(e["vm"], e["pa"]) for e in shell.result.trace.named("block-alloc")]
+    assert {pa for vm, pa in allocs if vm == 1} <= {pa for vm, pa in allocs if vm == 0}
+
+
+@pytest.mark.parametrize("command, error", [
+    ("bogus", "unknown command bogus"),
+    ("new", "usage: new -t TEMPLATE"),
+    ("new -t nothing", "no VM offered as nothing"),
+    ("run -n 5", "no VM 5"),
+    ("run -n zero", "no VM zero"),
+    ("pause -n 0", "VM is created"),
+    ("delete", "usage: delete -n ID"),
+    ("info -n 0", "usage: info"),
+])
+def test_bad_input_gets_an_error_line_and_changes_nothing(zvm_session, command, error):
+    with zvm_session("shell-session") as shell:
+        shell.run("new -t mem")
+        with pytest.raises(ShellError) as refused:
+            shell.run(command)
+        assert str(refused.value) == f"{command}: {error}"
+        assert shell.run("info")[1].split()[:4] == ["0", "mem-0", "memstress", "created"]
+    assert shell.result.passed, shell.result.summary()
