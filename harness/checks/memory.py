@@ -26,7 +26,21 @@ def vm_memory(plan, vm, trace) -> memblock.VmMemory:
                              plan.block_size if dynamic else None, prefault,
                              tuple(_ops(plan, vm, trace)), vm.spec.resident_limit,
                              vm.kind.page_content(plan, vm), ((vm.dtb_ipa, vm.dtb),),
-                             passthrough_page() if vm.spec.passthrough else None)
+                             passthrough_page() if vm.spec.passthrough else None,
+                             _cut(vm, trace))
+
+
+def _cut(vm, trace) -> tuple[int, str | None] | None:
+    """Where a VM stopped from outside was stopped: how many heap events it
+    had made by then (how far it got is timing, and only the trace says),
+    and why."""
+    if vm.lifetime != "cut":
+        return None
+    deleted = trace.named("vm-exit", vm=vm.index, reason="delete")
+    until = deleted[0].line_no if deleted else None
+    made = sum(1 for e in trace.events if e.name in memblock.HEAP_EVENTS and e.get("vm") == vm.index
+               and (until is None or e.line_no < until))
+    return made, "delete" if deleted else None
 
 
 def _ops(plan, vm, trace) -> list[memblock.Op]:
@@ -47,6 +61,8 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
         if difference := first_difference(prediction.events[vm.index], actual):
             failures.append(f"{vm.spec.name} memory {difference}")
         reports = vm.kind.expectations(plan, vm, prediction, trace) if vm.lifetime != "unrun" else []
+        if vm.lifetime == "cut":  # what it reported before it was stopped
+            reports = reports[:len(_reports_of(trace, vm))]
         failures += [str(m) for m in check_sequence(
             f"{vm.spec.name} report", [e for e in reports if not e.absent], _reports_of(trace, vm))]
         failures += [str(m) for m in check(trace, [e for e in reports if e.absent])]

@@ -71,6 +71,10 @@ class VmMemory:
     content: Callable[[int], bytes] | None = None  # a written page's bytes
     initial: tuple[tuple[int, bytes], ...] = ()  # (ipa, bytes) there at creation (the DTB)
     device: tuple[int, int] | None = None  # a passed-through device page: (pa, size)
+    # Stopped from outside (the shell's delete, or a power-off while it could
+    # run): at the end of the operation that made its n-th heap event, then
+    # an exit for that reason (None: none, the system went off).
+    cut: tuple[int, str | None] | None = None
 
 
 @dataclass
@@ -115,8 +119,15 @@ class VmModel(SwappingVm):
 
     # -- the operations --------------------------------------------------
     def run(self) -> Iterator[tuple[str, dict]]:
+        heap_events, cut = 0, self.spec.cut
         for op in self.spec.ops:
-            yield from getattr(self, "_" + op.kind.replace("-", "_"))(op)
+            if cut is not None and heap_events >= cut[0]:
+                if cut[1] is not None:
+                    yield from self._exit(Op("exit", reason=cut[1]))
+                return
+            for event in getattr(self, "_" + op.kind.replace("-", "_"))(op):
+                heap_events += event[0] in HEAP_EVENTS
+                yield event
             self.ops_done += 1
             if self.oom:
                 yield self.event("vm-exit", code=FAULT_CODE, reason="oom")

@@ -43,3 +43,19 @@ def test_bad_input_gets_an_error_line_and_changes_nothing(zvm_session, command, 
         assert str(refused.value) == f"{command}: {error}"
         assert shell.run("info")[1].split()[:4] == ["0", "mem-0", "memstress", "created"]
     assert shell.result.passed, shell.result.summary()
+
+
+def test_a_vm_deleted_while_it_runs_gives_back_exactly_what_it_had(zvm_session):
+    """Deleted mid-fill: the model, told only how far it got (its heap
+    events before the delete), predicts the blocks it frees; the next VM
+    gets them."""
+    with zvm_session("shell-session") as shell:
+        shell.run("new -t mem")
+        shell.run("run -n 0")
+        shell.wait_for("memstress-start", guest="mem-0")
+        shell.run("delete -n 0")
+        shell.run("new -t mem")
+        shell.run("run -n 1")
+        shell.wait_for("memstress-done", guest="mem-1")
+    assert shell.result.passed, shell.result.summary()
+    assert shell.result.trace.named("vm-exit", vm=0)[0]["reason"] == "delete"
