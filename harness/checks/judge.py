@@ -44,11 +44,11 @@ def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[st
     panic = trace.first("panic")
     frame_plan = plan
     if plan and evidence.commands is not None:  # the VMs are the session's too
-        from .shell import check_shell, session_plan
+        from .shell import check_paused, check_shell, session_plan
 
         plan, replay = session_plan(plan, trace, evidence.commands)
         if not panic:
-            failures += check_shell(replay, trace)
+            failures += check_shell(replay, trace) + check_paused(trace)
     if plan and not failures and not panic:
         failures += _memory_checks(plan, trace, evidence.memory, evidence.stage2_snapshots)
         if evidence.registers is not None:

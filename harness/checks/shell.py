@@ -49,3 +49,27 @@ def check_shell(replay, trace) -> list[str]:
             e.name == "vm-create" or (e.name == "vm-exit" and e["reason"] == "delete")))]
     expected = [Expected(name, fields) for name, fields in replay.events]
     return [str(m) for m in check_sequence("shell", expected, actual)]
+
+
+# What only a VM that runs causes: its own lines, faults, notifies, demand
+# allocations, swap-ins, hypercalls, and its requests' dispatch.
+RUNNING_EVENTS = frozenset({"fault", "blk-req", "blk-dispatch", "block-alloc", "swap-in",
+                            "guest-crc"})
+
+
+def check_paused(trace) -> list[str]:
+    """Nothing of a paused VM happens until it is run again or deleted: its
+    vCPU does not run and its queued requests wait."""
+    names = {e["name"]: e["vm"] for e in trace.named("vm-create")}
+    paused, failures = {}, []
+    for e in trace.events:
+        vm = names.get(e.vm) if e.vm is not None else e.get("vm")
+        if e.name == "vm-pause":
+            paused[vm] = e
+        elif e.name in ("vm-run", "vm-delete") or (e.name == "vm-exit" and e.vm is None):
+            paused.pop(vm, None)
+        elif vm in paused and (e.vm is not None or e.name in RUNNING_EVENTS):
+            failures.append(f"trace line {e.line_no}: {e} while vm {vm} was paused "
+                            f"(since line {paused[vm].line_no})")
+            paused.pop(vm)
+    return failures

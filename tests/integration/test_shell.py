@@ -59,3 +59,20 @@ def test_a_vm_deleted_while_it_runs_gives_back_exactly_what_it_had(zvm_session):
         shell.wait_for("memstress-done", guest="mem-1")
     assert shell.result.passed, shell.result.summary()
     assert shell.result.trace.named("vm-exit", vm=0)[0]["reason"] == "delete"
+
+
+def test_a_paused_vm_does_nothing_until_it_runs_again(zvm_session):
+    """Paused mid-fill, for as long as the test sleeps: none of its events
+    until `run` (the judge's check_paused), then it finishes as modelled."""
+    import time
+
+    with zvm_session("shell-session") as shell:
+        shell.run("new -t mem")
+        shell.run("run -n 0")
+        shell.wait_for("memstress-start", guest="mem-0")
+        shell.run("pause -n 0")
+        time.sleep(0.3)
+        assert shell.run("info")[1].split()[3] == "paused"
+        shell.run("run -n 0")
+        shell.wait_for("memstress-done", guest="mem-0")
+    assert shell.result.passed, shell.result.summary()
