@@ -10,7 +10,10 @@ its command log, from which the models predict what each command does.
     shell.result.passed                    # judged once the shell powered off
 """
 
+import re
 import time
+
+import pexpect
 
 from .errors import HarnessError
 from .runner import LiveRun, RunResult
@@ -75,6 +78,18 @@ class Session:
             raise ShellError(f"{command}: {errors[0].removeprefix('error: ')}")
         return output
 
+    def vm(self, vm_id: int, timeout: float = COMMAND_TIMEOUT_S) -> "VmConsole":
+        """`connect -n vm_id`: the VM's console, until closed (Ctrl-])."""
+        self.commands.append(f"connect -n {vm_id}")
+        self.live.console.send(f"connect -n {vm_id}\r")
+        n = len(self.commands)
+        self._read_until(lambda e: (e.name == "vm-connect" and e["vm"] == vm_id)
+                         or (e.name == "shell-ready" and e["n"] == n), timeout,
+                         f"the console of vm {vm_id}")
+        if self.trace.events[-1].name == "shell-ready":
+            raise ShellError(f"connect -n {vm_id}: refused")
+        return VmConsole(self, vm_id, n)
+
     def wait_for(self, name: str, timeout: float = 30.0, guest: str | None = None,
                  **match) -> Event:
         """Reads on until an event `name` (a guest's, with `guest`) whose
@@ -127,3 +142,69 @@ class Session:
                                        f"while waiting for {what}")
         except ConsoleClosed:
             raise HarnessError(f"the console closed while waiting for {what}") from None
+
+
+class VmConsole:
+    """A VM's console through the shell's `connect`: what it prints comes
+    unprefixed (and goes into the run's trace as console text), what is sent
+    goes to its UART. As a context manager, closed (Ctrl-]) at the end."""
+
+    EXIT_KEY = "\x1d"
+
+    def __init__(self, session: Session, vm_id: int, command: int):
+        self.session, self.vm_id, self._command = session, vm_id, command
+        self._expecter = session.live.console.expecter
+
+    def __enter__(self) -> "VmConsole":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def sendline(self, text: str) -> None:
+        self.session.live.console.send(text + "\n")
+
+    def expect(self, pattern: str, timeout: float = COMMAND_TIMEOUT_S) -> re.Match:
+        """Reads until `pattern` (a regular expression) matches what the VM
+        printed; every whole line read goes into the trace."""
+        rx = re.compile(pattern.encode() if isinstance(pattern, str) else pattern)
+        try:
+            self._expecter.expect(rx, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise HarnessError(f"vm {self.vm_id}: no {pattern!r} within {timeout:g} s") from None
+        except pexpect.EOF:
+            raise HarnessError(f"vm {self.vm_id}: the console closed while waiting for "
+                               f"{pattern!r}") from None
+        self._keep(self._expecter.before + self._expecter.after)
+        return self._expecter.match
+
+    def shell(self, command: str, timeout: float = COMMAND_TIMEOUT_S) -> tuple[str, int]:
+        """A command in the VM's shell (a Linux VM's busybox): its output and
+        exit status. Its output is told from the echo of what was typed (which
+        line editing may wrap) by a line the shell prints before it."""
+        marker = f"__zvm_{len(self.session.trace.lines)}"
+        self.sendline(f"echo {marker}_start; {command}; echo {marker}=$?")
+        found = self.expect(rf"\r?\n{marker}=(\d+)\r?\n", timeout)
+        lines = [text for _, text in self.session.trace.lines]
+        end = max(i for i, text in enumerate(lines) if text.startswith(f"{marker}="))
+        start = max(i for i, text in enumerate(lines[:end]) if text == f"{marker}_start")
+        output = [text for text in lines[start + 1:end] if not text.startswith(("@zvm ", "["))]
+        return "\n".join(output), int(found.group(1))
+
+    def close(self, timeout: float = COMMAND_TIMEOUT_S) -> None:
+        """Ctrl-]: the console back to the shell, and its prompt."""
+        if self._command is None:
+            return
+        self.session.live.console.send(self.EXIT_KEY)
+        n, self._command = self._command, None
+        self.session._read_until(lambda e: e.name == "shell-ready" and e["n"] == n, timeout,
+                                 f"the prompt after vm {self.vm_id}'s console")
+
+    def _keep(self, data: bytes) -> None:
+        """What expect() consumed, into the trace line by line (a last,
+        unfinished line waits for the next)."""
+        self._pending = getattr(self, "_pending", b"") + data
+        *whole, self._pending = self._pending.split(b"\n")
+        for line in whole:
+            self.session.trace.add_line(line.decode(errors="replace").rstrip("\r"),
+                                        self.session.live.console.elapsed())

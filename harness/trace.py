@@ -52,6 +52,8 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "vm-run": frozenset({"vm"}),
     "vm-pause": frozenset({"vm"}),
     "vm-delete": frozenset({"vm"}),
+    "vm-connect": frozenset({"vm"}),
+    "vm-disconnect": frozenset({"vm"}),
 }
 
 # What guests report, on their own console lines: "[<vm>] @guest <event> ...".

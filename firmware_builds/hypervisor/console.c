@@ -25,10 +25,19 @@ static void console_putc(char c)
 	*pl011_reg(PL011_DR) = (uint8_t)c;
 }
 
+static int at_line_start = 1;
+
 void console_write(const char *s, unsigned long len)
 {
 	for (unsigned long i = 0; i < len; i++)
 		console_putc(s[i]);
+	if (len)
+		at_line_start = s[len - 1] == '\n';
+}
+
+int console_at_line_start(void)
+{
+	return at_line_start;
 }
 
 static const char *partial;	/* the line being typed at the shell */
@@ -52,10 +61,9 @@ void console_partial_show(void)
 
 void console_line(const char *s, unsigned long len)
 {
-	if (partial_shown) {	/* the line being typed gets a line of its own */
-		console_putc('\n');
-		partial_shown = 0;
-	}
+	if (!at_line_start)	/* the line being typed, or a connected VM's, is cut */
+		console_write("\n", 1);
+	partial_shown = 0;	/* the shell's is shown again at the next keystroke */
 	console_write(s, len);
 }
 
@@ -80,6 +88,14 @@ void console_rx_enable(void)
 {
 	*pl011_reg(PL011_IMSC) |= PL011_INT_RX;
 	gic_spi_enable(INTID_CONSOLE);
+}
+
+void console_rx_hold(int hold)
+{
+	if (hold)
+		*pl011_reg(PL011_IMSC) &= ~PL011_INT_RX;
+	else
+		*pl011_reg(PL011_IMSC) |= PL011_INT_RX;
 }
 
 /* Reading the data register lowers the receive interrupt once the FIFO is

@@ -12,10 +12,15 @@ void console_line(const char *s, unsigned long len);
  * last thing on the console already. */
 void console_partial(const char *line, const unsigned long *len);
 void console_partial_show(void);
+/* Whether the last character written ended a line (or none was written). */
+int console_at_line_start(void);
 /* Input: the receive interrupt on (taken at EL2), and the next character
  * received, or -1 when none is waiting. */
 void console_rx_enable(void);
 int console_getc(void);
+/* Input held (its interrupt masked; what comes waits in the UART and the
+ * host behind it), or let through again. */
+void console_rx_hold(int hold);
 
 void zvm_trace(const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -1,6 +1,5 @@
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "console.h"
@@ -11,12 +10,16 @@
 #include "vm.h"
 #include "vm_mem.h"
 #include "vm_sched.h"
+#include "vuart.h"
 
 #define PROMPT		"zvm> "
 #define MAX_LINE	80
 #define MAX_WORDS	4
 
+#define EXIT_KEY	0x1d	/* Ctrl-]: back from a VM's console to the shell */
+
 static int enabled;
+static struct vm *connected;	/* the VM console input goes to, if any */
 static char typed[sizeof(PROMPT) - 1 + MAX_LINE] = PROMPT;
 static unsigned long typed_len;		/* the prompt and the input so far */
 static unsigned long input_len;
@@ -68,17 +71,40 @@ static const char *state_name(enum vm_state s)
 	return names[s];
 }
 
+/* A decimal or 0x hexadecimal number. By hand: strtoul (and strtok) keep
+ * state in thread-local storage, whose register at EL2 holds a guest's
+ * TPIDR_EL0 here. */
+static int parse_number(const char *s, unsigned long *out)
+{
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	unsigned long v = 0;
+
+	s += hex ? 2 : 0;
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' :
+			hex && *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+			hex && *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+
+		if (d < 0 || v > (~0UL - d) / (hex ? 16 : 10))
+			return 0;
+		v = v * (hex ? 16 : 10) + d;
+	}
+	*out = v;
+	return 1;
+}
+
 /* The VM `-n ID` names, or NULL (refused). */
 static struct vm *vm_named(int argc, char **argv)
 {
-	char *end;
+	unsigned long id;
 
 	if (argc != 3 || strcmp(argv[1], "-n") != 0) {
 		refuse("bad-argument", "usage: %s -n ID", argv[0]);
 		return 0;
 	}
-	unsigned long id = strtoul(argv[2], &end, 0);
-	struct vm *vm = *argv[2] && !*end ? vm_by_id(id) : 0;
+	struct vm *vm = parse_number(argv[2], &id) ? vm_by_id(id) : 0;
 
 	if (!vm)
 		refuse("no-such-vm", "no VM %s", argv[2]);
@@ -148,6 +174,30 @@ static void cmd_delete(int argc, char **argv)
 	vm_delete(vm);
 }
 
+static void cmd_connect(int argc, char **argv)
+{
+	struct vm *vm = vm_named(argc, argv);
+
+	if (!vm)
+		return;
+	if (vm->state == VM_EXITED) {
+		refuse("wrong-state", "VM is %s", state_name(vm->state));
+		return;
+	}
+	print("connected to %s: Ctrl-] to return", vm->name);
+	zvm_trace("vm-connect", "vm=0x%x", vm->id);
+	connected = vm;
+	vuart_connect(vm, 1);
+}
+
+static void disconnect(void)
+{
+	console_rx_hold(0);
+	vuart_connect(connected, 0);
+	zvm_trace("vm-disconnect", "vm=0x%x", connected->id);
+	connected = 0;
+}
+
 static void cmd_info(int argc, char **argv)
 {
 	(void)argv;
@@ -180,7 +230,8 @@ static const struct {
 	void (*run)(int argc, char **argv);
 } commands[] = {
 	{ "new", cmd_new }, { "run", cmd_run }, { "pause", cmd_pause },
-	{ "delete", cmd_delete }, { "info", cmd_info }, { "poweroff", cmd_poweroff },
+	{ "delete", cmd_delete }, { "info", cmd_info }, { "connect", cmd_connect },
+	{ "poweroff", cmd_poweroff },
 };
 
 static void execute(char *line)
@@ -188,9 +239,14 @@ static void execute(char *line)
 	char *argv[MAX_WORDS + 1];
 	int argc = 0;
 
-	for (char *w = strtok(line, " \t"); w; w = strtok(NULL, " \t"))
-		if (argc <= MAX_WORDS)
-			argv[argc++] = w;
+	for (char *p = line; *p;) {	/* words between spaces, each ended in place */
+		while (*p == ' ' || *p == '\t')
+			*p++ = 0;
+		if (*p && argc <= MAX_WORDS)
+			argv[argc++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
 	if (argc && strcmp(argv[0], "zvm") == 0) {	/* as ZVM's own shell spells it */
 		argc--;
 		memmove(argv, argv + 1, argc * sizeof(argv[0]));
@@ -237,7 +293,8 @@ static void received(char c)
 		console_partial(0, 0);	/* the command's output: lines of their own */
 		execute(input);
 		lines_run++;
-		prompt();
+		if (!connected)
+			prompt();
 	} else if ((c == 0x7f || c == '\b') && input_len) {
 		input_len--;
 		typed_len--;
@@ -254,7 +311,32 @@ void shell_service(void)
 	int c;
 
 	while ((c = console_getc()) >= 0) {
-		received((char)c);
+		if (!connected) {
+			received((char)c);
+		} else if (c == EXIT_KEY) {
+			disconnect();
+			prompt();
+		} else {
+			vuart_receive(connected, (char)c);
+		}
 		last = (char)c;
+		if (connected && vuart_rx_full(&connected->uart)) {
+			console_rx_hold(1);	/* until the VM reads (vuart_rx_drained) */
+			return;
+		}
 	}
+}
+
+void shell_uart_drained(struct vm *vm)
+{
+	if (vm == connected)
+		console_rx_hold(0);
+}
+
+void shell_forget(struct vm *vm)
+{
+	if (vm != connected)
+		return;
+	disconnect();
+	prompt();
 }

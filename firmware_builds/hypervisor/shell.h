@@ -6,6 +6,8 @@
  *   pause -n ID       its vCPU stops and its queued I/O waits
  *   delete -n ID      stops it and releases all of it, its id included
  *   info              a table of the VMs: id, name, kind, state, memory, vCPUs
+ *   connect -n ID     console input to the VM's UART and its output here,
+ *                     unprefixed, until Ctrl-] (or its end)
  *   poweroff          the end of the run
  *
  * Each change is traced (@zvm vm-create, vm-run, vm-pause, vm-exit,
@@ -22,7 +24,15 @@ int shell_enabled(void);
 void shell_configure(const struct description *desc);
 /* Console input on, and the first prompt. */
 void shell_start(void);
-/* Reads what the console received, and runs each line typed. */
+/* Reads what the console received, and runs each line typed (or, while
+ * connected to a VM, gives it to the VM's UART). */
 void shell_service(void);
+/* The VM read from a full receive FIFO: if it is the connected one, the
+ * console's input flows again. */
+struct vm;
+void shell_uart_drained(struct vm *vm);
+/* The VM is gone (exited, deleted): if its console was connected, the
+ * shell has it back. */
+void shell_forget(struct vm *vm);
 
 #endif

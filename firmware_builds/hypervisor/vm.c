@@ -4,6 +4,7 @@
 #include "console.h"
 #include "heap.h"
 #include "iosched.h"
+#include "shell.h"
 #include "stage2.h"
 #include "vcpu_context.h"
 #include "vgic.h"
@@ -139,6 +140,7 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 
 	vm->state = VM_EXITED;
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
+	shell_forget(vm);
 	iosched_forget(vm);
 	vm_mem_destroy(vm);
 	vm_run_next(frame);

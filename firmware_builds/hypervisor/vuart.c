@@ -1,4 +1,6 @@
 #include "console.h"
+#include "shell.h"
+#include "vgic.h"
 #include "vm.h"
 #include "vuart.h"
 
@@ -16,8 +18,11 @@
 #define PL011_PERIPH_ID	0xfe0
 
 #define FR_RXFE		(1u << 4)
+#define FR_RXFF		(1u << 6)
 #define FR_TXFE		(1u << 7)
+#define INT_RX		(1u << 4)
 #define INT_TX		(1u << 5)
+#define INT_RT		(1u << 6)	/* receive timeout: some left, none coming */
 
 /* PL011 r1p5's peripheral and PrimeCell ids, one byte a word, as Linux's
  * AMBA bus reads them to find its driver. */
@@ -43,11 +48,23 @@ static void flush_line(struct vm *vm)
 	u->len = 0;
 }
 
+/* Connected: as it comes, except that a line that would read as a trace
+ * line (or another VM's) starts with a space, so the guest cannot forge one. */
+static void transmit_raw(char c)
+{
+	if (console_at_line_start() && (c == '@' || c == '['))
+		console_write(" ", 1);
+	if (c != '\r')
+		console_write(&c, 1);
+}
+
 static void transmit(struct vm *vm, char c)
 {
 	struct vuart *u = &vm->uart;
 
-	if (c == '\n') {
+	if (u->connected) {
+		transmit_raw(c);
+	} else if (c == '\n') {
 		flush_line(vm);
 	} else if (c != '\r') {
 		u->line[u->len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
@@ -71,6 +88,11 @@ static uint32_t *plain_register(struct vuart *u, uint64_t offset)
 	}
 }
 
+static uint32_t raw_interrupts(const struct vuart *u)
+{
+	return INT_TX | (u->rx_count ? INT_RX | INT_RT : 0);
+}
+
 uint64_t vuart_access(struct vm *vm, uint64_t offset, int is_write, uint64_t value)
 {
 	struct vuart *u = &vm->uart;
@@ -80,6 +102,16 @@ uint64_t vuart_access(struct vm *vm, uint64_t offset, int is_write, uint64_t val
 		transmit(vm, (char)value);
 		return 0;
 	}
+	if (offset == PL011_DR) {
+		if (!u->rx_count)
+			return 0;
+		char c = u->rx[u->rx_head];
+
+		if (u->rx_count-- == VUART_RX_FIFO)
+			shell_uart_drained(vm);
+		u->rx_head = (u->rx_head + 1) % VUART_RX_FIFO;
+		return (uint8_t)c;
+	}
 	if (reg) {
 		if (is_write)
 			*reg = (uint32_t)value & 0xffff;
@@ -88,12 +120,13 @@ uint64_t vuart_access(struct vm *vm, uint64_t offset, int is_write, uint64_t val
 	if (is_write)
 		return 0;	/* ICR and the rest: nothing to clear, writes ignored */
 	switch (offset) {
-	case PL011_FR:		/* transmitted at once; nothing ever received */
-		return FR_TXFE | FR_RXFE;
+	case PL011_FR:		/* transmitted at once */
+		return FR_TXFE | (u->rx_count ? 0 : FR_RXFE) |
+		       (u->rx_count == VUART_RX_FIFO ? FR_RXFF : 0);
 	case PL011_RIS:		/* the transmit FIFO is always below its level */
-		return INT_TX;
+		return raw_interrupts(u);
 	case PL011_MIS:
-		return INT_TX & u->imsc;
+		return raw_interrupts(u) & u->imsc;
 	default:
 		if (offset >= PL011_PERIPH_ID && offset < PL011_PERIPH_ID + 32 && offset % 4 == 0)
 			return ids[(offset - PL011_PERIPH_ID) / 4];
@@ -103,5 +136,32 @@ uint64_t vuart_access(struct vm *vm, uint64_t offset, int is_write, uint64_t val
 
 int vuart_irq_level(const struct vuart *u)
 {
-	return (INT_TX & u->imsc) != 0;
+	return (raw_interrupts(u) & u->imsc) != 0;
+}
+
+int vuart_rx_full(const struct vuart *u)
+{
+	return u->rx_count == VUART_RX_FIFO;
+}
+
+void vuart_receive(struct vm *vm, char c)
+{
+	struct vuart *u = &vm->uart;
+
+	if (u->rx_count == VUART_RX_FIFO)
+		return;
+	u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = c;
+	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(u));
+	vm->waiting = 0;	/* a VM in WFI looks again */
+}
+
+void vuart_connect(struct vm *vm, int on)
+{
+	struct vuart *u = &vm->uart;
+
+	if (on && u->len)	/* what it had buffered, prefixed as before */
+		flush_line(vm);
+	if (!on && !console_at_line_start())
+		console_write("\n", 1);
+	u->connected = on;
 }

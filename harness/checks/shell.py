@@ -10,7 +10,8 @@ from ..models import shell
 
 # The shell's own events; vm-create and vm-exit are its too for the VMs it
 # creates and deletes (and the memory model's as well).
-SHELL_EVENTS = frozenset({"shell-ready", "shell-error", "vm-run", "vm-pause", "vm-delete"})
+SHELL_EVENTS = frozenset({"shell-ready", "shell-error", "vm-run", "vm-pause", "vm-delete",
+                          "vm-connect", "vm-disconnect"})
 
 
 def session_plan(plan, trace, commands: list[str]):
@@ -29,13 +30,24 @@ def session_plan(plan, trace, commands: list[str]):
 
 
 def exited_before(trace) -> dict[int, int]:
-    """VM id -> the first command that came after it stopped by itself: the
-    one whose prompt follows its exit (a command runs whole between two)."""
-    prompts = [(pos, e["n"]) for pos, e in enumerate(trace.events) if e.name == "shell-ready"]
+    """VM id -> the first command that came after it stopped by itself. A
+    command runs whole between its prompt and the next, so a stop before the
+    next prompt came before the command; but for `connect`, which holds the
+    prompt until the VM's console is given back, a stop after its vm-connect
+    came during it."""
+    events = trace.events
+    prompts = [(pos, e["n"]) for pos, e in enumerate(events) if e.name == "shell-ready"]
     out = {}
-    for pos, e in enumerate(trace.events):
-        if e.name == "vm-exit" and e["reason"] != "delete" and e["vm"] not in out:
-            out[e["vm"]] = next((n - 1 for at, n in prompts if at > pos and n), len(prompts))
+    for pos, e in enumerate(events):
+        if e.name != "vm-exit" or e["reason"] == "delete" or e["vm"] in out:
+            continue
+        after = next(((at, n) for at, n in prompts if at > pos), None)
+        if after is None:  # since the last prompt: before the command it waited for
+            out[e["vm"]] = prompts[-1][1] if prompts else 0
+            continue
+        before = max((at for at, _ in prompts if at < pos), default=-1)
+        during_connect = any(x.name == "vm-connect" for x in events[before + 1:pos])
+        out[e["vm"]] = after[1] if during_connect else after[1] - 1
     return out
 
 

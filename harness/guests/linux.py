@@ -142,6 +142,7 @@ class Linux(GuestKind):
         "linux-in": frozenset({"idx", "md5"}),
         "linux-sync": frozenset({"idx"}),
         "linux-done": frozenset(),
+        "linux-shell": frozenset(),
         "linux-error": frozenset({"step"}),
     }
 
@@ -194,7 +195,10 @@ class Linux(GuestKind):
                 out.append(Expected("linux-in", {"md5": int(md5[i], 16)}, {"idx": i}, vm=name))
             else:
                 out.append(Expected("linux-sync", {}, {"idx": i}, vm=name))
-        return out + [Expected("linux-done", {}, vm=name)]
+        out.append(Expected("linux-done", {}, vm=name))
+        if vm.spec.params.get("console_shell"):  # its console's shell from then on
+            out.append(Expected("linux-shell", {}, vm=name))
+        return out
 
     def console_failures(self, trace, vm) -> list[str]:
         """A panic or an oops: its first lines, from the VM's console."""

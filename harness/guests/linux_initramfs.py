@@ -65,13 +65,17 @@ def boot_images(spec: VmSpec, ram_ipa: int) -> tuple[FlatImage, bytes, int]:
     load = ram_ipa + KERNEL_OFFSET + text_offset
     end = load + image_size
     return (FlatImage(load, image, load, end),
-            initramfs(spec.requests, a, bool(spec.params.get("crash"))),
+            initramfs(spec.requests, a, bool(spec.params.get("crash")),
+                      bool(spec.params.get("console_shell"))),
             (end + KERNEL_OFFSET - 1) // KERNEL_OFFSET * KERNEL_OFFSET)
 
 
-def init_script(requests: tuple[BlkRequest, ...], crash: bool = False) -> str:
+def init_script(requests: tuple[BlkRequest, ...], crash: bool = False,
+                shell: bool = False) -> str:
     """/init: modules, then the workload. `crash`: panic the kernel first (the
-    harness's own tests of how it reports a Linux crash)."""
+    harness's own tests of how it reports a Linux crash); `shell`: a busybox
+    shell on its console after the workload (the hypervisor's `connect`
+    reaches it), until `exit`."""
     lines = ["#!/bin/busybox sh",
              "/bin/busybox --install -s /bin",
              "mount -t proc proc /proc",
@@ -98,12 +102,16 @@ def init_script(requests: tuple[BlkRequest, ...], crash: bool = False) -> str:
             lines.append(f'sync; echo "@guest linux-sync idx={i:#x}"')
         else:
             raise HarnessError(f"request {i}: a Linux workload has in, out and flush only")
-    lines += ['echo "@guest linux-done"', "poweroff -f"]
+    lines.append('echo "@guest linux-done"')
+    if shell:
+        lines += ['echo "@guest linux-shell"',  # init's own stdin is no tty for it
+                  "sh -i </dev/ttyAMA0 >/dev/ttyAMA0 2>&1"]
+    lines.append("poweroff -f")
     return "\n".join(lines) + "\n"
 
 
 def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None,
-              crash: bool = False) -> bytes:
+              crash: bool = False, shell: bool = False) -> bytes:
     """An uncompressed newc cpio archive: busybox, the modules, /init, and
     each OUT request's data as /data/<index>."""
     a = a or assets()
@@ -111,7 +119,7 @@ def initramfs(requests: tuple[BlkRequest, ...], a: Assets | None = None,
         ("bin", 0o40755, b""), ("bin/busybox", 0o100755, a.busybox.read_bytes()),
         ("dev", 0o40755, b""), ("proc", 0o40755, b""), ("lib", 0o40755, b""),
         ("lib/modules", 0o40755, b""), ("data", 0o40755, b""),
-        ("init", 0o100755, init_script(requests, crash).encode())]
+        ("init", 0o100755, init_script(requests, crash, shell).encode())]
     files += [(f"lib/modules/{m.name}", 0o100644, m.read_bytes()) for m in a.modules]
     files += [(f"data/{i}", 0o100644, out_data(r)) for i, r in enumerate(requests)
               if r.base_type == OUT]

@@ -82,7 +82,7 @@ def _command(words, states, templates, next_id, k, out, fits) -> list:
         return [created]
     if name == "info":
         return _refused("bad-argument") if args else []
-    if name in ("run", "pause", "delete"):
+    if name in ("run", "pause", "delete", "connect"):
         if len(args) != 2 or args[0] != "-n":
             return _refused("bad-argument")
         vm = _number(args[1])
@@ -97,6 +97,10 @@ def _command(words, states, templates, next_id, k, out, fits) -> list:
                 if instance.id == vm:
                     instance.ran = True
             return [("vm-run", {"vm": vm})]
+        if name == "connect":  # until Ctrl-] or its end: the next prompt then
+            if state == "exited":
+                return _refused("wrong-state")
+            return [("vm-connect", {"vm": vm}), ("vm-disconnect", {"vm": vm})]
         if name == "pause":
             if state not in PAUSABLE:
                 return _refused("wrong-state")

@@ -50,9 +50,9 @@ def test_a_vm_deleted_while_it_runs_gives_back_exactly_what_it_had(zvm_session):
     events before the delete), predicts the blocks it frees; the next VM
     gets them."""
     with zvm_session("shell-session") as shell:
-        shell.run("new -t mem")
+        shell.run("new -t slow")
         shell.run("run -n 0")
-        shell.wait_for("memstress-start", guest="mem-0")
+        shell.wait_for("memstress-start", guest="slow-0")
         shell.run("delete -n 0")
         shell.run("new -t mem")
         shell.run("run -n 1")
@@ -67,12 +67,38 @@ def test_a_paused_vm_does_nothing_until_it_runs_again(zvm_session):
     import time
 
     with zvm_session("shell-session") as shell:
-        shell.run("new -t mem")
+        shell.run("new -t slow")
         shell.run("run -n 0")
-        shell.wait_for("memstress-start", guest="mem-0")
+        shell.wait_for("memstress-start", guest="slow-0")
         shell.run("pause -n 0")
         time.sleep(0.3)
         assert shell.run("info")[1].split()[3] == "paused"
         shell.run("run -n 0")
-        shell.wait_for("memstress-done", guest="mem-0")
+        shell.wait_for("memstress-done", guest="slow-0")
+    assert shell.result.passed, shell.result.summary()
+
+
+def test_a_linux_vm_created_from_the_shell_answers_on_its_console(zvm_session):
+    """Linux, created and run from the shell beside a memstress VM, runs its
+    workload and then a busybox shell, reached with `connect`: each answer
+    checked against what the models say of its memory and disk."""
+    import hashlib
+
+    from harness.models.virtio_blk import initial_disk
+
+    with zvm_session("shell-linux") as shell:
+        shell.run("new -t linux")
+        shell.run("new -t mem")
+        shell.run("run -n 0")
+        shell.run("run -n 1")
+        shell.wait_for("linux-shell", guest="linux-0", timeout=60)
+        with shell.vm(0) as linux:
+            meminfo, status = linux.shell("cat /proc/meminfo")
+            assert status == 0 and meminfo.startswith("MemTotal:")
+            untouched = initial_disk(512 << 10, 0x22)[64 * 512:72 * 512]  # past the OUT
+            text, status = linux.shell("dd if=/dev/vda bs=512 skip=64 count=8 2>/dev/null "
+                                       "| md5sum")
+            assert (text.split()[0], status) == (hashlib.md5(untouched).hexdigest(), 0)
+            assert linux.shell("false")[1] == 1
+        shell.wait_for("memstress-done", guest="mem-1")
     assert shell.result.passed, shell.result.summary()
