@@ -164,11 +164,11 @@ class LiveRun:
 
         result, target = self.result, self.target
         result.commands = commands
-        if timeout is None:
-            timeout = self.timeout - (time.monotonic() - self.started)
+        since = self.started if timeout is None else None  # the run's own counts from its start
+        timeout = self.timeout if timeout is None else timeout
         with self._stack:  # the target stopped (again: it may be), then the workdir removed
             try:
-                reading = read_until_done(self.console, target, result.trace, timeout)
+                reading = read_until_done(self.console, target, result.trace, timeout, since)
                 if (self.plan and not reading.failures and not result.trace.first("panic")
                         and target.reads_memory):
                     _capture_memory(target, result)
@@ -223,11 +223,13 @@ class Reading:
     timed_out: bool = False
 
 
-def read_until_done(console, target, trace: Trace, timeout: float) -> Reading:
-    """Reads the console into `trace` until the firmware's last word."""
+def read_until_done(console, target, trace: Trace, timeout: float,
+                    since: float | None = None) -> Reading:
+    """Reads the console into `trace` until the firmware's last word, for
+    `timeout` seconds from `since` (default: now)."""
     from .console import ConsoleClosed
 
-    deadline = time.monotonic() + timeout
+    deadline = (time.monotonic() if since is None else since) + timeout
     try:
         while True:
             line = console.read_line(deadline - time.monotonic())
