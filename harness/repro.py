@@ -71,7 +71,7 @@ def rejudge(path) -> tuple[list[str], list[str]]:
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
                         bundle.registers(),
                         RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board),
-                        bundle.stage2_snapshots())
+                        bundle.stage2_snapshots(), bundle.commands())
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 
 

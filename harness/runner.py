@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .build import Image, build_hypervisor
-from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT
+from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT, ConfigError
 from .spec import Scenario
 from .trace import TERMINAL, Trace
 
@@ -103,7 +103,17 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     """Runs `scenario` on `board` (through `target`, by default the one for
     the board's kind) and judges it."""
     with LiveRun(board, scenario, timeout=timeout, options=options, target=target) as live:
-        return live.finish()
+        if not scenario.shell:
+            return live.finish()
+        from .shell_console import ShellConsole
+
+        if not scenario.shell_script:
+            raise ConfigError(scenario.path, "shell.script", "a scenario with the shell runs "
+                              "from a session (harness/session.py), or from a script here")
+        shell = ShellConsole(live.console, live.result.trace)
+        shell.play(list(scenario.shell_script))
+        shell.send_poweroff()
+        return live.finish(commands=shell.commands)
 
 
 class LiveRun:

@@ -68,6 +68,11 @@ SCENARIO_SPEC = {
         "offered": Field(bool, required=False, default=False,
                          doc="not created at boot: the shell's `new -t <name>` creates it"),
     }, required=False, array=True),
+    "shell": Table({
+        "script": Field(list, required=False, default=[], item=str,
+                        doc="what a run without a session types at the shell, a line each; "
+                            "`wait EVENT [guest=NAME] [KEY=VALUE...]` waits for an event"),
+    }, required=False),
     "disk": Table({
         "size_kib": Field(int, required=False, default=0, check=in_range(0, 1 << 22, " KiB")),
         "seed": Field(int, required=False, default=0, check=in_range(0, 0xFFFFFFFF),
@@ -227,7 +232,8 @@ def _scenario(path: Path, data: dict) -> Scenario:
     return Scenario(path, s["name"], s["summary"], s["timeout_s"], h["variant"],
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
                     h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
-                    v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"], h["shell"])
+                    v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"], h["shell"],
+                    tuple(v["shell"]["script"]))
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK
@@ -284,4 +290,5 @@ def to_toml(s: Scenario) -> dict:
                            "block_kib": s.block_size >> 10, "zpool_kib": s.zpool_size >> 10,
                            "heap_watermark_kib": s.heap_watermark >> 10, "shell": s.shell},
             "disk": {"size_kib": s.disk_size >> 10, "seed": s.disk_seed},
+            "shell": {"script": list(s.shell_script)},
             "vm": vms}

@@ -58,6 +58,7 @@ class Scenario:
     disk_seed: int = 0
     icount_shift: int = 0  # in counted time, an instruction is 2**shift ns of guest time
     shell: bool = False  # the hypervisor's shell on its console; the run ends at `poweroff`
+    shell_script: tuple[str, ...] = ()  # what a run without a session types there
 
 
 def partition_align(size: int) -> int:

@@ -152,12 +152,24 @@ class Trace:
     lines: list[tuple[float, str]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+    _names: dict[int, str] = field(default_factory=dict, repr=False)  # vm id -> name
+    _connected: str | None = field(default=None, repr=False)
 
     def add_line(self, line: str, time: float = 0.0) -> Event | None:
+        """A console line. While the shell has a VM's console connected, its
+        lines come unprefixed, with a space before any it started with `@`:
+        such a ` @guest` line is that VM's report."""
         self.lines.append((time, line))
+        if self._connected is not None and line.startswith(" " + GUEST_PREFIX):
+            line = f"[{self._connected}]{line}"
         parsed = parse_line(line, len(self.lines), time)
         if isinstance(parsed, Event):
             self.events.append(parsed)
+            if parsed.name == "vm-create":
+                self._names[parsed["vm"]] = parsed["name"]
+            elif parsed.name in ("vm-connect", "vm-disconnect") and parsed.vm is None:
+                self._connected = (self._names.get(parsed["vm"])
+                                   if parsed.name == "vm-connect" else None)
             return parsed
         if isinstance(parsed, Unreadable):
             self.unreadable.append(parsed)

@@ -45,6 +45,7 @@ RECORDINGS = {
                       []),
     "no-leak": ("no-leak", None, False, []),
     "timer-ticks": ("timer-ticks", None, False, []),
+    "shell-session": ("shell-session", None, False, []),
     "linux-virtio-blk": (str(FIXTURES / "scenarios" / "linux-zero-disk.toml"), None, False, []),
     **{f"hostile-{attack}": (f"hostile@{attack}", None, False, [])
        for attack in ("oob-write", "uart-misaligned", "desc-loop", "notify-storm", "unknown-hvc",
@@ -54,7 +55,7 @@ LINUX_HEADER = 64  # arm64 Image: text_offset and image_size are in it
 # What the judge reads of a bundle (harness/bundle/files.py), and nothing else.
 KEEP = (files.BOARD, files.SCENARIO, files.IMAGE_INDEX, files.IMAGES, files.SERIAL_LOG,
         files.TRACE, files.RESULT, files.RUN, files.MEMORY, files.DISK_AFTER, files.REGISTERS,
-        files.STAGE2_SNAPSHOTS)
+        files.STAGE2_SNAPSHOTS, files.COMMANDS)
 
 
 def record(name: str, scenario: str, mutant: str | None, keep_dwarf: bool, args: list[str],

@@ -140,8 +140,8 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 
 	vm->state = VM_EXITED;
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
-	shell_forget(vm);
 	iosched_forget(vm);
 	vm_mem_destroy(vm);
+	shell_forget(vm);
 	vm_run_next(frame);
 }

@@ -14,6 +14,7 @@ MEMORY = "memory"  # directory: guest-physical reads, <address>.bin
 STAGE2 = "stage2.txt"
 DISK_BEFORE = "disk-before.img"
 DISK_AFTER = "disk-after.img"
+COMMANDS = "commands.json"  # what a session typed at the shell, in order (session.py)
 REGISTERS = "registers.json"  # the EL2 registers read from the CPU (targets/register_probe.py)
 STAGE2_SNAPSHOTS = "stage2-snapshots.json"  # the tables after the first unmaps (the same)
 RUN = "run.json"  # the run options

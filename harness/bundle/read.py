@@ -45,6 +45,9 @@ class Bundle:
     def registers(self) -> list[dict] | None:
         return self._json(files.REGISTERS)
 
+    def commands(self) -> list[str] | None:
+        return self._json(files.COMMANDS)
+
     def stage2_snapshots(self) -> list[dict] | None:
         return self._json(files.STAGE2_SNAPSHOTS)
 

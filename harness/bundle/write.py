@@ -78,6 +78,8 @@ def write_bundle(directory: str | Path, result) -> Path:
     _write_images(out, result)
     if result.plan is not None:
         _write_plan(out, result)
+    if result.commands is not None:
+        (out / files.COMMANDS).write_text(json.dumps(result.commands, indent=1) + "\n")
     if result.registers is not None:
         (out / files.REGISTERS).write_text(json.dumps(result.registers, indent=1) + "\n")
     if result.stage2_snapshots is not None:

@@ -15,6 +15,7 @@ import pytest
 from harness.bundle import files
 from harness.checks.boot import FRAME
 from harness.checks.memory import REPORTED_FOR_A_VM
+from harness.checks.shell import SHELL_EVENTS
 from harness.checks.virtio import SCHEDULER_EVENTS
 from harness.guests import kinds
 from harness.models.memblock import MEMORY_EVENTS
@@ -26,7 +27,7 @@ from test_judge import FIXTURES, unpack
 PASSING = ["two-vms-static", "lzo-swap", "dynamic-oom", "dynamic-blocks", "no-leak",
            "blk-two-vms", "blk-lifecycle", "linux-virtio-blk", "hostile-oob-write",
            "hostile-desc-loop", "hostile-notify-storm", "hostile-unknown-hvc",
-           "hostile-zpool-full", "hostile-uart-misaligned", "timer-ticks"]
+           "hostile-zpool-full", "hostile-uart-misaligned", "timer-ticks", "shell-session"]
 CLASSES = sorted(VOCABULARY) + sorted(f"[guest] {name}" for name in guest_vocabulary())
 LINE = re.compile(r"^(?:\[([\w-]+)\] @guest |@zvm )([a-z][a-z0-9-]*)")
 VM_FIELD = re.compile(r" vm=(0x[0-9a-f]+)")
@@ -66,6 +67,8 @@ def sequence_of(cls: str, vm: str | None) -> tuple[str, str | None]:
         return "frame", None
     if cls in SCHEDULER_EVENTS:
         return "scheduler", None
+    if cls in SHELL_EVENTS:
+        return "shell", None
     return cls, vm
 
 
