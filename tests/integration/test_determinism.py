@@ -1,6 +1,7 @@
 """Under --deterministic a run repeats event for event: every shipped
 scenario, Linux included, run twice side by side, gives the same trace
-(timing fields aside) and the same verdict."""
+(timing fields aside) and the same verdict. Not a shell session: what is
+typed arrives at host time (docs/determinism.md); its runs must both pass."""
 
 import pytest
 
@@ -13,5 +14,7 @@ pytestmark = pytest.mark.qemu
 
 @pytest.mark.parametrize("name", [s.name for s in list_scenarios()])
 def test_every_shipped_scenario_repeats_under_deterministic(zvm_board, name):
-    repeated = repeat(zvm_board, load_scenario(name), 2, RunOptions(icount=DETERMINISTIC_ICOUNT))
-    assert repeated.identical and repeated.passed == 2, repeated.report()
+    scenario = load_scenario(name)
+    repeated = repeat(zvm_board, scenario, 2, RunOptions(icount=DETERMINISTIC_ICOUNT))
+    assert repeated.passed == 2, repeated.report()
+    assert repeated.identical or scenario.shell, repeated.report()
