@@ -98,7 +98,8 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
                           f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
     heap, staged, vms = Heap(heap_base, scenario.heap_size), STAGING_BASE, []
     partitions = [heap.alloc(spec.memory, partition_align(spec.memory))
-                  if scenario.variant == "static" else None for spec in scenario.vms]
+                  if scenario.variant == "static" and not spec.offered else None
+                  for spec in scenario.vms]
     disk_base = 0
     for i, (spec, boot) in enumerate(zip(scenario.vms, boots)):
         flat, initrd = boot.image, boot.initrd

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 from ..expect import Expected, check_sequence
 from ..models import shell
+from ..models.heap import Heap
+from ..spec import partition_align
 
 # The shell's own events; vm-create and vm-exit are its too for the VMs it
 # creates and deletes (and the memory model's as well).
@@ -20,13 +22,49 @@ def session_plan(plan, trace, commands: list[str]):
     booted = tuple(vm for vm in plan.vms if not vm.spec.offered)
     exited = exited_before(trace)
     replay = shell.replay({name: vm.spec for name, vm in templates.items()}, len(booted),
-                          commands, exited, fits=lambda spec: True)
+                          commands, exited, _Memory(plan, booted, trace))
     created = tuple(
         replace(templates[i.template], index=i.id, vmid=i.id + 1,
                 spec=replace(templates[i.template].spec, name=i.name, offered=False),
-                lifetime="whole" if i.id in exited else "cut" if i.ran else "unrun")
+                lifetime="unrun" if not i.ran else "whole" if i.id in exited else "cut")
         for i in replay.instances)
     return replace(plan, vms=booted + created), replay
+
+
+class _Memory:
+    """Whether a new VM gets what its creation needs. Static mode: its
+    partition, from the heap model as the VMs before it took and gave theirs
+    back. Dynamic mode: the blocks it needs at once, from a heap the running
+    VMs draw on as they go (timing), so from the trace: whether it ran out."""
+
+    def __init__(self, plan, booted, trace):
+        self.static, self.trace = plan.variant == "static", trace
+        self.heap, self.held = Heap(plan.heap_base, plan.heap_size), {}
+        for vm in booted if self.static else ():
+            self._alloc(vm.index, vm.spec.memory)
+
+    def _alloc(self, vm: int, size: int) -> bool:
+        pa = self.heap.alloc(size, partition_align(size))
+        if pa is not None:
+            self.held[vm] = (pa, size)
+        return pa is not None
+
+    def take(self, vm: int, spec) -> bool:
+        if self.static:
+            return self._alloc(vm, spec.memory)
+        events = self.trace.events  # an oom between its creation and the next prompt
+        start = next((i for i, e in enumerate(events)
+                      if e.name == "vm-create" and e["vm"] == vm), len(events))
+        for e in events[start:]:
+            if e.name == "shell-ready":
+                return True
+            if e.name == "oom" and e["vm"] == vm:
+                return False
+        return True
+
+    def give_back(self, vm: int) -> None:
+        if vm in self.held:
+            self.heap.release(*self.held.pop(vm))
 
 
 def exited_before(trace) -> dict[int, int]:

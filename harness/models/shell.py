@@ -34,23 +34,25 @@ class Replay:
 
 
 def replay(templates: dict[str, object], boot_vms: int, commands: list[str],
-           exited_before: dict[int, int], fits) -> Replay:
+           exited_before: dict[int, int], memory) -> Replay:
     """`templates`: offered name -> VmSpec; `boot_vms`: how many VMs boot
     created (ids 0..boot_vms-1, running); `exited_before`: VM id -> index
-    of the first command that found it stopped by itself; `fits(spec)`:
-    whether the heap holds such a VM now (the memory model's say)."""
+    of the first command that found it stopped by itself; `memory`: the
+    heap's say, take(vm, spec) -> whether a new VM gets what its creation
+    needs, and give_back(vm) when it stops."""
     out, states, next_id = Replay(), {i: "running" for i in range(boot_vms)}, boot_vms
     out.events.append(("shell-ready", {"n": 0}))  # the first prompt
     for k, line in enumerate(commands):
         for vm, first in exited_before.items():
             if first == k and states.get(vm) in ("running", "paused", "created"):
                 states[vm] = "exited"
+                memory.give_back(vm)
         words = line.split()
         if words[:1] == ["zvm"]:
             words = words[1:]
         if words[:1] == ["poweroff"]:
             break
-        events = _command(words, states, templates, next_id, k, out, fits) if words else []
+        events = _command(words, states, templates, next_id, k, out, memory) if words else []
         if events and events[0][0] == "vm-create":
             next_id += 1
         out.events += events + [("shell-ready", {"n": k + 1})]
@@ -61,7 +63,7 @@ def _refused(reason: str) -> list:
     return [("shell-error", {"reason": reason})]
 
 
-def _command(words, states, templates, next_id, k, out, fits) -> list:
+def _command(words, states, templates, next_id, k, out, memory) -> list:
     """The events command `k` reports, its effect on `states` and `out`."""
     name, args = words[0], words[1:]
     if name == "new":
@@ -75,7 +77,8 @@ def _command(words, states, templates, next_id, k, out, fits) -> list:
         vm_name = f"{args[1]}-{next_id}"
         created = ("vm-create", {"vm": next_id, "name": vm_name, "vmid": next_id + 1,
                                  "size": spec.memory})
-        if not fits(spec):  # its vm-exit (oom) is the memory model's
+        if not memory.take(next_id, spec):  # its vm-exit (oom) is the memory model's
+            out.instances.append(Instance(next_id, vm_name, args[1], k, deleted_by=k))
             return [created, ("vm-delete", {"vm": next_id})] + _refused("no-memory")
         states[next_id] = "created"
         out.instances.append(Instance(next_id, vm_name, args[1], k))
@@ -110,6 +113,8 @@ def _command(words, states, templates, next_id, k, out, fits) -> list:
         for instance in out.instances:
             if instance.id == vm:
                 instance.deleted_by = k
+        if state != "exited":
+            memory.give_back(vm)
         stop = [] if state == "exited" else [("vm-exit", {"vm": vm, "code": 0,
                                                           "reason": "delete"})]
         return stop + [("vm-delete", {"vm": vm})]

@@ -102,3 +102,15 @@ def test_a_linux_vm_created_from_the_shell_answers_on_its_console(zvm_session):
             assert linux.shell("false")[1] == 1
         shell.wait_for("memstress-done", guest="mem-1")
     assert shell.result.passed, shell.result.summary()
+
+
+def test_new_with_no_memory_left_is_refused_and_changes_nothing(zvm_run):
+    """Static mode, a heap that holds one partition: the second `new` is
+    refused (the heap model says so before the hypervisor does), and once
+    the first VM is deleted the next gets its partition. The scenario's own
+    script, as `zvm-hil run` types it."""
+    result = zvm_run("shell-static")
+    assert result.passed, result.summary()
+    assert [e["reason"] for e in result.trace.named("shell-error")] == ["no-memory"]
+    first, third = (result.trace.named("block-alloc", vm=vm)[0]["pa"] for vm in (0, 2))
+    assert first == third
