@@ -107,7 +107,7 @@ class ShellConsole:
                 elif done(event):
                     return lines
                 elif event.name in ("panic", "poweroff"):
-                    raise HarnessError(f"the hypervisor ended the run (@zvm {event}) "
+                    raise HarnessError(f"the hypervisor ended the run ({event}) "
                                        f"while waiting for {what}")
         except ConsoleClosed:
             raise HarnessError(f"the console closed while waiting for {what}") from None

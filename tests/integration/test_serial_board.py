@@ -34,7 +34,7 @@ off = [{control}, "stop", "--pidfile", "{pidfile}"]
     return load_board(str(path))
 
 
-@pytest.mark.parametrize("scenario", ["hello", "two-vms-static"])
+@pytest.mark.parametrize("scenario", ["hello", "two-vms-static", "shell-session"])
 def test_a_scenario_runs_on_a_serial_board(zvm_run, tmp_path, scenario):
     port = free_port()
     result = zvm_run(scenario, board=serial_board(tmp_path, port))
@@ -79,3 +79,18 @@ def test_a_console_that_closes_early_fails_the_run_and_powers_off(zvm_run, tmp_p
     assert result.failures[0].startswith("console closed before the firmware finished"), \
         result.failures
     assert processes_running(f"port={port},") == []
+
+
+def test_the_shell_tests_run_unchanged_on_a_serial_board(tmp_path):
+    """tests/integration/test_shell.py as it is, with --board naming the
+    stand-in serial board: a session's send and expect go through pyserial
+    as on a physical board's tty."""
+    import subprocess
+
+    board = serial_board(tmp_path, free_port())
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           "-p", "no:randomly", str(Path(__file__).parent / "test_shell.py"),
+                           "--board", str(board.path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
