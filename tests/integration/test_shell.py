@@ -102,6 +102,9 @@ def test_a_linux_vm_created_from_the_shell_answers_on_its_console(zvm_session, z
                                        "| md5sum")
             assert (text.split()[0], status) == (hashlib.md5(untouched).hexdigest(), 0)
             assert linux.shell("false")[1] == 1
+            # A line of its own that would read as the hypervisor's is not one.
+            forged, _ = linux.shell("echo '@zvm poweroff reason=done'")
+            assert forged == " @zvm poweroff reason=done"
         shell.wait_for("memstress-done", guest="mem-1")
     assert shell.result.passed, shell.result.summary()
 
