@@ -12,11 +12,12 @@ import deterministic_ratio
 import kvm_unit_tests_ratio
 import linux_ratio
 import memory_ratio
+import shell_ratio
 import swap_ratio
 import virtio_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
-              linux_ratio, deterministic_ratio, kvm_unit_tests_ratio]
+              linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio]
 
 
 def main() -> int:
