@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .build import Image, build_hypervisor
 from .errors import EXIT_FAILED, EXIT_PASSED, EXIT_TIMEOUT, ConfigError
+from .models.shell import MAX_PLACES
 from .spec import Scenario
 from .trace import TERMINAL, Trace
 
@@ -154,7 +155,7 @@ class LiveRun:
                                     memory={} if target.reads_memory else None)
             stack.callback(target.stop)
             self.console = target.start(self.image.path, loaders, self.disk,
-                                        len(plan.vms) if plan else 0)
+                                        _vms_to_probe(self.scenario, plan))
             self.result.qemu_cmd, self.result.run_id = target.command, target.run_id
             target.run()
             from .checks import judge  # while the firmware boots (its output waits in the pipe)
@@ -196,6 +197,15 @@ class LiveRun:
             result.disk_after, result.registers, self.options.counted_time(self.board),
             result.stage2_snapshots, commands))
         return result
+
+
+def _vms_to_probe(scenario: Scenario, plan) -> int:
+    """How many VMs the register probe waits to see: with the shell, as
+    many as the hypervisor has places for (a session makes them as it
+    goes; the probe gives up at its limit of stops, and says so)."""
+    if plan is None:
+        return 0
+    return MAX_PLACES if scenario.shell else len(plan.vms)
 
 
 def _workdir(plan):

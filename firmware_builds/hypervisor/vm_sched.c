@@ -192,6 +192,8 @@ void vm_run_next(struct trap_frame *frame)
 		}
 		/* Interrupts stay masked here: they are taken in the VM, or with
 		 * none to run, handled here (the shell's input). */
+		if (!alive)
+			vm_timers_off();
 		__asm__ volatile("dsb sy; wfi" ::: "memory");
 		if (!alive)
 			hyp_irqs_poll();

@@ -32,6 +32,13 @@ static uint64_t with_status(uint64_t ctl, uint64_t cval, uint64_t now)
 	return cval <= now ? ctl | CNT_CTL_ISTATUS : ctl & ~CNT_CTL_ISTATUS;
 }
 
+void vm_timers_off(void)
+{
+	WRITE_SYSREG(cntv_ctl_el0, 0);
+	WRITE_SYSREG(cntp_ctl_el0, 0);
+	__asm__ volatile("isb");
+}
+
 void vm_timers_sample_saved(struct vm *vm)
 {
 	const struct el1_sysregs *s = &vm->sys;

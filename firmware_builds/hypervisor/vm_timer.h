@@ -21,5 +21,9 @@ void vm_timers_sample(struct vm *vm);
 /* A VM that is not running: its lines from its saved registers and the
  * counters now. */
 void vm_timers_sample_saved(struct vm *vm);
+/* No VM's timers are the CPU's (none runs: the last was paused, deleted or
+ * stopped): both off, so that a line left high does not keep interrupting
+ * the idle hypervisor. A VM's own are loaded again when it runs. */
+void vm_timers_off(void);
 
 #endif

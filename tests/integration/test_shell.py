@@ -119,3 +119,43 @@ def test_new_with_no_memory_left_is_refused_and_changes_nothing(zvm_run):
     assert [e["reason"] for e in result.trace.named("shell-error")] == ["no-memory"]
     first, third = (result.trace.named("block-alloc", vm=vm)[0]["pa"] for vm in (0, 2))
     assert first == third
+
+
+def test_the_interactive_session(zvm_session, zvm_board):
+    """The whole of it in one session, every golden check on: an empty
+    hypervisor; a Linux VM and two memstress VMs created and run; one
+    paused and resumed; Linux deleted while its reads keep the disk busy,
+    and created again; commands run in the new Linux's shell."""
+    import time
+
+    if zvm_board.kind != "qemu":
+        pytest.skip("its Linux VM needs the host disk only a QEMU board attaches")
+    with zvm_session("shell-linux") as shell:
+        for template in ("linux", "mem", "slow"):
+            shell.run(f"new -t {template}")
+        for vm in range(3):
+            shell.run(f"run -n {vm}")
+        shell.wait_for("memstress-start", guest="slow-2")
+        shell.run("pause -n 2")
+        shell.wait_for("linux-shell", guest="linux-0", timeout=60)
+        with shell.vm(0) as linux:  # reads that go on after the console is given back
+            linux.sendline("while :; do dd if=/dev/vda of=/dev/null bs=4096 count=64 "
+                           "iflag=direct 2>/dev/null; done &")
+            linux.expect(r"/ # ")
+        time.sleep(0.2)
+        shell.run("delete -n 0")
+        with pytest.raises(ShellError, match="no VM 0"):
+            shell.run("run -n 0")
+        shell.run("run -n 2")
+        shell.run("new -t linux")
+        shell.run("run -n 3")
+        shell.wait_for("linux-shell", guest="linux-3", timeout=60)
+        with shell.vm(3) as linux:
+            meminfo, status = linux.shell("grep MemTotal /proc/meminfo")
+            assert status == 0 and meminfo.startswith("MemTotal:")
+            text, status = linux.shell("dd if=/dev/vda bs=512 count=64 2>/dev/null | md5sum")
+            assert status == 0 and len(text.split()[0]) == 32
+        shell.wait_for("memstress-done", guest="mem-1")
+        shell.wait_for("memstress-done", guest="slow-2")
+    assert shell.result.passed, shell.result.summary()
+    assert shell.result.trace.named("vm-exit", vm=0)[0]["reason"] == "delete"
