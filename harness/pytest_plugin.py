@@ -11,7 +11,9 @@ Fixtures: ``zvm_board``, the board under test; ``zvm_run(scenario, ...)``,
 which runs a scenario and returns the RunResult (its ``trace`` holds the
 console lines and the parsed events); ``zvm_system``, the result of the
 scenario the test's ``@pytest.mark.zvm_scenario("name")`` (or --scenario)
-names.
+names; ``zvm_session(scenario)``, the hypervisor's shell on a live run
+(docs/shell.md); ``zvm_vm_console(scenario, template)``, a VM's console
+through it.
 
 Markers: tests that name their scenario get capability markers derived from
 it (``vms``, ``dynamic``, ``swap``, ``virtio_blk``), so ``-m swap`` selects
@@ -150,6 +152,34 @@ def zvm_session(request, zvm_board):
     yield open_session
     for session in sessions:
         session.close()
+
+
+@pytest.fixture
+def zvm_vm_console(zvm_session):
+    """zvm_vm_console(scenario, template, ready=None) -> VmConsole: a session
+    on `scenario`, a VM created from `template` and run, and its console,
+    connected once the guest reported `ready` (an @guest event), if given.
+    When the test ends the console is given back, the shell powers off and
+    the run must pass every check."""
+    opened = []
+
+    def open_console(scenario, template: str, ready: str | None = None, timeout: float = 60.0):
+        session = zvm_session(scenario)
+        session.__enter__()
+        session.run(f"new -t {template}")
+        vm_id = int(session.trace.named("vm-create")[-1]["vm"])
+        session.run(f"run -n {vm_id}")
+        if ready:
+            session.wait_for(ready, guest=f"{template}-{vm_id}", timeout=timeout)
+        console = session.vm(vm_id)
+        opened.append((session, console))
+        return console
+
+    yield open_console
+    for session, console in opened:
+        console.close()
+        result = session.poweroff()
+        assert result.passed, result.summary()
 
 
 @pytest.fixture

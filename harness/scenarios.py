@@ -207,7 +207,6 @@ def _check_disk(path: Path, disk: dict, vms: tuple[VmSpec, ...]) -> None:
 def load_scenario(name_or_path: str) -> Scenario:
     try:
         path = resolve(name_or_path, paths.SCENARIOS, "scenario")
-        data = load_toml(path)
     except ConfigError as missing:  # not a file: perhaps a guest kind's catalogued one
         if name_or_path.endswith(".toml") or "/" in name_or_path:
             raise
@@ -216,8 +215,8 @@ def load_scenario(name_or_path: str) -> Scenario:
             known = sorted([p.stem for p in paths.SCENARIOS.glob("*.toml")] + list(catalogue))
             raise ConfigError(missing.path, "scenario", f"no scenario named {name_or_path!r} "
                               f"(known: {', '.join(known)})") from None
-        path, data = catalogue[name_or_path]
-    return _scenario(path, data)
+        return _scenario(*catalogue[name_or_path])
+    return _scenario(path, load_toml(path))  # a file that is no TOML is named as such
 
 
 def _scenario(path: Path, data: dict) -> Scenario:

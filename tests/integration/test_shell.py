@@ -126,7 +126,11 @@ def test_the_interactive_session(zvm_session, zvm_board):
     hypervisor; a Linux VM and two memstress VMs created and run; one
     paused and resumed; Linux deleted while its reads keep the disk busy,
     and created again; commands run in the new Linux's shell."""
+    import hashlib
     import time
+
+    from harness.guests.base import out_data
+    from harness.scenarios import load_scenario
 
     if zvm_board.kind != "qemu":
         pytest.skip("its Linux VM needs the host disk only a QEMU board attaches")
@@ -153,9 +157,21 @@ def test_the_interactive_session(zvm_session, zvm_board):
         with shell.vm(3) as linux:
             meminfo, status = linux.shell("grep MemTotal /proc/meminfo")
             assert status == 0 and meminfo.startswith("MemTotal:")
+            # What its workload (the first's too) wrote there, as blkio would.
             text, status = linux.shell("dd if=/dev/vda bs=512 count=64 2>/dev/null | md5sum")
-            assert status == 0 and len(text.split()[0]) == 32
+            written = out_data(load_scenario("shell-linux").vms[0].requests[0])
+            assert (text.split()[0], status) == (hashlib.md5(written).hexdigest(), 0)
         shell.wait_for("memstress-done", guest="mem-1")
         shell.wait_for("memstress-done", guest="slow-2")
     assert shell.result.passed, shell.result.summary()
     assert shell.result.trace.named("vm-exit", vm=0)[0]["reason"] == "delete"
+
+
+def test_a_vm_console_from_its_fixture(zvm_vm_console, zvm_board):
+    """zvm_vm_console: a VM made from a template, run, and its console."""
+    if zvm_board.kind != "qemu":
+        pytest.skip("its Linux VM needs the host disk only a QEMU board attaches")
+    linux = zvm_vm_console("shell-linux", "linux", ready="linux-shell")
+    linux.sendline("uname -m")
+    linux.expect(r"aarch64")
+    assert linux.shell("test -b /dev/vda") == ("", 0)
