@@ -35,11 +35,6 @@ void console_write(const char *s, unsigned long len)
 		at_line_start = s[len - 1] == '\n';
 }
 
-int console_at_line_start(void)
-{
-	return at_line_start;
-}
-
 static const char *partial;	/* the line being typed at the shell */
 static const unsigned long *partial_len;
 static int partial_shown;

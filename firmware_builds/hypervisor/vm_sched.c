@@ -15,6 +15,7 @@
 #include "vm_irq.h"
 #include "vm_sched.h"
 #include "vm_timer.h"
+#include "vuart.h"
 
 /* CNTHCTL_EL2: EL1 may read the physical counter and use its physical timer
  * (EL1PCTEN, EL1PCEN); the timer is switched with the VM (vm_timer.h). */
@@ -159,6 +160,7 @@ void vm_wait(struct trap_frame *frame)
 		return;
 	}
 	vm->waiting = 1;
+	vuart_waiting(vm);
 	vm_run_next(frame);
 }
 

@@ -29,47 +29,47 @@
 static const uint8_t ids[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
 
 /* A guest line reaches the console whole, prefixed with the VM's name, so
- * guests can neither split nor forge the hypervisor's trace lines. */
-static void flush_line(struct vm *vm)
+ * guests can neither split nor forge the hypervisor's trace lines. While
+ * connected it goes unprefixed, but a line that would read as a trace line
+ * (or another VM's) starts with a space. `end`: a whole line, or what the
+ * VM has written of one so far (connected: a prompt, before it waits). */
+static void flush_line(struct vm *vm, int end)
 {
 	struct vuart *u = &vm->uart;
 	char out[sizeof(u->line) + 40];
 	unsigned int n = 0;
 
-	out[n++] = '[';
-	for (const char *p = vm->name; *p; p++)
-		out[n++] = *p;
-	out[n++] = ']';
-	out[n++] = ' ';
+	if (!u->connected) {
+		out[n++] = '[';
+		for (const char *p = vm->name; *p; p++)
+			out[n++] = *p;
+		out[n++] = ']';
+		out[n++] = ' ';
+	} else if (u->len && (u->line[0] == '@' || u->line[0] == '[')) {
+		out[n++] = ' ';
+	}
 	for (unsigned int i = 0; i < u->len; i++)
 		out[n++] = u->line[i];
-	out[n++] = '\n';
-	console_line(out, n);
+	if (end) {
+		out[n++] = '\n';
+		console_line(out, n);
+	} else {
+		console_line(0, 0);	/* a line of its own, left open */
+		console_write(out, n);
+	}
 	u->len = 0;
-}
-
-/* Connected: as it comes, except that a line that would read as a trace
- * line (or another VM's) starts with a space, so the guest cannot forge one. */
-static void transmit_raw(char c)
-{
-	if (console_at_line_start() && (c == '@' || c == '['))
-		console_write(" ", 1);
-	if (c != '\r')
-		console_write(&c, 1);
 }
 
 static void transmit(struct vm *vm, char c)
 {
 	struct vuart *u = &vm->uart;
 
-	if (u->connected) {
-		transmit_raw(c);
-	} else if (c == '\n') {
-		flush_line(vm);
+	if (c == '\n') {
+		flush_line(vm, 1);
 	} else if (c != '\r') {
 		u->line[u->len++] = (c >= 0x20 && c < 0x7f) ? c : '?';
 		if (u->len == sizeof(u->line))
-			flush_line(vm);
+			flush_line(vm, 1);
 	}
 }
 
@@ -157,11 +157,11 @@ void vuart_receive(struct vm *vm, char c)
 
 void vuart_connect(struct vm *vm, int on)
 {
-	struct vuart *u = &vm->uart;
+	vm->uart.connected = on;	/* a line it is writing goes out whole as it ends */
+}
 
-	if (on && u->len)	/* what it had buffered, prefixed as before */
-		flush_line(vm);
-	if (!on && !console_at_line_start())
-		console_write("\n", 1);
-	u->connected = on;
+void vuart_waiting(struct vm *vm)
+{
+	if (vm->uart.connected && vm->uart.len)
+		flush_line(vm, 0);
 }

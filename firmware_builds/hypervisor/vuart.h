@@ -1,7 +1,7 @@
 /* The emulated PL011 each guest sees at its usual IPA, VUART_IPA
  * (memory_map.h). Output is transmitted at once, a line at a time with the
  * VM's name before it; while the shell has the console connected to the VM
- * (`connect`), a character at a time and unprefixed. Input comes from the
+ * (`connect`), unprefixed, and a line not yet ended as soon as the VM waits. Input comes from the
  * console while connected, into a receive FIFO with its interrupts (receive,
  * and receive timeout, both high while it holds anything). The transmit
  * interrupt is raised while unmasked, for drivers that wait for it (Linux's
@@ -34,8 +34,10 @@ int vuart_irq_level(const struct vuart *u);
  * on the real device: the shell holds its input back before). */
 void vuart_receive(struct vm *vm, char c);
 int vuart_rx_full(const struct vuart *u);
-/* The console connected to the VM, or given back (the line it was writing
- * is ended first). */
+/* The console connected to the VM, or given back. */
 void vuart_connect(struct vm *vm, int on);
+/* The VM waits for an interrupt: while connected, what it has written of a
+ * line (a prompt) goes out now. */
+void vuart_waiting(struct vm *vm);
 
 #endif
