@@ -26,10 +26,10 @@ def _under_hypervisor(board, name: str) -> dict[str, float]:
     return {text.split("@guest ", 1)[1]: t for t, text in result.trace.lines if "@guest" in text}
 
 
-def _on_qemu(board, name: str) -> dict[str, float]:
-    """The same kernel, initramfs and command line on QEMU's own virt board
-    (its own DTB), with a virtio-blk disk when the scenario has one."""
-    scenario = load_scenario(str(SCENARIOS / f"{name}.toml"))
+def guest_lines_on_qemu(board, scenario) -> dict[str, float]:
+    """The scenario's first VM, a Linux one: the same kernel, initramfs and
+    command line on QEMU's own virt board (its own DTB), with a virtio-blk
+    disk when the scenario has one; when each @guest line came."""
     vm = scenario.vms[0]
     with tempfile.TemporaryDirectory() as tmp:
         image, initrd, disk = Path(tmp, "Image"), Path(tmp, "initrd"), Path(tmp, "disk.img")
@@ -52,7 +52,11 @@ def _on_qemu(board, name: str) -> dict[str, float]:
     return seen
 
 
-def _at(lines: dict[str, float], prefix: str) -> float:
+def _on_qemu(board, name: str) -> dict[str, float]:
+    return guest_lines_on_qemu(board, load_scenario(str(SCENARIOS / f"{name}.toml")))
+
+
+def at(lines: dict[str, float], prefix: str) -> float:
     return next(t for text, t in lines.items() if text.startswith(prefix))
 
 
@@ -61,9 +65,9 @@ def measure(rounds: int = 3) -> list[dict]:
     boot, dd = [], []
     for _ in range(max(rounds // 5, 3)):
         hyp, bare = _under_hypervisor(board, "linux-boot"), _on_qemu(board, "linux-boot")
-        boot.append(_at(hyp, "linux-start") / _at(bare, "linux-start"))
+        boot.append(at(hyp, "linux-start") / at(bare, "linux-start"))
         hyp, bare = _under_hypervisor(board, "linux-dd"), _on_qemu(board, "linux-dd")
-        dd.append((_at(bare, LAST) - _at(bare, FIRST)) / (_at(hyp, LAST) - _at(hyp, FIRST)))
+        dd.append((at(bare, LAST) - at(bare, FIRST)) / (at(hyp, LAST) - at(hyp, FIRST)))
     return [{"name": "Linux boot to /init, under the hypervisor / QEMU directly",
              "value": statistics.median(boot), "unit": "x", "target": 1.5},
             {"name": "Linux dd throughput, back-end / QEMU's device directly",

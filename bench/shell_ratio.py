@@ -1,18 +1,16 @@
 """The shell (docs/shell.md): a command's round trip (`info` typed, to its
 prompt) against a command to QEMU's own monitor on the same run (QMP
 query-status), and `new` + `run` of a Linux VM to its /init against the same
-kernel and initramfs started by QEMU directly. Medians, taken side by side."""
+kernel and initramfs started by QEMU directly (linux_ratio's). Medians,
+taken side by side."""
 
 import statistics
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 from harness.boards import DEFAULT_BOARD, load_board
-from harness.guests import linux_initramfs as linux
 from harness.scenarios import load_scenario
 from harness.session import Session
+from linux_ratio import at, guest_lines_on_qemu
 
 
 def _round_trips(board, rounds: int) -> tuple[float, float]:
@@ -41,34 +39,14 @@ def _new_and_run(board) -> float:
     return took
 
 
-def _on_qemu(board) -> float:
-    """The same kernel and initramfs on QEMU's virt board, to /init's first line."""
-    vm = next(v for v in load_scenario("shell-linux").vms if v.name == "linux")
-    with tempfile.TemporaryDirectory() as tmp:
-        image, initrd = Path(tmp, "Image"), Path(tmp, "initrd")
-        image.write_bytes(linux.kernel_image(linux.assets().image))
-        initrd.write_bytes(linux.initramfs(vm.requests))
-        cmd = [board.binary, "-M", "virt,gic-version=3", "-cpu", board.cpu, "-m", "256M",
-               "-nographic", "-nodefaults", "-serial", "stdio", "-no-reboot", "-kernel",
-               str(image), "-initrd", str(initrd), "-append", linux.BOOTARGS]
-        started = time.perf_counter()
-        with subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                              text=True, errors="replace") as qemu:
-            for line in qemu.stdout:
-                if "@guest linux-start" in line:
-                    took = time.perf_counter() - started
-                    qemu.kill()
-                    return took
-    raise SystemExit("Linux on QEMU directly never reached its /init")
-
-
 def measure(rounds: int = 15) -> list[dict]:
     board = load_board(DEFAULT_BOARD)
     shell_s, qmp_s = _round_trips(board, rounds)
     hyp, bare = [], []
+    shell_linux = load_scenario("shell-linux")  # its first VM is the Linux template
     for _ in range(max(rounds // 5, 3)):
         hyp.append(_new_and_run(board))
-        bare.append(_on_qemu(board))
+        bare.append(at(guest_lines_on_qemu(board, shell_linux), "linux-start"))
     return [{"name": "shell command round trip / QEMU's monitor (QMP)",
              "value": shell_s / qmp_s, "unit": "x", "target": None,
              "note": f"`info` {shell_s * 1000:.2f} ms, query-status {qmp_s * 1000:.2f} ms"},
