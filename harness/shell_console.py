@@ -30,9 +30,7 @@ class ShellConsole:
         """Types `command` and waits for the next prompt: the lines it
         printed (not trace events, not the VMs' lines). Raises ShellError,
         with the shell's own words, when it refused the command."""
-        self.commands.append(command)
-        self.console.send(command + "\r")
-        n = len(self.commands)
+        n = self._type(command)
         lines = self._read_until(lambda e: e.name == "shell-ready" and e["n"] == n, timeout,
                                  f"the prompt after {command!r}")
         output = [line for line in lines if not line.startswith((PROMPT, "["))]
@@ -43,9 +41,7 @@ class ShellConsole:
 
     def vm(self, vm_id: int, timeout: float = COMMAND_TIMEOUT_S) -> "VmConsole":
         """`connect -n vm_id`: the VM's console, until closed (Ctrl-])."""
-        self.commands.append(f"connect -n {vm_id}")
-        self.console.send(f"connect -n {vm_id}\r")
-        n = len(self.commands)
+        n = self._type(f"connect -n {vm_id}")
         self._read_until(lambda e: (e.name == "vm-connect" and e["vm"] == vm_id)
                          or (e.name == "shell-ready" and e["n"] == n), timeout,
                          f"the console of vm {vm_id}")
@@ -85,8 +81,14 @@ class ShellConsole:
                 pass
 
     def send_poweroff(self) -> None:
-        self.commands.append("poweroff")
-        self.console.send("poweroff\r")
+        self._type("poweroff")
+
+    def _type(self, line: str) -> int:
+        """Types `line` and logs it: how many lines are typed now (the n of
+        the @zvm shell-ready after it)."""
+        self.commands.append(line)
+        self.console.send(line + "\r")
+        return len(self.commands)
 
     def _read_until(self, done, timeout: float, what: str) -> list[str]:
         """Reads console lines into the trace until an event `done` accepts;

@@ -22,8 +22,6 @@ class Instance:
     id: int
     name: str
     template: str
-    created_by: int  # the command's index
-    deleted_by: int | None = None
     ran: bool = False  # a `run` took
 
 
@@ -52,7 +50,7 @@ def replay(templates: dict[str, object], boot_vms: int, commands: list[str],
             words = words[1:]
         if words[:1] == ["poweroff"]:
             break
-        events = _command(words, states, templates, next_id, k, out, memory) if words else []
+        events = _command(words, states, templates, next_id, out, memory) if words else []
         if events and events[0][0] == "vm-create":
             next_id += 1
         out.events += events + [("shell-ready", {"n": k + 1})]
@@ -63,8 +61,8 @@ def _refused(reason: str) -> list:
     return [("shell-error", {"reason": reason})]
 
 
-def _command(words, states, templates, next_id, k, out, memory) -> list:
-    """The events command `k` reports, its effect on `states` and `out`."""
+def _command(words, states, templates, next_id, out, memory) -> list:
+    """The events a command reports, its effect on `states` and `out`."""
     name, args = words[0], words[1:]
     if name == "new":
         if len(args) != 2 or args[0] != "-t":
@@ -78,10 +76,10 @@ def _command(words, states, templates, next_id, k, out, memory) -> list:
         created = ("vm-create", {"vm": next_id, "name": vm_name, "vmid": next_id + 1,
                                  "size": spec.memory})
         if not memory.take(next_id, spec):  # its vm-exit (oom) is the memory model's
-            out.instances.append(Instance(next_id, vm_name, args[1], k, deleted_by=k))
+            out.instances.append(Instance(next_id, vm_name, args[1]))
             return [created, ("vm-delete", {"vm": next_id})] + _refused("no-memory")
         states[next_id] = "created"
-        out.instances.append(Instance(next_id, vm_name, args[1], k))
+        out.instances.append(Instance(next_id, vm_name, args[1]))
         return [created]
     if name == "info":
         return _refused("bad-argument") if args else []
@@ -96,9 +94,8 @@ def _command(words, states, templates, next_id, k, out, memory) -> list:
             if state not in RUNNABLE:
                 return _refused("wrong-state")
             states[vm] = "running"
-            for instance in out.instances:
-                if instance.id == vm:
-                    instance.ran = True
+            for instance in out.instances:  # (a VM created at boot is none of them)
+                instance.ran |= instance.id == vm
             return [("vm-run", {"vm": vm})]
         if name == "connect":  # until Ctrl-] or its end: the next prompt then
             if state == "exited":
@@ -110,14 +107,10 @@ def _command(words, states, templates, next_id, k, out, memory) -> list:
             states[vm] = "paused"
             return [("vm-pause", {"vm": vm})]
         states[vm] = "deleted"
-        for instance in out.instances:
-            if instance.id == vm:
-                instance.deleted_by = k
-        if state != "exited":
-            memory.give_back(vm)
-        stop = [] if state == "exited" else [("vm-exit", {"vm": vm, "code": 0,
-                                                          "reason": "delete"})]
-        return stop + [("vm-delete", {"vm": vm})]
+        if state == "exited":  # stopped already, its memory given back then
+            return [("vm-delete", {"vm": vm})]
+        memory.give_back(vm)
+        return [("vm-exit", {"vm": vm, "code": 0, "reason": "delete"}), ("vm-delete", {"vm": vm})]
     return _refused("unknown-command")
 
 
