@@ -60,11 +60,12 @@ def check_memory(plan, trace, prediction: memblock.Prediction) -> list[str]:
                   if e.name in memblock.MEMORY_EVENTS and e.get("vm") == vm.index]
         if difference := first_difference(prediction.events[vm.index], actual):
             failures.append(f"{vm.spec.name} memory {difference}")
+        reported = _reports_of(trace, vm)
         reports = vm.kind.expectations(plan, vm, prediction, trace) if vm.lifetime != "unrun" else []
         if vm.lifetime == "cut":  # what it reported before it was stopped
-            reports = reports[:len(_reports_of(trace, vm))]
+            reports = reports[:len(reported)]
         failures += [str(m) for m in check_sequence(
-            f"{vm.spec.name} report", [e for e in reports if not e.absent], _reports_of(trace, vm))]
+            f"{vm.spec.name} report", [e for e in reports if not e.absent], reported)]
         failures += [str(m) for m in check(trace, [e for e in reports if e.absent])]
     return failures
 

@@ -9,6 +9,13 @@ from harness.session import ShellError
 pytestmark = pytest.mark.qemu
 
 
+def skip_without_host_disk(board) -> None:
+    """A Linux VM's workload needs the host disk only a QEMU board attaches
+    (not the stand-in serial board)."""
+    if board.kind != "qemu":
+        pytest.skip("the Linux VM needs the host disk only a QEMU board attaches")
+
+
 def test_vms_created_run_deleted_and_created_again(zvm_session):
     with zvm_session("shell-session") as shell:
         assert shell.run("new -t mem") == ["vm 0 created"]
@@ -84,8 +91,7 @@ def test_a_linux_vm_created_from_the_shell_answers_on_its_console(zvm_session, z
     checked against what the models say of its memory and disk."""
     import hashlib
 
-    if zvm_board.kind != "qemu":
-        pytest.skip("its workload needs the host disk only a QEMU board attaches")
+    skip_without_host_disk(zvm_board)
     from harness.models.virtio_blk import initial_disk
 
     with zvm_session("shell-linux") as shell:
@@ -132,8 +138,7 @@ def test_the_interactive_session(zvm_session, zvm_board):
     from harness.guests.base import out_data
     from harness.scenarios import load_scenario
 
-    if zvm_board.kind != "qemu":
-        pytest.skip("its Linux VM needs the host disk only a QEMU board attaches")
+    skip_without_host_disk(zvm_board)
     with zvm_session("shell-linux") as shell:
         for template in ("linux", "mem", "slow"):
             shell.run(f"new -t {template}")
@@ -169,8 +174,7 @@ def test_the_interactive_session(zvm_session, zvm_board):
 
 def test_a_vm_console_from_its_fixture(zvm_vm_console, zvm_board):
     """zvm_vm_console: a VM made from a template, run, and its console."""
-    if zvm_board.kind != "qemu":
-        pytest.skip("its Linux VM needs the host disk only a QEMU board attaches")
+    skip_without_host_disk(zvm_board)
     linux = zvm_vm_console("shell-linux", "linux", ready="linux-shell")
     linux.sendline("uname -m")
     linux.expect(r"aarch64")
