@@ -5,22 +5,29 @@ PYTHON ?= python3
 VENV := .venv
 SYSROOT := .deps/sysroot
 LINUX_ASSETS := .deps/linux
+# LAVA's device-type templates, from Debian's lava-server package, unpacked
+# (not installed: no server runs here).
+LAVA_SERVER := .deps/lava-server
 ZVM := $(VENV)/bin/zvm-hil
 
 APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
 	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux \
-	lava-common
+	lava-common lava-dispatcher
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
 .PHONY: deps apt-deps linux-assets compile firmware run test bench mutants clean distclean
 
-deps: apt-deps $(SYSROOT)/.unpacked linux-assets $(VENV)/.installed
+deps: apt-deps $(SYSROOT)/.unpacked $(LAVA_SERVER)/.unpacked linux-assets $(VENV)/.installed
 
 apt-deps:
 	@tools/deps-apt.sh $(APT_PACKAGES)
 
 $(SYSROOT)/.unpacked: tools/deps-sysroot.sh | apt-deps
 	tools/deps-sysroot.sh $(SYSROOT) $(ARM64_PACKAGES)
+	touch $@
+
+$(LAVA_SERVER)/.unpacked: tools/deps-sysroot.sh | apt-deps
+	tools/deps-sysroot.sh $(LAVA_SERVER) lava-server
 	touch $@
 
 # The Linux guest: Debian's arm64 cloud kernel, its virtio modules, busybox,

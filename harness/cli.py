@@ -78,7 +78,8 @@ def cmd_run(args) -> int:
     icount = DETERMINISTIC_ICOUNT if args.deterministic else args.icount
     options = RunOptions(timeout=args.timeout, icount=icount, gdb_port=gdb_port,
                          record=Path(args.record) if args.record else None,
-                         replay=Path(args.replay) if args.replay else None)
+                         replay=Path(args.replay) if args.replay else None,
+                         via=args.via or "")
     if args.repeat > 1:
         return _run_repeated(board, scenario, args, options)
     result = run_scenario(board, scenario, options=options)
@@ -147,7 +148,7 @@ def cmd_lava_job(args) -> int:
     from pathlib import Path
 
     from .boards import load_board
-    from .lava import validate, write_job
+    from .lava.job import validate, write_job
     from .scenarios import load_scenario
 
     out = Path(args.out)
@@ -164,7 +165,7 @@ def cmd_lava_check(args) -> int:
     from pathlib import Path
 
     from .boards import load_board
-    from .lava import check_log
+    from .lava.check import check_log
     from .scenarios import load_scenario
 
     result = check_log(load_board(args.board), load_scenario(args.scenario), Path(args.log))
@@ -215,6 +216,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--replay", metavar="FILE", help="replay a recorded run")
     r.add_argument("--gdb", action="store_true",
                    help="start halted with QEMU's gdb stub; prints the gdb command to attach")
+    r.add_argument("--via", choices=("lava",),
+                   help="lava: run the board's job in LAVA's own dispatcher (lava-run, as root)")
     r.set_defaults(func=cmd_run)
 
     lj = sub.add_parser("lava-job", help="write a LAVA job for a scenario, validated")

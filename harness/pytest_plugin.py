@@ -47,6 +47,8 @@ def pytest_addoption(parser):
                          "the counter at 1 GHz)")
     group.addoption("--record", action="store_true",
                     help="record every run with QEMU record/replay (kept in bundles)")
+    group.addoption("--via", choices=("lava",), default=None,
+                    help="lava: every run through LAVA's own dispatcher (lava-run, as root)")
     group.addoption("--zvm-repeat", metavar="N", type=int, default=1,
                     help="run every scenario N times and fail a test whose runs differ "
                          "(verdicts; traces too under --icount)")
@@ -97,6 +99,18 @@ def zvm_board(pytestconfig):
         raise pytest.UsageError(str(e)) from None
 
 
+def skip_unless_reachable(via: str) -> None:
+    """Skips the test when runs cannot go `via` here (lava-run not
+    installed, not root), with that reason."""
+    from .errors import ToolMissing
+    from .lava import dispatcher
+
+    try:
+        dispatcher.check_can_run()
+    except ToolMissing as e:
+        pytest.skip(f"--via {via}: {e}")
+
+
 @pytest.fixture
 def zvm_run(request, zvm_board, tmp_path):
     """zvm_run(scenario, timeout=None, board=None, options=None, cases=True)
@@ -111,6 +125,7 @@ def zvm_run(request, zvm_board, tmp_path):
     icount = request.config.getoption("icount")  # "deterministic": DETERMINISTIC_ICOUNT
     record = request.config.getoption("record")
     repeats = request.config.getoption("zvm_repeat")
+    via = request.config.getoption("via") or ""
 
     def run(scenario, *, timeout: float | None = None, board=None, options=None,
             cases: bool = True):
@@ -118,7 +133,9 @@ def zvm_run(request, zvm_board, tmp_path):
             scenario = load_scenario(scenario)
         options = options or RunOptions(
             timeout=timeout, icount=icount,
-            record=tmp_path / f"replay-{len(runs)}.bin" if record else None)
+            record=tmp_path / f"replay-{len(runs)}.bin" if record else None, via=via)
+        if options.via:
+            skip_unless_reachable(options.via)
         if repeats > 1 and not options.record:
             result = _repeated(board or zvm_board, scenario, options, repeats)
         else:
@@ -143,6 +160,9 @@ def zvm_session(request, zvm_board):
     runs, sessions = request.node.stash.setdefault(_RUNS, []), []
 
     def open_session(scenario, options=None) -> Session:
+        if request.config.getoption("via"):
+            pytest.skip("a session types at the console as it goes; through LAVA a job "
+                        "types a script fixed beforehand (the scenario's [shell] script)")
         session = Session.open(zvm_board, scenario, options)
         session.on_result.append(runs.append)
         session.on_result.append(lambda result: _record_properties(request.node, result))

@@ -41,6 +41,7 @@ class RunOptions:
     replay: Path | None = None  # ... or to replay
     gdb_port: int | None = None  # QEMU halts with its gdb stub here; gdb continues it
     probe_registers: bool = True  # sample the EL2 registers each VM runs with (QEMU)
+    via: str = ""  # "lava": through LAVA's dispatcher (targets/lava.py); "": the board's own way
 
     def counted_time(self, board) -> bool:
         """Whether guest time is counted in instructions (-icount, this run's
@@ -80,6 +81,7 @@ class RunResult:
     commands: list[str] | None = None  # what a session typed at the shell (session.py)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
     workdir: str = ""  # the run's temporary directory, if it needed one (gone when it returns)
+    target_files: dict[str, str] = field(default_factory=dict)  # Target.files(), for the bundle
 
     @property
     def passed(self) -> bool:
@@ -106,6 +108,8 @@ def run_scenario(board, scenario: Scenario, *, timeout: float | None = None,
     with LiveRun(board, scenario, timeout=timeout, options=options, target=target) as live:
         if not scenario.shell:
             return live.finish()
+        if live.target.typed is not None:  # the target types the script itself
+            return live.finish(commands=live.target.typed)
         from .shell_console import ShellConsole
 
         if not scenario.shell_script:
@@ -132,6 +136,7 @@ class LiveRun:
         self.options = (options or RunOptions(timeout=timeout)).for_scenario(scenario)
         self.target = target or target_for(board, self.options)
         self.image, self.guests, self.plan = prepare(board, scenario, self.options.images)
+        self.target.will_run(scenario, self.image, self.plan)
         self.timeout = float(self.options.timeout if self.options.timeout is not None else
                              3600 if self.options.gdb_port else scenario.timeout_s)
         self.console = None
@@ -190,12 +195,13 @@ class LiveRun:
             result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
             result.reading = reading.failures
             result.disk_before, result.disk_after = self.disk_before, target.disk_after(self.disk)
+            result.target_files, verdict = target.files(), target.verdict()
         result.duration_s = time.monotonic() - self.started
         result.failures = judge.judge(self.board, self.image, self.plan, self.guests,
                                       judge.Evidence(
             result.trace, reading.failures, reading.timed_out, result.memory,
             result.disk_after, result.registers, self.options.counted_time(self.board),
-            result.stage2_snapshots, commands))
+            result.stage2_snapshots, commands, tuple(verdict)))
         return result
 
 

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Unpacks Debian's arm64 static libraries and headers (liblzo2, libfdt) into
-# a project-local sysroot that the firmware links against. Needs the arm64
+# Unpacks Debian packages into a project-local directory without installing
+# them: the arm64 static libraries and headers (liblzo2, libfdt) that the
+# firmware links against, and LAVA's device-type templates. Needs the arm64
 # architecture in dpkg (added here, as root) for `apt-get download`.
 set -eu
 sysroot=$1

@@ -94,6 +94,8 @@ def write_bundle(directory: str | Path, result) -> Path:
         "replay": str(options.replay) if options.replay else None}, indent=2) + "\n")
     if options.record and Path(options.record).exists():
         (out / files.REPLAY).write_bytes(Path(options.record).read_bytes())
+    for name, text in result.target_files.items():
+        (out / name).write_text(text)
     (out / files.QEMU_COMMAND).write_text(shlex.join(result.qemu_cmd) + "\n")
     (out / files.SERIAL_LOG).write_text("".join(files.serial_line(t, line) + "\n"
                                             for t, line in result.trace.lines))

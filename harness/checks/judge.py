@@ -8,8 +8,9 @@ what ended the reading and unreadable lines); a guest kind's own console
 failures (a Linux panic); what ended the reading early (timeout, console
 closed, no power-off); the memory model and the guests' reports; the
 stage-2 tables; the EL2 registers read from the CPU; virtio-blk and the
-disk; unreadable trace lines; the run's frame (boot, VM creation, end); and,
-when anything failed, each guest fault in words."""
+disk; unreadable trace lines; the run's frame (boot, VM creation, end);
+when anything failed, each guest fault in words; and what the target's own
+judge found (a LAVA job's result)."""
 
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ class Evidence:
     counted_time: bool = False  # under -icount: guest time is instructions, not the host's
     stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps; None: not read
     commands: list[str] | None = None  # what a session typed at the shell; None: no shell
+    # What the target's own judge found (a LAVA job's result and cases): last.
+    target_verdict: tuple[str, ...] = ()
 
 
 def warm_up(board, image, plan) -> None:
@@ -39,6 +42,10 @@ def warm_up(board, image, plan) -> None:
 
 def judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[str]:
     """Every failure of the run, in the module's stable order; [] when it passed."""
+    return _judge(board, image, plan, guest_images, evidence) + list(evidence.target_verdict)
+
+
+def _judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[str]:
     trace = evidence.trace
     failures = list(evidence.reading)
     panic = trace.first("panic")

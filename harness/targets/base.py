@@ -15,6 +15,12 @@ class Target:
         self.run_id = ""
         self.shutdown_reason: str | None = None
         self.console = None  # what start() returned
+        # The lines the target types at the shell itself (a LAVA job's
+        # script); None: the harness types them.
+        self.typed: list[str] | None = None
+
+    def will_run(self, scenario, hypervisor, plan) -> None:
+        """What is about to run, for a target that writes its own job."""
 
     def start(self, image: Path, loaders: tuple[tuple[Path, int], ...], disk: Path | None,
               vms: int = 0):
@@ -54,6 +60,15 @@ class Target:
     def disk_after(self, disk: Path | None) -> bytes | None:
         """The disk image as the run left it, once stopped (None: not ours to read)."""
         return disk.read_bytes() if disk is not None else None
+
+    def verdict(self) -> list[str]:
+        """What the target itself found wrong with the run, once it ended
+        (LAVA's job result and failed cases); [] for most."""
+        return []
+
+    def files(self) -> dict[str, str]:
+        """Files of its own for the run's bundle (a LAVA job and its log), by name."""
+        return {}
 
     def stop(self) -> None:
         """Stops the board; always safe to call, and leaves nothing running.

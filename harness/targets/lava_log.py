@@ -1,25 +1,13 @@
-"""A LAVA job's log as a target: the console LAVA recorded (YAML entries;
-the device's lines have level 'target'), replayed line by line. What a log
-cannot give (memory, the disk) is skipped by the judge."""
+"""A LAVA job's log as a target (`zvm-hil lava-check`): the console LAVA
+recorded, in either of its forms (harness/lava/log.py), replayed line by
+line; what LAVA itself found (its job result, failed cases) fails the run
+too. What a log cannot give (memory, the disk) is skipped by the judge."""
 
 from pathlib import Path
 
-import yaml
-
 from ..console import ConsoleClosed
-from ..errors import HarnessError
+from ..lava import log
 from .base import Target
-
-
-def console_lines(log_file: Path) -> list[str]:
-    try:
-        entries = yaml.safe_load(log_file.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise HarnessError(f"{log_file}: not a LAVA job log: {e}") from None
-    if not isinstance(entries, list):
-        raise HarnessError(f"{log_file}: not a LAVA job log: expected a list of entries")
-    return [str(e.get("msg", "")) for e in entries
-            if isinstance(e, dict) and e.get("lvl") == "target"]
 
 
 class RecordedConsole:
@@ -45,13 +33,24 @@ class LavaLogTarget(Target):
     def __init__(self, board, options, log_file: Path):
         super().__init__(board, options)
         self.log_file = log_file
+        self.entries: list[dict] = []
+
+    def will_run(self, scenario, hypervisor, plan) -> None:
+        if scenario.shell:  # the job typed the script (harness/lava/job.py)
+            from ..lava.job import typed_lines
+
+            self.typed = typed_lines(scenario.shell_script or ())
 
     def start(self, image, loaders, disk, vms=0):
-        return RecordedConsole(console_lines(self.log_file))
+        self.entries = log.read_entries(self.log_file)
+        return RecordedConsole(log.console_lines(self.entries))
 
     def console_closed(self, last_event) -> str:
         return (f"{self.log_file}: the log ends before the firmware finished; last trace event: "
                 f"{last_event or 'none'}")
+
+    def verdict(self) -> list[str]:
+        return log.verdict(self.entries)
 
     def disk_after(self, disk):
         return None
