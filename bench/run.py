@@ -10,6 +10,7 @@ import boot_ratio
 import build_ratio
 import deterministic_ratio
 import kvm_unit_tests_ratio
+import lava_ratio
 import linux_ratio
 import memory_ratio
 import shell_ratio
@@ -17,7 +18,8 @@ import swap_ratio
 import virtio_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
-              linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio]
+              linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio,
+              lava_ratio]
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ from . import cases
 
 DEBIAN_PYTHON = "/usr/bin/python3"  # lava-common is a Debian package for Debian's Python
 SUITE = "zvm-hil"
-SHELL_READY = "@zvm shell-ready n={n:#x}\\s"
+SHELL_READY = "@zvm shell-ready n={n:#x}\\s[^\\n]*\\n"  # the whole line
 PANIC = cases.PANIC
 
 
@@ -85,8 +85,11 @@ def shell_script(script) -> dict:
     """The shell scenario's script as LAVA's interactive test: each line
     typed, then its prompt awaited (the `n` of @zvm shell-ready counts the
     lines typed); each `wait` line's event awaited; a panic fails the step
-    and ends the job."""
-    steps, typed = [], 0
+    and ends the job. Nothing is typed before the first prompt: LAVA's pty
+    echoes what it types into the console wherever the firmware is."""
+    steps = [{"name": "00-prompt", "command": None,
+              "successes": [{"message": SHELL_READY.format(n=0)}]}]
+    typed = 0
     for line in script:
         words = line.split()
         if words[0] == "wait":

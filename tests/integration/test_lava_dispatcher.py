@@ -44,7 +44,7 @@ def check_in_lava_and_lava_check(result, tmp_path):
     cases = [r for r in found if r["definition"] == suite]
     assert cases and all(r["result"] == "pass" for r in cases), cases
     if result.scenario.shell:
-        assert len(cases) == len(result.scenario.shell_script) + 1  # and the power-off
+        assert len(cases) == len(result.scenario.shell_script) + 2  # the first prompt, power-off
     else:
         exits = {r["case"] for r in cases if r["case"].startswith("vm_exit")}
         assert exits == {f"vm_exit_vm_{vm:#x}" for vm in range(len(result.scenario.vms))}
