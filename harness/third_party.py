@@ -5,6 +5,7 @@ commit), the SHA256 it must have, and its build, cached by that hash.
 The mirror: $ZVM_HIL_THIRD_PARTY, or `../shared/third_party` beside the
 repository (where CI has it). A download goes to build/third_party/."""
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -72,8 +73,17 @@ def build_kvm_unit_tests() -> Path:
     done = out / ".built"
     if done.exists():
         return out / "arm"
-    shutil.rmtree(out, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # One build at a time: two processes (pytest's workers) may want it at once.
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():  # the other may have built it meanwhile
+            _build_kvm_unit_tests(source, out)
+    return out / "arm"
+
+
+def _build_kvm_unit_tests(source: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
     work = out.with_name(out.name + ".partial")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
@@ -89,5 +99,4 @@ def build_kvm_unit_tests() -> Path:
                                f"{(done_step.stdout + done_step.stderr).strip()[-500:]}")
     tree.rename(out)
     shutil.rmtree(work)
-    done.touch()
-    return out / "arm"
+    (out / ".built").touch()

@@ -17,7 +17,6 @@ from . import cases
 DEBIAN_PYTHON = "/usr/bin/python3"  # lava-common is a Debian package for Debian's Python
 SUITE = "zvm-hil"
 SHELL_READY = "@zvm shell-ready n={n:#x}\\s[^\\n]*\\n"  # the whole line
-PANIC = cases.PANIC
 
 
 def _minutes(seconds: float) -> dict:
@@ -76,9 +75,13 @@ def definition(board, scenario, hypervisor, plan, images_: dict) -> dict:
     }
 
 
-def typed_lines(script) -> list[str]:
-    """What a scenario's shell script types, its power-off included."""
-    return [line for line in script if line.split()[:1] != ["wait"]] + ["poweroff"]
+def typed_at_shell(scenario) -> list[str] | None:
+    """What the job types at the shell, its power-off included; None
+    without the shell."""
+    if not scenario.shell:
+        return None
+    return [line for line in scenario.shell_script or () if line.split()[:1] != ["wait"]] \
+        + ["poweroff"]
 
 
 def shell_script(script) -> dict:
@@ -109,9 +112,9 @@ def shell_script(script) -> dict:
                   "successes": [{"message": cases.END}]})
     for step in steps:
         step["wait_for_prompt"] = False
-        step["failures"] = [{"message": PANIC, "exception": "TestError",
+        step["failures"] = [{"message": cases.PANIC, "exception": "TestError",
                              "error": "the hypervisor panicked"}]
-    return {"name": "zvm-shell", "prompts": [PANIC], "script": steps}
+    return {"name": "zvm-shell", "prompts": [cases.PANIC], "script": steps}
 
 
 def _step_name(index: int, line: str) -> str:

@@ -7,6 +7,7 @@ the judge skips what needs them, as for a physical board; what LAVA found
 (its job result, failed cases) fails the run too."""
 
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -83,8 +84,7 @@ class Target(BaseTarget):
 
     def will_run(self, scenario, hypervisor, plan) -> None:
         self.scenario, self.hypervisor, self.plan = scenario, hypervisor, plan
-        if scenario.shell:
-            self.typed = job.typed_lines(scenario.shell_script or ())
+        self.typed = job.typed_at_shell(scenario)
 
     def start(self, image, loaders, disk, vms=0):
         dispatcher.check_can_run()
@@ -147,7 +147,5 @@ class Target(BaseTarget):
                 self.proc.stderr.close()
             self.proc = None
             if self.workdir is not None:
-                import shutil
-
                 shutil.rmtree(self.workdir, ignore_errors=True)
                 self.workdir = None

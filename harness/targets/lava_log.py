@@ -36,10 +36,9 @@ class LavaLogTarget(Target):
         self.entries: list[dict] = []
 
     def will_run(self, scenario, hypervisor, plan) -> None:
-        if scenario.shell:  # the job typed the script (harness/lava/job.py)
-            from ..lava.job import typed_lines
+        from ..lava.job import typed_at_shell
 
-            self.typed = typed_lines(scenario.shell_script or ())
+        self.typed = typed_at_shell(scenario)
 
     def start(self, image, loaders, disk, vms=0):
         self.entries = log.read_entries(self.log_file)

@@ -101,3 +101,15 @@ def test_a_mutant_fails_in_lava_and_in_lava_check(tmp_path):
     assert checked.returncode == 1
     assert "@zvm lzo-selftest hash: expected" in checked.stdout, checked.stdout
     assert "LAVA job: fail (zvm-hil case lzo_selftest" in checked.stdout
+
+
+def test_a_test_file_runs_unchanged_through_lava():
+    """tests/integration/test_timers.py as it is, with --via lava: each of
+    its zvm_run calls a job in lava-run."""
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(Path(__file__).parent / "test_timers.py"), "--via", "lava"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "skipped" not in done.stdout
