@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -19,9 +20,33 @@ def start(args) -> int:
         path, addr = item.rsplit("@", 1)
         cmd += ["-device", f"loader,file={path},addr={addr},force-raw=on"]
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.PIPE, start_new_session=True)
     Path(args.pidfile).write_text(str(proc.pid))
-    return 0
+    # Powered on once its console listens (or it has failed, and says why).
+    while proc.poll() is None:
+        if _listening(proc.pid, args.port):  # not by connecting: QEMU takes one client
+            return 0
+        time.sleep(0.02)
+    print(proc.stderr.read().decode(errors="replace"), file=sys.stderr)
+    return 1
+
+
+def _listening(pid: int, port: int) -> bool:
+    """Whether process `pid` has a socket listening on `port`."""
+    inodes = {fields[9] for fields in (line.split() for line in
+                                       Path("/proc/net/tcp").read_text().splitlines()[1:])
+              if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A"}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in {f"socket:[{i}]" for i in inodes}:
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def stop(args) -> int:

@@ -8,12 +8,30 @@ from pathlib import Path
 import pytest
 
 from harness.boards import load_board
-from harness.qemu import free_port
 from tests.conftest import processes_running
 
 pytestmark = pytest.mark.qemu
 
 FAKE = Path(__file__).parent.parent / "fake_board.py"
+
+
+def board_port() -> int:
+    """A port for the stand-in board's console, free now and outside the
+    kernel's ephemeral range: the board holds it only while powered on, and
+    in between a port from bind(0) (another run's gdb stub, a connection)
+    could take it, leaving the console to whatever listens there."""
+    import random
+    import socket
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    while True:
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 def serial_board(tmp_path, port):
@@ -36,7 +54,7 @@ off = [{control}, "stop", "--pidfile", "{pidfile}"]
 
 @pytest.mark.parametrize("scenario", ["hello", "two-vms-static", "shell-session"])
 def test_a_scenario_runs_on_a_serial_board(zvm_run, tmp_path, scenario):
-    port = free_port()
+    port = board_port()
     result = zvm_run(scenario, board=serial_board(tmp_path, port))
     assert result.passed, result.summary()
     assert result.trace.first("boot")["build"] == result.image.build_id
@@ -44,7 +62,7 @@ def test_a_scenario_runs_on_a_serial_board(zvm_run, tmp_path, scenario):
 
 
 def test_a_power_command_that_fails_is_named(zvm_run, tmp_path):
-    board = serial_board(tmp_path, free_port())
+    board = serial_board(tmp_path, board_port())
     import dataclasses
 
     broken = dataclasses.replace(board, power_on=("false",))
@@ -61,7 +79,7 @@ def test_a_console_that_closes_early_fails_the_run_and_powers_off(zvm_run, tmp_p
     import threading
     import time
 
-    port = free_port()
+    port = board_port()
     board, pidfile = serial_board(tmp_path, port), tmp_path / "board.pid"
 
     def pull_the_plug():
@@ -87,7 +105,7 @@ def test_the_shell_tests_run_unchanged_on_a_serial_board(tmp_path):
     as on a physical board's tty."""
     import subprocess
 
-    board = serial_board(tmp_path, free_port())
+    board = serial_board(tmp_path, board_port())
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                            "-p", "no:randomly", str(Path(__file__).parent / "test_shell.py"),
                            "--board", str(board.path)],
