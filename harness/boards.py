@@ -28,7 +28,11 @@ QEMU_SPEC = {
         # Below 256 MiB QEMU silently drops -device loader blobs placed at
         # 0x48000000 and above (docs/memory-map.md).
         "memory_mib": Field(int, required=False, default=256, check=in_range(256, 4096, " MiB")),
-        "smp": Field(int, required=False, default=1, check=in_range(1, 8)),
+        # QEMU's -smp; the hypervisor starts them all (docs/smp.md). Bundles
+        # recorded before this field was named say `smp`.
+        "cpus": Field(int, required=False, default=1, check=in_range(1, 8)),
+        "smp": Field(int, required=False, default=0, check=in_range(0, 8),
+                     doc="the old name of cpus"),
         "icount": Field(str, required=False, default="", doc="-icount value, e.g. shift=auto"),
         "extra_args": Field(list, required=False, default=[], item=str),
     }),
@@ -47,6 +51,8 @@ SERIAL_SPEC = {
         "baud": Field(int, required=False, default=115200, check=in_range(1200, 4000000)),
         "memory_mib": Field(int, required=False, default=256, check=in_range(256, 65536, " MiB"),
                             doc="RAM from 0x40000000, for the memory layout"),
+        "cpus": Field(int, required=False, default=1, check=in_range(1, 8),
+                      doc="the CPUs its DTB lists: the hypervisor starts each"),
     }),
     "power": Table({
         "on": Field(list, required=False, default=[], item=str, doc="command that powers the board on"),
@@ -71,7 +77,7 @@ class QemuBoard:
     virtualization: bool
     cpu: str
     memory_mib: int
-    smp: int
+    cpus: int
     icount: str
     extra_args: tuple[str, ...]
     console: str
@@ -94,6 +100,7 @@ class SerialBoard:
     power_off: tuple[str, ...]
     load_command: tuple[str, ...]
     memory_mib: int = 256
+    cpus: int = 1
     kind: str = "serial"
 
 
@@ -113,11 +120,11 @@ def load_board(name_or_path: str) -> Board:
         return SerialBoard(path, b["name"], b["description"], v["serial"]["port"],
                            v["serial"]["baud"], tuple(v["power"]["on"]),
                            tuple(v["power"]["off"]), tuple(v["load"]["command"]),
-                           v["serial"]["memory_mib"])
+                           v["serial"]["memory_mib"], v["serial"]["cpus"])
     q = v["qemu"]
     return QemuBoard(path, b["name"], b["description"], q["binary"], q["machine"],
                      q["gic_version"], q["virtualization"], q["cpu"], q["memory_mib"],
-                     q["smp"], q["icount"], tuple(q["extra_args"]), v["console"]["transport"])
+                     q["smp"] or q["cpus"], q["icount"], tuple(q["extra_args"]), v["console"]["transport"])
 
 
 def to_toml(b: Board) -> dict:
@@ -125,13 +132,13 @@ def to_toml(b: Board) -> dict:
     head = {"name": b.name, "description": b.description, "kind": b.kind}
     if isinstance(b, SerialBoard):
         return {"board": head, "serial": {"port": b.port, "baud": b.baud,
-                                          "memory_mib": b.memory_mib},
+                                          "memory_mib": b.memory_mib, "cpus": b.cpus},
                 "power": {"on": list(b.power_on), "off": list(b.power_off)},
                 "load": {"command": list(b.load_command)}}
     return {"board": head,
             "qemu": {"binary": b.binary, "machine": b.machine, "gic_version": b.gic_version,
                      "virtualization": b.virtualization, "cpu": b.cpu,
-                     "memory_mib": b.memory_mib, "smp": b.smp, "icount": b.icount,
+                     "memory_mib": b.memory_mib, "cpus": b.cpus, "icount": b.icount,
                      "extra_args": list(b.extra_args)},
             "console": {"transport": b.console}}
 

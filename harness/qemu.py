@@ -47,7 +47,7 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
     # hide the host disk's time from the guests to the instruction.
     cpu = board.cpu + (f",cntfrq={COUNTED_CNTFRQ}" if icount else "")
     cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", cpu,
-           "-m", f"{board.memory_mib}M", "-smp", str(board.smp),
+           "-m", f"{board.memory_mib}M", "-smp", str(board.cpus),
            "-nodefaults", "-display", "none", *serial_args(board.console, tcp_port),
            "-S", "-no-shutdown",
            "-chardev", f"socket,id=qmp,fd={qmp_fd}", "-mon", "chardev=qmp,mode=control",

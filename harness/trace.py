@@ -17,6 +17,7 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "boot": frozenset({"el", "version", "build"}),
     "board": frozenset({"dtb"}),
     "lzo-selftest": frozenset({"ok"}),
+    "cpu-up": frozenset({"cpu", "mpidr"}),
     "poweroff": frozenset({"reason"}),
     "panic": frozenset(),
     "vm-create": frozenset({"vm", "name", "vmid", "vttbr", "ipa", "size", "entry"}),

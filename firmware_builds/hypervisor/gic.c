@@ -53,6 +53,19 @@ void gic_init(void)
 	__asm__ volatile("isb");
 }
 
+#define GICR_FRAME_SIZE		0x20000	/* GICv3: RD_base and SGI_base, 64 KiB each */
+
+void gic_cpu_init(uint64_t index)
+{
+	uint64_t rd = GICR_BASE + index * GICR_FRAME_SIZE;
+
+	*reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
+	while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
+		;
+	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
+	__asm__ volatile("isb");
+}
+
 uint32_t gic_ack(void)
 {
 	return READ_SYSREG(S3_0_C12_C12_0) & 0xffffff;	/* ICC_IAR1_EL1 */

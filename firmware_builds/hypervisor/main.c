@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "cpus.h"
 #include "description.h"
 #include "memory_map.h"
 #include "psci.h"
@@ -57,6 +58,7 @@ void hyp_main(void)
 		  READ_SYSREG(midr_el1));
 	board_selftest((const void *)RAM_BASE);	/* QEMU's board DTB */
 	lzo_selftest();
+	cpus_start((const void *)RAM_BASE);
 #ifdef ZVM_SELFTEST_PANIC
 	selftest_panic();
 #endif

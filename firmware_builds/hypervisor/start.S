@@ -22,6 +22,28 @@ _start:
 	str	xzr, [x0], #8
 	b	1b
 2:
+	bl	el2_setup
+	bl	hyp_main
+	b	halt
+
+/* A CPU started by cpus.c (PSCI CPU_ON), at EL2 with its MMU off; x0: its
+ * index. Its own stack, then the boot CPU's EL2 set-up and page tables. */
+	.global secondary_entry
+secondary_entry:
+	mov	x19, x0
+	ldr	x1, =secondary_stacks
+	add	x0, x0, #1
+	lsl	x0, x0, #14		/* SECONDARY_STACK_SIZE (cpus.h) */
+	add	x0, x1, x0
+	mov	sp, x0
+	bl	el2_setup
+	mov	x0, x19
+	bl	secondary_main
+	b	halt
+
+/* EL2's state for C: FP/SIMD untrapped, the TLS pointer, the vectors, the
+ * identity-mapped stage-1 MMU. Uses x0 only. */
+el2_setup:
 	ldr	x0, =CPTR_EL2_DEFAULT
 	msr	cptr_el2, x0
 
@@ -47,9 +69,7 @@ _start:
 	ldr	x0, =SCTLR_EL2_VALUE
 	msr	sctlr_el2, x0
 	isb
-
-	bl	hyp_main
-	b	halt
+	ret
 
 /* Not at EL2: nothing sensible can be done, say so on the UART and stop.
  * UART_BASE, spelt out: memory_map.h's UL constants are C only. */

@@ -8,18 +8,24 @@ from ..memory_map import GUEST_RAM_IPA, QEMU_VIRTIO_BLK
 from ..models import selftest
 from ..models.virtio_blk import SECTOR
 
+MPIDR_RES1 = 1 << 31
+
 # The frame's events (`zpool` only as reported at boot, without a VM).
-FRAME = frozenset({"boot", "board", "lzo-selftest", "zpool", "hostblk", "vm-create", "memstats",
-                   "poweroff"})
+FRAME = frozenset({"boot", "board", "lzo-selftest", "cpu-up", "zpool", "hostblk", "vm-create",
+                   "memstats", "poweroff"})
 
 
 def boot_expectations(board, image) -> list[Expected]:
     """The right image at EL2, libfdt reading the board as configured (a
-    QEMU board's DTB; another board's only in its place), and liblzo2
-    agreeing byte for byte with python-lzo."""
-    board_fields = selftest.board(board) if board.kind == "qemu" else {}
+    QEMU board's DTB; another board's only in its place), liblzo2 agreeing
+    byte for byte with python-lzo, and every other CPU started, in the
+    DTB's order (QEMU's MPIDRs: Aff0 its index, bit 31 set)."""
+    qemu = board.kind == "qemu"
+    board_fields = selftest.board(board) if qemu else {}
     return [Expected("boot", {"el": 2, "build": image.build_id}), Expected("board", board_fields),
-            Expected("lzo-selftest", selftest.lzo_selftest())]
+            Expected("lzo-selftest", selftest.lzo_selftest())] + [
+        Expected("cpu-up", {"mpidr": MPIDR_RES1 | cpu} if qemu else {}, {"cpu": cpu})
+        for cpu in range(1, board.cpus)]
 
 
 def vm_expectations(plan) -> list[Expected]:

@@ -29,7 +29,7 @@ def context(board) -> dict:
     unless it is asked for one."""
     return {"arch": "arm64", "machine": board.machine_arg, "cpu": board.cpu,
             "memory": board.memory_mib,
-            "extra_options": ["-nodefaults", "-serial stdio", f"-smp {board.smp}",
+            "extra_options": ["-nodefaults", "-serial stdio", f"-smp {board.cpus}",
                               *board.extra_args]}
 
 

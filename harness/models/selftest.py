@@ -19,4 +19,4 @@ def lzo_selftest() -> dict[str, int]:
 
 def board(board) -> dict[str, int]:
     """What libfdt must read from QEMU's DTB for this board."""
-    return {"mem": board.memory_mib << 20, "cpus": board.smp}
+    return {"mem": board.memory_mib << 20, "cpus": board.cpus}

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .. import toolchain
-from ..errors import HarnessError
+from ..errors import ConfigError, HarnessError
 from ..qemu import QemuProcess, free_port
 from .base import Target as BaseTarget
 from .register_probe import RegisterProbe
@@ -25,6 +25,11 @@ class Target(BaseTarget):
         toolchain.find_program(board.binary)  # a clear message, not a failed exec
         rr = ("record", options.record) if options.record else \
             ("replay", options.replay) if options.replay else None
+        if rr and board.cpus > 1:
+            raise ConfigError(board.path, "qemu.cpus", f"QEMU's {rr[0]} runs one CPU only "
+                              "(QEMU 7.2: 'Record/replay feature is not supported for smp'): "
+                              "use a one-CPU board (qemu-virt-gicv3-1cpu), or --deterministic, "
+                              "whose runs repeat without a recording")
         tcp_port = free_port() if board.console == "tcp" else 0
         # The register probe takes the gdb stub, unless the user has it (--gdb).
         # Not under -icount (record/replay included): there QEMU 7.2's stub

@@ -60,7 +60,8 @@ def test_qemu_killed_mid_run(zvm_board, tmp_path):
     assert not result.passed
     assert result.failures[0].startswith("console closed before the firmware finished: QEMU "
                                          "exited (killed by signal SIGKILL)")
-    assert "last trace event: @zvm lzo-selftest" in result.failures[0]
+    assert f"last trace event: {result.trace.events[-1]}" in result.failures[0]
+    assert result.trace.events[-1].name in ("cpu-up", "lzo-selftest")  # the start-up's end
     assert (write_bundle(tmp_path / "bundle", result) / "result.json").exists()
     assert_nothing_left(result, pid, fds)
 

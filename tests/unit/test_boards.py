@@ -29,7 +29,7 @@ def test_defaults_fill_in(tmp_path):
     path = tmp_path / "t.toml"
     path.write_text(GOOD)
     board = load_board(str(path))
-    assert (board.smp, board.binary, board.console) == (1, "qemu-system-aarch64", "stdio")
+    assert (board.cpus, board.binary, board.console) == (1, "qemu-system-aarch64", "stdio")
 
 
 MALFORMED = [

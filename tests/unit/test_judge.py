@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.bundle import files
+from harness.bundle.read import read_bundle
 from harness.repro import rejudge
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -92,16 +93,25 @@ def test_a_changed_memory_event_is_named(tmp_path):
     assert "clen=0x7e" in now[0] and "clen=0x7f" in now[0]
 
 
+def stage2_root(bundle: Path, vm: int) -> int:
+    """VM `vm`'s stage-2 root table, as its vm-create reported it."""
+    return read_bundle(bundle).trace().named("vm-create", vm=vm)[0]["vttbr"] & ((1 << 48) - 1)
+
+
 def test_a_wrong_vmid_is_named(tmp_path):
     bundle = unpack("two-vms-static", tmp_path)
-    edit_console(bundle, replace_once(r"vttbr=0x2000040292000", "vttbr=0x3000040292000"))
+    root = stage2_root(bundle, 1)
+    edit_console(bundle, replace_once(f"vttbr={(2 << 48) | root:#x}", f"vttbr={(3 << 48) | root:#x}"))
     now, _ = rejudge(bundle)
-    assert now == ["vm1: VTTBR_EL2 0x3000040292000 carries VMID 3, expected 2"]
+    assert now == [f"vm1: VTTBR_EL2 {(3 << 48) | root:#x} carries VMID 3, expected 2"]
 
 
 def test_a_changed_stage2_descriptor_is_named(tmp_path):
     bundle = unpack("two-vms-static", tmp_path)
-    level2 = bundle / files.MEMORY / files.memory_dump(0x40291000)
+    root = (bundle / files.MEMORY / files.memory_dump(stage2_root(bundle, 0))).read_bytes()
+    # The level-1 entry for IPA 0x40000000 (index 1) points to the level-2 table.
+    table = int.from_bytes(root[8:16], "little") & 0xfffffffff000
+    level2 = bundle / files.MEMORY / files.memory_dump(table)
     tables = bytearray(level2.read_bytes())
     tables[0] ^= 1 << 6  # entry 0 (IPA 0x40000000): S2AP read/write -> write only
     level2.write_bytes(bytes(tables))

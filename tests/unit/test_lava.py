@@ -82,11 +82,11 @@ def test_a_real_log_whose_last_line_is_feedback_passes_lava_check(tmp_path):
     """A real lava-run log (hello) in which the line that ended the monitor
     was logged at level feedback. Its boot line names the build it ran; the
     hypervisor built here now has another id, put in its place so that only
-    the log's levels are on trial."""
+    the log's levels are on trial. It ran on one CPU."""
     text = (FIXTURES / "hello-feedback-ending.log").read_text()
     entries = [log.parse_entry(line) for line in text.splitlines()]
     assert [e["lvl"] for e in entries if str(e["msg"]).startswith("@zvm poweroff")] == ["feedback"]
-    board, scenario = load_board("qemu-virt-gicv3"), load_scenario("hello")
+    board, scenario = load_board("qemu-virt-gicv3-1cpu"), load_scenario("hello")
     build = build_hypervisor(scenario.variant, scenario.defines).build_id
     current = tmp_path / "job.log"
     current.write_text(re.sub(r"build=0x[0-9a-f]+", f"build={build:#x}", text))

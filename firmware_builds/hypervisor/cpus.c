@@ -1,0 +1,72 @@
+/* The other physical CPUs. The boot CPU runs everything for now: a started
+ * CPU sets up its EL2 state (start.S) and its GIC redistributor, says it is
+ * up, and sleeps in WFI with nothing enabled to wake it. The boot CPU
+ * prints for it: the console stays one CPU's. */
+#include <libfdt.h>
+#include <string.h>
+
+#include "console.h"
+#include "cpus.h"
+#include "gic.h"
+#include "psci.h"
+#include "sysregs.h"
+
+void halt(void) __attribute__((noreturn));
+extern char secondary_entry[];
+
+uint8_t secondary_stacks[MAX_CPUS][SECONDARY_STACK_SIZE] __attribute__((aligned(16)));
+static volatile uint64_t cpu_up_mpidr[MAX_CPUS];	/* written by the CPU itself */
+
+#define CPU_UP_TIMEOUT_S	10
+
+void secondary_main(uint64_t index)
+{
+	gic_cpu_init(index);
+	__atomic_store_n(&cpu_up_mpidr[index], READ_SYSREG(mpidr_el1), __ATOMIC_RELEASE);
+	for (;;)
+		__asm__ volatile("msr daifset, #0xf\n\twfi" ::: "memory");
+}
+
+static int start_one(unsigned int index, uint64_t mpidr)
+{
+	int64_t ret = psci_cpu_on(mpidr, (uint64_t)secondary_entry, index);
+
+	if (ret != 0) {
+		zvm_trace("panic", "reason=cpu-on-failed cpu=0x%x ret=0x%lx", index, (uint64_t)ret);
+		return -1;
+	}
+	uint64_t start = read_counter(), limit = CPU_UP_TIMEOUT_S * READ_SYSREG(cntfrq_el0);
+
+	while (!__atomic_load_n(&cpu_up_mpidr[index], __ATOMIC_ACQUIRE))
+		if (read_counter() - start > limit) {
+			zvm_trace("panic", "reason=cpu-not-up cpu=0x%x", index);
+			return -1;
+		}
+	zvm_trace("cpu-up", "cpu=0x%x mpidr=0x%lx", index, cpu_up_mpidr[index]);
+	return 0;
+}
+
+void cpus_start(const void *dtb)
+{
+	uint64_t self = READ_SYSREG(mpidr_el1) & 0xff00ffffffUL;	/* the affinity fields */
+	unsigned int index = 1;
+	int node, len;
+
+	if (fdt_check_header(dtb) != 0)
+		return;
+	fdt_for_each_subnode(node, dtb, fdt_path_offset(dtb, "/cpus")) {
+		const char *type = fdt_getprop(dtb, node, "device_type", NULL);
+		const fdt32_t *reg = fdt_getprop(dtb, node, "reg", &len);
+
+		if (!type || strcmp(type, "cpu") != 0 || !reg || len < 4)
+			continue;
+		uint64_t mpidr = len >= 8 ? ((uint64_t)fdt32_to_cpu(reg[0]) << 32) |
+					    fdt32_to_cpu(reg[1]) : fdt32_to_cpu(reg[0]);
+
+		if (mpidr == self)
+			continue;
+		if (index >= MAX_CPUS || start_one(index, mpidr) != 0)
+			halt();
+		index++;
+	}
+}
