@@ -33,8 +33,8 @@ def measure(rounds: int = 15) -> list[dict]:
     board, scenario = load_board(DEFAULT_BOARD), load_scenario(DEFAULT_SCENARIO)
     image = build_hypervisor(scenario.variant, scenario.defines)
     bare = [board.binary, "-M", board.machine_arg, "-cpu", board.cpu,
-            "-m", f"{board.memory_mib}M", "-nodefaults", "-display", "none",
-            "-serial", "stdio", "-kernel", str(image.path)]
+            "-m", f"{board.memory_mib}M", "-smp", str(board.cpus), *board.extra_args,
+            "-nodefaults", "-display", "none", "-serial", "stdio", "-kernel", str(image.path)]
 
     def in_process() -> None:
         if not run_scenario(board, scenario).passed:

@@ -37,11 +37,15 @@ static int start_one(unsigned int index, uint64_t mpidr)
 	}
 	uint64_t start = read_counter(), limit = CPU_UP_TIMEOUT_S * READ_SYSREG(cntfrq_el0);
 
-	while (!__atomic_load_n(&cpu_up_mpidr[index], __ATOMIC_ACQUIRE))
+	/* YIELD: where CPUs take turns on one host thread (QEMU's single-threaded
+	 * TCG), the started CPU runs now rather than at the end of our slice. */
+	while (!__atomic_load_n(&cpu_up_mpidr[index], __ATOMIC_ACQUIRE)) {
+		__asm__ volatile("yield");
 		if (read_counter() - start > limit) {
 			zvm_trace("panic", "reason=cpu-not-up cpu=0x%x", index);
 			return -1;
 		}
+	}
 	zvm_trace("cpu-up", "cpu=0x%x mpidr=0x%lx", index, cpu_up_mpidr[index]);
 	return 0;
 }
