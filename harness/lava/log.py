@@ -98,10 +98,10 @@ def verdict(entries: list[dict]) -> list[str]:
     return out
 
 
-def lava_log(lines: list[str], level: str = "target") -> str:
+def lava_log(lines: list[str]) -> str:
     """A console as a LAVA server stores it (for tests and for trying
     lava-check)."""
-    entries = [{"dt": "2026-01-01T00:00:00", "lvl": level, "msg": line} for line in lines]
+    entries = [{"dt": "2026-01-01T00:00:00", "lvl": "target", "msg": line} for line in lines]
     entries.append({"dt": "2026-01-01T00:00:00", "lvl": "results",
                     "msg": {"definition": "lava", "case": "job", "result": "pass"}})
     return yaml.safe_dump(entries)

@@ -33,6 +33,7 @@ class LavaConsole:
         self._reader = log.ConsoleReader()
         self.entries: list[dict] = []
         self.raw: list[str] = []
+        self.other: list[str] = []
 
     def read_line(self, timeout: float) -> str | None:
         deadline = time.monotonic() + timeout
@@ -42,8 +43,9 @@ class LavaConsole:
                 return None
             self.raw.append(raw)
             entry = log.parse_entry(raw)
-            if entry is None:
-                continue  # lava-run's own words before its log starts
+            if entry is None:  # lava-run's own words outside its log (a traceback)
+                self.other.append(raw)
+                continue
             self.entries.append(entry)
             line = self._reader.feed(entry)
             if line is not None:
@@ -108,7 +110,9 @@ class Target(BaseTarget):
         return self.console
 
     def closed_reason(self) -> str:
-        return "lava-run ended (LAVA's verdict follows)"
+        said = self.lava_console.other if self.lava_console else []
+        return "lava-run ended" + (f" saying {said[-1].strip()!r}" if said else "") + \
+            " (LAVA's verdict follows)"
 
     def after_poweroff(self, grace: float) -> str | None:
         if not self.lava_console.drain(max(grace, STOP_GRACE_S)):

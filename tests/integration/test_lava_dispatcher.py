@@ -117,3 +117,16 @@ def test_a_test_file_runs_unchanged_through_lava():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
     assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_a_qemu_that_dies_under_lava_fails_the_run_saying_so(zvm_run, zvm_board):
+    """QEMU refuses its command line inside the job: the run ends at once
+    with LAVA's own verdict, and nothing is left running."""
+    import dataclasses
+
+    broken = dataclasses.replace(zvm_board, extra_args=("-no-such-option",))
+    result = zvm_run("hello", options=LAVA, board=broken)
+    assert result.failures == [
+        "console closed before the firmware finished: lava-run ended (LAVA's verdict follows); "
+        "last trace event: none", "LAVA job: fail (Connection closed)"]
+    assert processes_running(f"zvm-hil:{result.run_id}") == []
