@@ -12,7 +12,8 @@ from harness.runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
 from harness.scenarios import load_scenario
 
 
-def _seconds(board, scenario, options: RunOptions) -> float:
+def run_seconds(board, scenario, options: RunOptions) -> float:
+    """A whole run's wall time; a run that fails stops the benchmark."""
     started = time.perf_counter()
     result = run_scenario(board, scenario, options=options)
     if not result.passed:
@@ -27,8 +28,8 @@ def measure(rounds: int = 15) -> list[dict]:
         scenario = load_scenario(name)
         ratios = []
         for _ in range(count):
-            plain = _seconds(board, scenario, RunOptions())
-            counted = _seconds(board, scenario, RunOptions(icount=DETERMINISTIC_ICOUNT))
+            plain = run_seconds(board, scenario, RunOptions())
+            counted = run_seconds(board, scenario, RunOptions(icount=DETERMINISTIC_ICOUNT))
             ratios.append(counted / plain)
         rows.append({"name": f"{name}: --deterministic / a plain run",
                      "value": statistics.median(ratios), "unit": "x", "target": None,

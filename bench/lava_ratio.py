@@ -5,22 +5,13 @@ scenario run by zvm-hil on QEMU directly, for hello and for the Linux
 scenario. Medians of runs taken side by side. Needs root (lava-run's)."""
 
 import statistics
-import time
 
 from harness.boards import DEFAULT_BOARD, load_board
 from harness.errors import ToolMissing
 from harness.lava import dispatcher
-from harness.runner import RunOptions, run_scenario
+from harness.runner import RunOptions
 from harness.scenarios import load_scenario
-
-
-def _took(board, scenario, options) -> float:
-    started = time.perf_counter()
-    result = run_scenario(board, scenario, options=options)
-    took = time.perf_counter() - started
-    if not result.passed:
-        raise RuntimeError(result.summary())
-    return took
+from deterministic_ratio import run_seconds
 
 
 def measure(rounds: int = 15) -> list[dict]:
@@ -34,8 +25,8 @@ def measure(rounds: int = 15) -> list[dict]:
         scenario = load_scenario(name)
         lava, direct = [], []
         for _ in range(count):
-            lava.append(_took(board, scenario, RunOptions(via="lava")))
-            direct.append(_took(board, scenario, RunOptions()))
+            lava.append(run_seconds(board, scenario, RunOptions(via="lava")))
+            direct.append(run_seconds(board, scenario, RunOptions()))
         rows.append({"name": f"{name}: a job in lava-run / zvm-hil run",
                      "value": statistics.median(lava) / statistics.median(direct), "unit": "x",
                      "target": None, "note": f"{statistics.median(lava):.2f} s against "

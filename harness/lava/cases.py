@@ -48,9 +48,15 @@ def _key(e: Expected) -> tuple[str, str]:
     return ("[", label[1:]) if e.vm else ("@zvm ", label.removeprefix("@zvm "))
 
 
+def field_on_line(key: str, value) -> str:
+    """A lookahead: `key=value` (value as the trace writes it) further on
+    the line."""
+    return rf"(?=[^\n]* {re.escape(key)}={re.escape(show(value))}\s)"
+
+
 def _agrees(e: Expected) -> str:
     """Lookaheads: each predicted field on the line."""
-    return "".join(rf"(?=[^\n]* {re.escape(k)}={re.escape(show(v))}\s)" for k, v in e.fields.items())
+    return "".join(field_on_line(k, v) for k, v in e.fields.items())
 
 
 def _disagrees(e: Expected) -> str:

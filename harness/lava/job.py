@@ -101,7 +101,7 @@ def shell_script(script) -> dict:
             head = f"[{guest}] @guest {words[1]}" if guest else f"@zvm {words[1]}"
             # The whole line: what is typed next must not cut into it.
             event = re.escape(head) + "".join(
-                rf"(?=[^\n]* {re.escape(k)}={int(v, 0):#x}\s)" for k, v in fields.items()) + r"[^\n]*\n"
+                cases.field_on_line(k, int(v, 0)) for k, v in fields.items()) + r"[^\n]*\n"
             steps.append({"name": _step_name(len(steps), line), "command": None,
                           "successes": [{"message": event}]})
             continue

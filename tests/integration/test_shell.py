@@ -16,6 +16,15 @@ def skip_without_host_disk(board) -> None:
         pytest.skip("the Linux VM needs the host disk only a QEMU board attaches")
 
 
+def disk_md5(linux, skip: int, count: int) -> str:
+    """The MD5 of `count` sectors of the Linux VM's disk from sector `skip`,
+    read with dd in its shell (which must succeed)."""
+    text, status = linux.shell(f"dd if=/dev/vda bs=512 skip={skip} count={count} "
+                               "2>/dev/null | md5sum")
+    assert status == 0, text
+    return text.split()[0]
+
+
 def test_vms_created_run_deleted_and_created_again(zvm_session):
     with zvm_session("shell-session") as shell:
         assert shell.run("new -t mem") == ["vm 0 created"]
@@ -104,9 +113,7 @@ def test_a_linux_vm_created_from_the_shell_answers_on_its_console(zvm_session, z
             meminfo, status = linux.shell("cat /proc/meminfo")
             assert status == 0 and meminfo.startswith("MemTotal:")
             untouched = initial_disk(512 << 10, 0x22)[64 * 512:72 * 512]  # past the OUT
-            text, status = linux.shell("dd if=/dev/vda bs=512 skip=64 count=8 2>/dev/null "
-                                       "| md5sum")
-            assert (text.split()[0], status) == (hashlib.md5(untouched).hexdigest(), 0)
+            assert disk_md5(linux, 64, 8) == hashlib.md5(untouched).hexdigest()
             assert linux.shell("false")[1] == 1
             # A line of its own that would read as the hypervisor's is not one.
             forged, _ = linux.shell("echo '@zvm poweroff reason=done'")
@@ -163,9 +170,8 @@ def test_the_interactive_session(zvm_session, zvm_board):
             meminfo, status = linux.shell("grep MemTotal /proc/meminfo")
             assert status == 0 and meminfo.startswith("MemTotal:")
             # What its workload (the first's too) wrote there, as blkio would.
-            text, status = linux.shell("dd if=/dev/vda bs=512 count=64 2>/dev/null | md5sum")
             written = out_data(load_scenario("shell-linux").vms[0].requests[0])
-            assert (text.split()[0], status) == (hashlib.md5(written).hexdigest(), 0)
+            assert disk_md5(linux, 0, 64) == hashlib.md5(written).hexdigest()
         shell.wait_for("memstress-done", guest="mem-1")
         shell.wait_for("memstress-done", guest="slow-2")
     assert shell.result.passed, shell.result.summary()

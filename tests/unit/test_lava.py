@@ -3,6 +3,7 @@
 both of their forms, the device's lines whatever their level."""
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ from harness.lava.check import check_log
 from harness.lava.job import validate, write_job
 from harness.scenarios import list_scenarios, load_scenario
 
-FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures" / "lava"
+FIXTURES = Path(__file__).parent / "fixtures" / "lava"
 
 
 @pytest.mark.parametrize("scenario", list_scenarios(), ids=lambda s: s.name)
