@@ -32,27 +32,6 @@ static inline volatile uint32_t *reg32(uint64_t addr)
 	return (volatile uint32_t *)addr;
 }
 
-void gic_init(void)
-{
-	*reg32(GICD_BASE + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
-	while (*reg32(GICD_BASE + GICD_CTLR) & GICD_CTLR_RWP)
-		;
-	*reg32(GICR_BASE + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
-	while (*reg32(GICR_BASE + GICR_WAKER) & GICR_WAKER_ASLEEP)
-		;
-	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= HYP_PPIS;
-	for (uint32_t intid = 0; intid < 32; intid++)
-		if (HYP_PPIS & (1u << intid))
-			((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[intid] = 0x80;
-	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = HYP_PPIS;
-
-	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
-	__asm__ volatile("isb");
-	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
-	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
-	__asm__ volatile("isb");
-}
-
 #define GICR_FRAME_SIZE		0x20000	/* GICv3: RD_base and SGI_base, 64 KiB each */
 
 void gic_cpu_init(uint64_t index)
@@ -63,6 +42,23 @@ void gic_cpu_init(uint64_t index)
 	while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
 		;
 	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
+	__asm__ volatile("isb");
+}
+
+void gic_init(void)
+{
+	*reg32(GICD_BASE + GICD_CTLR) = GICD_CTLR_ARE | GICD_CTLR_ENABLE_G1;
+	while (*reg32(GICD_BASE + GICD_CTLR) & GICD_CTLR_RWP)
+		;
+	gic_cpu_init(0);	/* the boot CPU's redistributor and interface */
+	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= HYP_PPIS;
+	for (uint32_t intid = 0; intid < 32; intid++)
+		if (HYP_PPIS & (1u << intid))
+			((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[intid] = 0x80;
+	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = HYP_PPIS;
+
+	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
+	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb");
 }
 

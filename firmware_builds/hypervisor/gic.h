@@ -14,8 +14,9 @@
 #define INTID_SPURIOUS		1023
 
 void gic_init(void);
-/* CPU `index`'s own part: its redistributor awake, the system register
- * interface on; no interrupt enabled (a started CPU that runs nothing). */
+/* CPU `index`'s own part (gic_init does it for the boot CPU): its
+ * redistributor awake, the system register interface on; no interrupt
+ * enabled (a started CPU that runs nothing). */
 void gic_cpu_init(uint64_t index);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
