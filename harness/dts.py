@@ -100,6 +100,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tvm-name = "{vm.spec.name}";
 \t\tguest = "{vm.spec.guest}";
 \t\tvmid = <{vm.vmid}>;
+\t\tvcpus = <{vm.spec.vcpus}>;
 \t\tmemory = <{cells(GUEST_RAM_IPA)} {cells(vm.spec.memory)}>;
 \t\timage = <{cells(vm.image_pa)} {cells(len(vm.image.data))}>;
 \t\timage-ipa = <{cells(vm.image.load_addr)}>;

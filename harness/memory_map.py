@@ -26,7 +26,8 @@ GUEST_RAM_IPA = 0x4000_0000
 GUEST_DTB_RESERVE = 0x1_0000  # the guest DTB sits in the top 64 KiB of its RAM
 VUART_IPA = UART_BASE  # the emulated PL011
 VGICD_IPA = GICD_BASE  # the emulated distributor and redistributor (Linux VMs)
-VGICR_IPA = GICR_BASE
+VGICR_IPA = GICR_BASE  # vCPU 0's frame; each vCPU's follows the last
+VGICR_FRAME = 0x2_0000  # a redistributor's two 64 KiB pages
 VBLK_IPA = VIRTIO_MMIO_BASE  # the back-end's virtio-blk device, in every VM
 
 

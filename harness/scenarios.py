@@ -10,8 +10,8 @@ from pathlib import Path
 from . import paths
 from .errors import ConfigError
 from .schema import Field, Table, in_range, load_toml, non_empty, one_of, resolve, validate
-from .spec import BARRIER, GRANULE, REQUEST_TYPES, VARIANTS, BlkRequest, Scenario, VmSpec, \
-    partition_align
+from .spec import BARRIER, GRANULE, MAX_VCPUS, REQUEST_TYPES, VARIANTS, BlkRequest, Scenario, \
+    VmSpec, partition_align
 
 
 def power_of_two_kib(v: int) -> str | None:
@@ -67,6 +67,9 @@ SCENARIO_SPEC = {
                               "not emulated: stop the VM, or inject an abort or UNDEF"),
         "offered": Field(bool, required=False, default=False,
                          doc="not created at boot: the shell's `new -t <name>` creates it"),
+        "vcpus": Field(int, required=False, default=1, check=in_range(1, MAX_VCPUS),
+                       doc="its vCPUs: the first starts at the entry, the guest turns the "
+                           "others on with PSCI CPU_ON"),
     }, required=False, array=True),
     "shell": Table({
         "script": Field(list, required=False, default=[], item=str,
@@ -147,7 +150,7 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
                               "(DMA sees host addresses) and a single VM")
         spec = VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]), vm["resident_limit"],
                       vm["disk_sectors"], requests, passthrough, options, vm["on_fault"],
-                      vm["offered"])
+                      vm["offered"], vm["vcpus"])
         kind.validate(spec, path, where, static)
         specs.append(spec)
     return tuple(specs)
@@ -276,7 +279,7 @@ def to_toml(s: Scenario) -> dict:
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
             "virtio": "passthrough" if vm.passthrough else "emulated", "on_fault": vm.on_fault,
-            "offered": vm.offered,
+            "offered": vm.offered, "vcpus": vm.vcpus,
             **vm.options,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,

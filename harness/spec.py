@@ -25,6 +25,9 @@ class BlkRequest:
         return self.type & ~BARRIER
 
 
+MAX_VCPUS = 4  # a VM's: firmware_builds/hypervisor/vgic.h VGIC_MAX_VCPUS
+
+
 @dataclass(frozen=True)
 class VmSpec:
     name: str
@@ -38,6 +41,7 @@ class VmSpec:
     options: dict[str, object] = field(default_factory=dict)  # its guest kind's own fields
     on_fault: str = "stop"  # a fault of its own: "stop" the VM, or "inject" it into the guest
     offered: bool = False  # created by the shell's `new`, not at boot
+    vcpus: int = 1  # vCPU 0 starts at the entry; the guest turns the others on (PSCI)
 
 
 @dataclass(frozen=True)

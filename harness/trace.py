@@ -24,6 +24,8 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "s2-map": frozenset({"vm", "ipa", "pa", "size", "attr"}),
     "s2-unmap": frozenset({"vm", "ipa", "size"}),
     "vm-exit": frozenset({"vm", "code", "reason"}),
+    "vcpu-on": frozenset({"vm", "vcpu", "entry"}),
+    "vcpu-off": frozenset({"vm", "vcpu"}),
     "fault": frozenset({"vm", "esr", "far", "ipa"}),
     "oom": frozenset({"vm", "size"}),
     "block-alloc": frozenset({"vm", "ipa", "pa", "size"}),

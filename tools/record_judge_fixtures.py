@@ -46,6 +46,7 @@ RECORDINGS = {
     "no-leak": ("no-leak", None, False, []),
     "timer-ticks": ("timer-ticks", None, False, []),
     "shell-session": ("shell-session", None, False, []),
+    "kut-psci": ("kut-psci", None, False, []),
     "linux-virtio-blk": (str(FIXTURES / "scenarios" / "linux-zero-disk.toml"), None, False, []),
     **{f"hostile-{attack}": (f"hostile@{attack}", None, False, [])
        for attack in ("oob-write", "uart-misaligned", "desc-loop", "notify-storm", "unknown-hvc",

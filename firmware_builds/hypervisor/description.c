@@ -5,6 +5,7 @@
 #include "console.h"
 #include "description.h"
 #include "memory_map.h"
+#include "vgic.h"
 
 static int bad(const char *node, const char *prop)
 {
@@ -61,6 +62,11 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	strncpy(vm->guest, guest ? guest : "-", sizeof(vm->guest) - 1);
 	if (get_u32(fdt, node, "vmid", &vm->vmid) || vm->vmid == 0 || vm->vmid > 0xff)
 		return bad(node_name, "vmid");
+	vm->nr_vcpus = 1;						/* optional */
+	if (fdt_getprop(fdt, node, "vcpus", NULL) &&
+	    (get_u32(fdt, node, "vcpus", &vm->nr_vcpus) || vm->nr_vcpus == 0 ||
+	     vm->nr_vcpus > VGIC_MAX_VCPUS))
+		return bad(node_name, "vcpus");
 	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size))
 		return bad(node_name, "memory");
 	if (get_range(fdt, node, "image", &vm->image_pa, &vm->image_size))

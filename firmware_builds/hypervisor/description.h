@@ -13,6 +13,7 @@ struct vm_config {
 	char name[32];
 	char guest[24];				/* its guest kind's name, for the shell's info */
 	uint32_t vmid;
+	uint32_t nr_vcpus;			/* 1 to MAX_VCPUS */
 	uint64_t ipa_base, mem_size;		/* guest RAM */
 	uint64_t image_pa, image_size;		/* staged by the harness */
 	uint64_t image_ipa, entry_ipa;

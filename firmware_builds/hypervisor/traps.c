@@ -11,11 +11,11 @@
 #include "hyp_timer.h"
 #include "hypercall.h"
 #include "memory_map.h"
-#include "psci.h"
 #include "sysregs.h"
 #include "trap_frame.h"
 #include "vm.h"
 #include "vm_irq.h"
+#include "vm_psci.h"
 #include "vm_sched.h"
 #include "vuart.h"
 
@@ -28,16 +28,13 @@ void halt(void) __attribute__((noreturn));
 #define EC_IABT_LOW	0x20
 #define EC_DABT_LOW	0x24
 
+#define ESR_WFX_WFE		1UL	/* ISS.TI: a WFE, not a WFI */
+
 #define FSC_TRANSLATION		0x04
 #define FSC_ACCESS_FLAG		0x08
 #define FSC_EXTERNAL		0x10	/* synchronous external abort, not on a walk */
 
-#define PSCI_VERSION		0x84000000UL
-#define PSCI_MIGRATE_INFO_TYPE	0x84000006UL
-#define PSCI_SYSTEM_RESET	0x84000009UL
-#define PSCI_FEATURES		0x8400000aUL
-#define PSCI_NOT_SUPPORTED	((uint64_t)-1)
-#define PSCI_TOS_NOT_PRESENT	2	/* MIGRATE_INFO_TYPE: no trusted OS to migrate */
+#define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
 
 /* ICC_SGI1R_EL1 (op0 3, op1 0, CRn 12, CRm 11, op2 5) in an ESR's ISS, with
  * the register and direction bits masked out. */
@@ -137,13 +134,11 @@ static void hypercall(struct trap_frame *frame)
 {
 	uint64_t fn = frame->x[0];
 
+	if (vm_psci_call(fn)) {
+		vm_psci(frame);
+		return;
+	}
 	switch (fn) {
-	case PSCI_SYSTEM_OFF:
-		vm_exit(frame, 0, "psci-off");
-		return;
-	case PSCI_SYSTEM_RESET:
-		vm_exit(frame, 0, "psci-reset");
-		return;
 	case ZVM_HVC_EXIT:
 		vm_exit(frame, frame->x[1], "exit");
 		return;
@@ -157,19 +152,8 @@ static void hypercall(struct trap_frame *frame)
 	case ZVM_HVC_GUEST_CRC:
 		frame->x[0] = guest_crc(vm_current(), frame->x[1], frame->x[2]);
 		return;
-	case PSCI_VERSION:
-		frame->x[0] = 0x10001;	/* PSCI 1.1 */
-		return;
-	case PSCI_FEATURES:
-		frame->x[0] = frame->x[1] == PSCI_VERSION || frame->x[1] == PSCI_FEATURES ||
-			      frame->x[1] == PSCI_SYSTEM_OFF || frame->x[1] == PSCI_SYSTEM_RESET ||
-			      frame->x[1] == PSCI_MIGRATE_INFO_TYPE ? 0 : PSCI_NOT_SUPPORTED;
-		return;
-	case PSCI_MIGRATE_INFO_TYPE:
-		frame->x[0] = PSCI_TOS_NOT_PRESENT;
-		return;
 	default:
-		frame->x[0] = PSCI_NOT_SUPPORTED;
+		frame->x[0] = SMCCC_NOT_SUPPORTED;
 	}
 }
 
@@ -206,7 +190,8 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	int uart = ipa >= VUART_IPA && ipa < VUART_IPA + VUART_SIZE;
 	int blk = ipa >= VBLK_IPA && ipa < VBLK_IPA + VBLK_SIZE && vm->cfg->disk_sectors;
 	int gicd = vm->vgic.emulated && ipa >= VGICD_IPA && ipa < VGICD_IPA + VGICD_SIZE;
-	int gicr = vm->vgic.emulated && ipa >= VGICR_IPA && ipa < VGICR_IPA + VGICR_SIZE;
+	int gicr = vm->vgic.emulated && ipa >= VGICR_IPA &&
+		   ipa < VGICR_IPA + vm->nr_vcpus * VGICR_SIZE;
 
 	if (!uart && !blk && !gicd && !gicr) {
 		stage2_fault(frame, esr, ipa);
@@ -229,10 +214,10 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	} else if (blk) {
 		result = vblk_mmio(vm, ipa - VBLK_IPA, is_write, value);
 	} else {	/* pending and active states live in the list registers too */
-		vm_irq_save(vm);
+		vm_irq_save(vcpu_current());
 		result = gicd ? vgic_dist_access(&vm->vgic, ipa - VGICD_IPA, is_write, value, size)
 			      : vgic_redist_access(&vm->vgic, ipa - VGICR_IPA, is_write, value, size);
-		vgic_load(&vm->vgic);
+		vgic_load(&vcpu_current()->vgic);
 	}
 
 	if (!is_write && srt != 31)
@@ -257,7 +242,10 @@ static void lower_sync(struct trap_frame *frame)
 		return;
 	case EC_WFX:
 		frame->elr += 4;
-		vm_wait(frame);
+		if (esr & ESR_WFX_WFE)
+			vm_yield(frame);
+		else
+			vm_wait(frame);
 		return;
 	case EC_IABT_LOW:
 		stage2_fault(frame, esr, fault_ipa());
@@ -266,7 +254,7 @@ static void lower_sync(struct trap_frame *frame)
 		if ((esr & ISS_SYSREG_MASK) == ISS_ICC_SGI1R && !(esr & 1)) {
 			unsigned int rt = (esr >> 5) & 0x1f;
 
-			vm_send_sgi(rt == 31 ? 0 : frame->x[rt]);
+			vm_send_sgi(vcpu_current(), rt == 31 ? 0 : frame->x[rt]);
 			frame->elr += 4;
 			return;
 		}

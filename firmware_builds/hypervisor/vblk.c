@@ -363,7 +363,7 @@ static void complete(struct blk_request *r)
 		vm_write(vm, d->used + 2, &d->used_idx, 2);
 	}
 	d->interrupt_status |= VIRTIO_INT_USED_RING;
-	vm_raise_irq(vm);
+	vm_raise_spi(vm, VIRTIO_BLK_INTID);
 }
 
 int vblk_init(void)

@@ -9,6 +9,7 @@
 #include "sysregs.h"
 
 struct vm;
+struct vcpu;
 
 /* The guest's EL1 system registers, switched with the VM. */
 struct el1_sysregs {
@@ -19,10 +20,12 @@ struct el1_sysregs {
 	uint64_t cntp_ctl, cntp_cval;		/* the EL1 physical timer */
 };
 
-/* The registers the VM starts with: at its entry point with its DTB's IPA
- * in x0, EL1h with interrupts masked, MMU off, FP/SIMD not trapped; and
- * the HCR_EL2 it runs under. */
-void vcpu_reset(struct vm *vm);
+/* The registers a vCPU starts with (its VM's first at its entry point with
+ * its DTB's IPA in x0, the others where PSCI CPU_ON says): at `entry` with
+ * `x0`, EL1h with interrupts masked, MMU off, FP/SIMD not trapped. */
+void vcpu_reset(struct vcpu *vcpu, uint64_t entry, uint64_t x0);
+/* The HCR_EL2 the VM's vCPUs run under. */
+uint64_t vcpu_hcr(const struct vm *vm);
 
 /* Inline: they run on every switch between VMs. */
 static inline void vcpu_save_el1(struct el1_sysregs *s)

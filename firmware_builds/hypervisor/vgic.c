@@ -29,14 +29,48 @@ void vgic_init(void)
 	__asm__ volatile("isb");
 }
 
-void vgic_vm_init(struct vgic_state *s, int emulated)
+static void config_reset(struct vgic_config *c, int emulated)
 {
-	memset(s, 0, sizeof(*s));
-	s->emulated = emulated;
-	memset(s->priority, DEFAULT_PRIORITY, sizeof(s->priority));
+	memset(c, 0, sizeof(*c));
+	memset(c->priority, DEFAULT_PRIORITY, sizeof(c->priority));
 	if (!emulated)	/* nothing to program: every interrupt is on */
-		memset(s->enabled, 0xff, sizeof(s->enabled));
-	s->redist_waker = 1u << 1;	/* ProcessorSleep, as at reset */
+		memset(c->enabled, 0xff, sizeof(c->enabled));
+}
+
+void vgic_vm_init(struct vgic_dist *d, struct vgic_state *const *cpus, unsigned int nr_cpus,
+		  int emulated)
+{
+	memset(d, 0, sizeof(*d));
+	d->emulated = emulated;
+	config_reset(&d->spis, emulated);
+	d->nr_cpus = nr_cpus;
+	for (unsigned int i = 0; i < nr_cpus; i++) {
+		struct vgic_state *s = cpus[i];
+
+		memset(s, 0, sizeof(*s));
+		s->dist = d;
+		s->index = i;
+		config_reset(&s->own, emulated);
+		s->redist_waker = 1u << 1;	/* ProcessorSleep, as at reset */
+		d->cpus[i] = s;
+	}
+}
+
+struct vgic_state *vgic_spi_target(const struct vgic_dist *d, unsigned int intid)
+{
+	uint64_t route = d->irouter[intid];
+	unsigned int aff0 = route & 0xff;
+	int one_of_n = (route >> 31) & 1;	/* IRM */
+
+	if (one_of_n || (route & 0xff00ffff00UL) || aff0 >= d->nr_cpus)
+		return d->cpus[0];
+	return d->cpus[aff0];
+}
+
+/* Where an interrupt's configuration lives. */
+static const struct vgic_config *config_of(const struct vgic_state *s, unsigned int intid)
+{
+	return intid < 32 ? &s->own : &s->dist->spis;
 }
 
 static uint64_t read_lr(unsigned int i)
@@ -73,6 +107,16 @@ static int bit(const uint32_t *map, unsigned int intid)
 	return (map[intid / 32] >> (intid % 32)) & 1;
 }
 
+static int enabled(const struct vgic_state *s, unsigned int intid)
+{
+	return bit(config_of(s, intid)->enabled, intid);
+}
+
+static unsigned int priority(const struct vgic_state *s, unsigned int intid)
+{
+	return config_of(s, intid)->priority[intid];
+}
+
 static int listed(const struct vgic_state *s, unsigned int intid)
 {
 	for (unsigned int i = 0; i < nr_lrs; i++)
@@ -87,16 +131,16 @@ static int next_to_list(const struct vgic_state *s)
 	int best = -1;
 
 	for (unsigned int intid = 0; intid < VGIC_NR_IRQS; intid++)
-		if (bit(s->pending, intid) && bit(s->enabled, intid) && !listed(s, intid) &&
-		    (best < 0 || s->priority[intid] < s->priority[best]))
+		if (bit(s->pending, intid) && enabled(s, intid) && !listed(s, intid) &&
+		    (best < 0 || priority(s, intid) < priority(s, best)))
 			best = intid;
 	return best;
 }
 
 static uint64_t list_entry(const struct vgic_state *s, unsigned int intid, uint64_t state)
 {
-	return state | LR_GROUP1 | LR_PRIORITY(s->priority[intid]) | intid |
-	       (bit(s->resample, intid) ? LR_EOI : 0);
+	return state | LR_GROUP1 | LR_PRIORITY(priority(s, intid)) | intid |
+	       (bit(config_of(s, intid)->resample, intid) ? LR_EOI : 0);
 }
 
 void vgic_load(struct vgic_state *s)
@@ -122,12 +166,17 @@ void vgic_load(struct vgic_state *s)
 
 void vgic_raise(struct vgic_state *s, unsigned int intid)
 {
-	if (intid < VGIC_NR_IRQS)
-		s->pending[intid / 32] |= 1u << (intid % 32);
+	if (intid >= VGIC_NR_IRQS)
+		return;
+	if (intid >= 32)
+		s = vgic_spi_target(s->dist, intid);
+	s->pending[intid / 32] |= 1u << (intid % 32);
 }
 
 void vgic_set_level(struct vgic_state *s, unsigned int intid, int high)
 {
+	if (intid >= 32)
+		s = vgic_spi_target(s->dist, intid);
 	if (high && !listed(s, intid))
 		vgic_raise(s, intid);
 	else if (!high)
@@ -140,14 +189,16 @@ int vgic_has_pending(const struct vgic_state *s)
 		if ((s->lr[i] & LR_STATE_MASK) == LR_PENDING)
 			return 1;
 	for (unsigned int w = 0; w < VGIC_NR_IRQS / 32; w++)
-		if (s->pending[w] & s->enabled[w])
+		if (s->pending[w] & config_of(s, 32 * w)->enabled[w])
 			return 1;
 	return 0;
 }
 
 void vgic_resample_on_deactivate(struct vgic_state *s, unsigned int intid)
 {
-	s->resample[intid / 32] |= 1u << (intid % 32);
+	struct vgic_config *c = intid < 32 ? &s->own : &s->dist->spis;
+
+	c->resample[intid / 32] |= 1u << (intid % 32);
 }
 
 /* The interrupts from `first` listed with any of the `state` bits. */
@@ -222,7 +273,7 @@ void vgic_unlist_disabled(struct vgic_state *s)
 		unsigned int intid = LR_VINTID(s->lr[i]);
 
 		if ((s->lr[i] & LR_STATE_MASK) == LR_PENDING && intid < VGIC_NR_IRQS &&
-		    !bit(s->enabled, intid)) {
+		    !enabled(s, intid)) {
 			vgic_raise(s, intid);
 			s->lr[i] = 0;
 		}

@@ -1,8 +1,11 @@
-/* Virtual interrupts for guests: per VM, the state of INTIDs 0..95 (SGIs,
- * PPIs and 64 SPIs), delivered through the GICv3 list registers while the VM
- * runs. A VM with an emulated distributor (a Linux VM) enables and
- * prioritises its interrupts itself through GICD/GICR (vgic_mmio.c); for the
- * others every interrupt is enabled at a fixed priority. */
+/* Virtual interrupts for guests: INTIDs 0..95 (SGIs, PPIs and 64 SPIs),
+ * delivered through the GICv3 list registers while a vCPU runs. Each vCPU
+ * has its own SGIs and PPIs (its redistributor) and its own pending state
+ * and list registers; the SPIs' configuration is its VM's (the
+ * distributor), and a raised SPI is pending on the vCPU it is routed to. A
+ * VM with an emulated distributor (a Linux VM) enables, prioritises and
+ * routes its interrupts itself through GICD/GICR (vgic_mmio.c); for the
+ * others every interrupt is enabled at a fixed priority, SPIs on vCPU 0. */
 #ifndef ZVM_VGIC_H
 #define ZVM_VGIC_H
 
@@ -10,27 +13,53 @@
 
 #define VGIC_NR_IRQS		96
 #define VGIC_MAX_LRS		4
+#define VGIC_MAX_VCPUS		4
 #define VUART_VINTID		33	/* SPI 1: the PL011 */
 
-struct vgic_state {
+/* How interrupts are configured: a vCPU's own SGIs and PPIs (word 0 of each
+ * bitmap), or a VM's SPIs (the rest). */
+struct vgic_config {
 	uint32_t enabled[VGIC_NR_IRQS / 32];
-	uint32_t pending[VGIC_NR_IRQS / 32];	/* raised, not yet in a list register */
 	uint32_t config[VGIC_NR_IRQS / 16];	/* ICFGR: read back as written */
 	uint32_t resample[VGIC_NR_IRQS / 32];	/* lines sampled again on deactivation */
 	uint8_t priority[VGIC_NR_IRQS];
+};
+
+struct vgic_state;
+
+/* A VM's distributor. */
+struct vgic_dist {
+	struct vgic_config spis;
 	uint64_t irouter[VGIC_NR_IRQS];
-	uint32_t dist_ctlr, redist_waker;
-	uint64_t lr[VGIC_MAX_LRS], vmcr, ap0r0, ap1r0;
+	uint32_t ctlr;
 	int emulated;				/* the guest programs GICD and GICR */
+	unsigned int nr_cpus;
+	struct vgic_state *cpus[VGIC_MAX_VCPUS];	/* its vCPUs' interfaces, by index */
+};
+
+/* A vCPU's interrupt state: its redistributor and its list registers. */
+struct vgic_state {
+	struct vgic_dist *dist;
+	unsigned int index;			/* its vCPU's, Aff0 of its MPIDR */
+	struct vgic_config own;			/* SGIs and PPIs */
+	uint32_t pending[VGIC_NR_IRQS / 32];	/* raised, not yet in a list register */
+	uint32_t redist_waker;
+	uint64_t lr[VGIC_MAX_LRS], vmcr, ap0r0, ap1r0;
 };
 
 void vgic_init(void);
-void vgic_vm_init(struct vgic_state *s, int emulated);
+/* A VM's distributor and its `nr_cpus` vCPUs' interfaces, as at reset. */
+void vgic_vm_init(struct vgic_dist *d, struct vgic_state *const *cpus, unsigned int nr_cpus,
+		  int emulated);
+/* The vCPU interface an SPI is routed to (GICD_IROUTER; vCPU 0 when it
+ * names none of them or any). */
+struct vgic_state *vgic_spi_target(const struct vgic_dist *d, unsigned int intid);
 void vgic_save(struct vgic_state *s);
 /* Restores the state, placing pending enabled interrupts (most urgent
  * first) in the free list registers. */
 void vgic_load(struct vgic_state *s);
-/* An edge: `intid` becomes pending. */
+/* An edge: `intid` becomes pending on that vCPU (for an SPI, the vCPU
+ * vgic_spi_target names). */
 void vgic_raise(struct vgic_state *s, unsigned int intid);
 /* A level-sensitive line's state now: pending while high (unless already in
  * a list register). */
@@ -53,13 +82,14 @@ void vgic_set_active(struct vgic_state *s, unsigned int first, uint32_t bits, in
  * pending, so the guest does not take them while they are disabled. */
 void vgic_unlist_disabled(struct vgic_state *s);
 
-/* The emulated distributor and redistributor (Linux VMs), at VGICD_IPA and
+/* The emulated distributor and redistributors (Linux VMs), at VGICD_IPA and
  * VGICR_IPA (memory_map.h): one register access; returns what a read yields. */
 #define VGICD_SIZE		0x10000UL
 #define VGICR_SIZE		0x20000UL
-uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+uint64_t vgic_dist_access(struct vgic_dist *d, uint64_t offset, int is_write, uint64_t value,
 			  unsigned int size);
-uint64_t vgic_redist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+/* `offset` from the first vCPU's frame: each vCPU has one of VGICR_SIZE. */
+uint64_t vgic_redist_access(struct vgic_dist *d, uint64_t offset, int is_write, uint64_t value,
 			    unsigned int size);
 
 #endif

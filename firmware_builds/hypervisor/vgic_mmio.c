@@ -1,7 +1,7 @@
-/* The GICv3 distributor and the one redistributor a Linux VM programs: the
- * registers its driver uses (and kvm-unit-tests' gic and timer tests),
- * backed by struct vgic_state and the list registers. No LPIs, no ITS,
- * one vCPU; everything Group 1. Unknown registers read as zero and ignore
+/* The GICv3 distributor and the redistributors (one per vCPU) a Linux VM
+ * programs: the registers its driver uses (and kvm-unit-tests' gic and timer
+ * tests), backed by struct vgic_dist, each vCPU's struct vgic_state and the
+ * list registers. No LPIs, no ITS; everything Group 1. Unknown registers read as zero and ignore
  * writes, as reserved ones do. */
 #include "vgic.h"
 
@@ -42,48 +42,86 @@ static int in_bank(uint64_t offset, uint64_t base, unsigned int *word)
 	return 1;
 }
 
-/* The registers with a bit per interrupt, from word `first` on (word 0 is
- * the SGIs and PPIs: the redistributor's, not the distributor's). */
-static int bitmap_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
-			 unsigned int first, uint64_t *result)
+/* The interrupts a bank's registers reach: a redistributor's (word 0, its
+ * vCPU's SGIs and PPIs) or the distributor's (the SPIs, on every vCPU). */
+struct bank {
+	struct vgic_config *config;
+	struct vgic_state *const *cpus;
+	unsigned int nr_cpus;
+	unsigned int first_word, last_word;	/* others read as zero, ignore writes */
+};
+
+static struct vgic_state *holder(const struct bank *b, unsigned int intid)
+{
+	return intid < 32 ? b->cpus[0] : vgic_spi_target(b->cpus[0]->dist, intid);
+}
+
+static uint32_t any_cpu(const struct bank *b, unsigned int w,
+			uint32_t (*bits)(const struct vgic_state *, unsigned int))
+{
+	uint32_t out = 0;
+
+	for (unsigned int i = 0; i < b->nr_cpus; i++)
+		out |= bits(b->cpus[i], 32 * w);
+	return out;
+}
+
+static void set_active(const struct bank *b, unsigned int w, uint32_t v, int active)
+{
+	for (unsigned int i = 0; !active && i < b->nr_cpus; i++)
+		vgic_set_active(b->cpus[i], 32 * w, v, 0);
+	for (; active && v; v &= v - 1)
+		vgic_set_active(holder(b, 32 * w + __builtin_ctz(v)), 32 * w, v & -v, 1);
+}
+
+/* The registers with a bit per interrupt. */
+static int bitmap_access(const struct bank *b, uint64_t offset, int is_write, uint64_t value,
+			 uint64_t *result)
 {
 	unsigned int w;
 	uint32_t v = (uint32_t)value;
 
 	if (in_bank(offset, GICD_IGROUPR, &w)) {
 		*result = 0xffffffff;		/* all Group 1, writes ignored */
-	} else if (in_bank(offset, GICD_ISENABLER, &w)) {
-		if (is_write && w >= first)
-			s->enabled[w] |= v;
-		*result = s->enabled[w];
-	} else if (in_bank(offset, GICD_ICENABLER, &w)) {
-		if (is_write && w >= first) {
-			s->enabled[w] &= ~v;
-			vgic_unlist_disabled(s);
-		}
-		*result = s->enabled[w];
-	} else if (in_bank(offset, GICD_ISPENDR, &w)) {
-		if (is_write && w >= first)
-			s->pending[w] |= v;
-		*result = vgic_pending_bits(s, 32 * w);
-	} else if (in_bank(offset, GICD_ICPENDR, &w)) {
-		if (is_write && w >= first)
-			vgic_clear_pending(s, 32 * w, v);
-		*result = vgic_pending_bits(s, 32 * w);
-	} else if (in_bank(offset, GICD_ISACTIVER, &w) || in_bank(offset, GICD_ICACTIVER, &w)) {
-		if (is_write && w >= first)
-			vgic_set_active(s, 32 * w, v, offset < GICD_ICACTIVER);
-		*result = vgic_active_bits(s, 32 * w);
-	} else {
-		return 0;
+		return 1;
 	}
-	if (w < first)
-		*result = 0;
+	if (!in_bank(offset, GICD_ISENABLER, &w) && !in_bank(offset, GICD_ICENABLER, &w) &&
+	    !in_bank(offset, GICD_ISPENDR, &w) && !in_bank(offset, GICD_ICPENDR, &w) &&
+	    !in_bank(offset, GICD_ISACTIVER, &w) && !in_bank(offset, GICD_ICACTIVER, &w))
+		return 0;
+	*result = 0;
+	if (w < b->first_word || w > b->last_word)
+		return 1;
+	int write = is_write;
+
+	if (offset < GICD_ICENABLER) {
+		if (write)
+			b->config->enabled[w] |= v;
+		*result = b->config->enabled[w];
+	} else if (offset < GICD_ISPENDR) {
+		if (write) {
+			b->config->enabled[w] &= ~v;
+			for (unsigned int i = 0; i < b->nr_cpus; i++)
+				vgic_unlist_disabled(b->cpus[i]);
+		}
+		*result = b->config->enabled[w];
+	} else if (offset < GICD_ISACTIVER) {
+		for (uint32_t bits = v; write && offset < GICD_ICPENDR && bits; bits &= bits - 1)
+			vgic_raise(b->cpus[0], 32 * w + __builtin_ctz(bits));
+		for (unsigned int i = 0; write && offset >= GICD_ICPENDR && i < b->nr_cpus; i++)
+			vgic_clear_pending(b->cpus[i], 32 * w, v);
+		*result = any_cpu(b, w, vgic_pending_bits);
+	} else {
+		if (write)
+			set_active(b, w, v, offset < GICD_ICACTIVER);
+		*result = any_cpu(b, w, vgic_active_bits);
+	}
 	return 1;
 }
 
-/* IPRIORITYR (a byte per interrupt, accessed by byte or by word) and ICFGR. */
-static int config_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+/* IPRIORITYR (a byte per interrupt, accessed by byte or by word) and ICFGR,
+ * for INTIDs first..last-1. */
+static int config_access(struct vgic_config *c, uint64_t offset, int is_write, uint64_t value,
 			 unsigned int size, unsigned int first, unsigned int last, uint64_t *result)
 {
 	if (offset >= GICD_IPRIORITYR + first && offset + size <= GICD_IPRIORITYR + last) {
@@ -92,8 +130,8 @@ static int config_access(struct vgic_state *s, uint64_t offset, int is_write, ui
 		*result = 0;
 		for (unsigned int i = 0; i < size; i++) {
 			if (is_write)
-				s->priority[intid + i] = value >> (8 * i);
-			*result |= (uint64_t)s->priority[intid + i] << (8 * i);
+				c->priority[intid + i] = value >> (8 * i);
+			*result |= (uint64_t)c->priority[intid + i] << (8 * i);
 		}
 		return 1;
 	}
@@ -101,23 +139,24 @@ static int config_access(struct vgic_state *s, uint64_t offset, int is_write, ui
 		unsigned int w = (offset - GICD_ICFGR) / 4;
 
 		if (is_write)
-			s->config[w] = value;
-		*result = s->config[w];
+			c->config[w] = value;
+		*result = c->config[w];
 		return 1;
 	}
 	return 0;
 }
 
-uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+uint64_t vgic_dist_access(struct vgic_dist *d, uint64_t offset, int is_write, uint64_t value,
 			  unsigned int size)
 {
+	const struct bank spis = { &d->spis, d->cpus, d->nr_cpus, 1, VGIC_NR_IRQS / 32 - 1 };
 	uint64_t result = 0;
 
-	if (bitmap_access(s, offset, is_write, value, 1, &result) ||
-	    config_access(s, offset, is_write, value, size, 32, VGIC_NR_IRQS, &result))
+	if (bitmap_access(&spis, offset, is_write, value, &result) ||
+	    config_access(&d->spis, offset, is_write, value, size, 32, VGIC_NR_IRQS, &result))
 		return result;
 	if (offset >= GICD_IROUTER + 8 * 32 && offset < GICD_IROUTER + 8 * VGIC_NR_IRQS) {
-		uint64_t *route = &s->irouter[(offset - GICD_IROUTER) / 8];
+		uint64_t *route = &d->irouter[(offset - GICD_IROUTER) / 8];
 		unsigned int shift = (offset & 4) * 8;
 
 		if (is_write)
@@ -128,10 +167,10 @@ uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, u
 	switch (offset) {
 	case GICD_CTLR:
 		if (is_write)
-			s->dist_ctlr = value & GICD_CTLR_RW;
-		return s->dist_ctlr;	/* RWP never set: writes take effect at once */
-	case GICD_TYPER:	/* ITLinesNumber for 96 INTIDs, 10 ID bits, no LPIs */
-		return (9u << 19) | (VGIC_NR_IRQS / 32 - 1);
+			d->ctlr = value & GICD_CTLR_RW;
+		return d->ctlr;		/* RWP never set: writes take effect at once */
+	case GICD_TYPER:	/* ITLinesNumber for 96 INTIDs, 10 ID bits, no LPIs; CPUNumber */
+		return (9u << 19) | ((d->nr_cpus - 1) << 5) | (VGIC_NR_IRQS / 32 - 1);
 	case GICD_IIDR:
 		return IIDR_ARM;
 	case GIC_PIDR2:
@@ -141,23 +180,28 @@ uint64_t vgic_dist_access(struct vgic_state *s, uint64_t offset, int is_write, u
 	}
 }
 
-uint64_t vgic_redist_access(struct vgic_state *s, uint64_t offset, int is_write, uint64_t value,
+uint64_t vgic_redist_access(struct vgic_dist *d, uint64_t offset, int is_write, uint64_t value,
 			    unsigned int size)
 {
+	unsigned int index = offset / VGICR_SIZE;
+	struct vgic_state *s = d->cpus[index];
+	const struct bank own = { &s->own, &d->cpus[index], 1, 0, 0 };
 	uint64_t result = 0;
 
+	offset %= VGICR_SIZE;
 	if (offset >= GICR_SGI_FRAME) {	/* SGIs and PPIs: the distributor's layout, word 0 */
 		offset -= GICR_SGI_FRAME;
 		if (offset >= GICD_IGROUPR && offset < GICD_IPRIORITYR)
-			return offset % 0x80 == 0 &&
-			       bitmap_access(s, offset, is_write, value, 0, &result) ? result : 0;
-		return config_access(s, offset, is_write, value, size, 0, 32, &result) ? result : 0;
+			return bitmap_access(&own, offset, is_write, value, &result) ? result : 0;
+		return config_access(&s->own, offset, is_write, value, size, 0, 32, &result) ? result : 0;
 	}
 	switch (offset) {
-	case GICR_TYPER:	/* processor 0, affinity 0.0.0.0, the last redistributor */
-		return GICR_TYPER_LAST;
+	case GICR_TYPER:	/* its processor number, the last frame's Last; its affinity
+				 * above (Aff0, as its VMPIDR has it) */
+		return (index << 8) | (index + 1 == d->nr_cpus ? GICR_TYPER_LAST : 0) |
+		       (size == 8 ? (uint64_t)index << 32 : 0);
 	case GICR_TYPER + 4:
-		return 0;
+		return index;
 	case GICR_IIDR:
 		return IIDR_ARM;
 	case GICR_WAKER:

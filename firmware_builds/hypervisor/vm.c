@@ -15,6 +15,28 @@
 
 static const struct description *described;
 
+/* Its vCPUs as at reset, the first on at the VM's entry with its DTB in x0,
+ * the others off until it turns them on (PSCI CPU_ON). */
+static void vcpus_create(struct vm *vm)
+{
+	struct vgic_state *interfaces[MAX_VCPUS];
+
+	vm->nr_vcpus = vm->cfg->nr_vcpus;
+	vm->hcr = vcpu_hcr(vm);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].index = i;
+		interfaces[i] = &vm->vcpus[i].vgic;
+	}
+	vgic_vm_init(&vm->vgic, interfaces, vm->nr_vcpus, vm->cfg->linux_guest);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		vgic_resample_on_deactivate(interfaces[i], VTIMER_VINTID);
+		vgic_resample_on_deactivate(interfaces[i], PTIMER_VINTID);
+		vcpu_reset(&vm->vcpus[i], vm->cfg->entry_ipa, vm->cfg->dtb_ipa);
+	}
+	vm->vcpus[0].on = 1;
+}
+
 static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 		     const struct vm_config *cfg)
 {
@@ -40,9 +62,7 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size) ||
 	    vm_write(vm, cfg->initrd_ipa, (const void *)cfg->initrd_pa, cfg->initrd_size))
 		return -1;
-	vgic_vm_init(&vm->vgic, cfg->linux_guest);
-	vgic_resample_on_deactivate(&vm->vgic, VTIMER_VINTID);
-	vgic_resample_on_deactivate(&vm->vgic, PTIMER_VINTID);
+	vcpus_create(vm);
 	vm->blk.disk_base = cfg->disk_base;
 	vm->blk.disk_sectors = cfg->disk_sectors;
 	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
@@ -51,7 +71,6 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 	    s2_map(id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa, cfg->passthrough_size,
 		   S2_DEVICE_RW))
 		return -1;
-	vcpu_reset(vm);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
-/* VMs: what the hypervisor keeps of each, their creation from the
- * description and their exit. vm_sched.c runs them, vcpu_context.c holds
- * their EL1 registers, vm_irq.c routes their interrupts. */
+/* VMs and their vCPUs: what the hypervisor keeps of each, their creation
+ * from the description and their exit. vm_sched.c runs the vCPUs,
+ * vcpu_context.c holds their EL1 registers, vm_irq.c routes their
+ * interrupts, vm_psci.c turns them on and off. */
 #ifndef ZVM_VM_H
 #define ZVM_VM_H
 
@@ -18,8 +19,21 @@ enum vm_state {
 	VM_FREE,		/* no VM in this place */
 	VM_CREATED,		/* by the shell's `new`, not yet run */
 	VM_RUNNING,		/* the scheduler's */
-	VM_PAUSED,		/* the shell's `pause`: its vCPU and its queued I/O wait */
+	VM_PAUSED,		/* the shell's `pause`: its vCPUs and its queued I/O wait */
 	VM_EXITED,		/* stopped for good, its memory released */
+};
+
+#define MAX_VCPUS		VGIC_MAX_VCPUS
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int index;	/* in its VM: Aff0 of its MPIDR */
+	int on;			/* PSCI: vCPU 0 from the start, the others from CPU_ON */
+	int waiting;		/* in WFI with nothing pending: not runnable */
+	struct trap_frame regs;
+	struct el1_sysregs sys;
+	struct vgic_state vgic;
+	uint64_t vmpidr;	/* VMPIDR_EL2: the MPIDR_EL1 it reads */
 };
 
 struct vm {
@@ -29,15 +43,13 @@ struct vm {
 	const struct vm_config *cfg;
 	struct vm_mem_partition part;
 	uint64_t s2_root, vttbr;
-	int waiting;		/* in WFI with nothing pending: not runnable */
 	struct vblk blk;
-	struct vgic_state vgic;
-	struct trap_frame regs;
-	struct el1_sysregs sys;
+	struct vgic_dist vgic;
 	uint64_t heap_watermark;
 	uint64_t hcr;		/* HCR_EL2 while it runs */
-	uint64_t vmpidr;	/* VMPIDR_EL2: the MPIDR_EL1 its vCPU reads */
 	struct vuart uart;
+	unsigned int nr_vcpus;
+	struct vcpu vcpus[MAX_VCPUS];
 };
 
 #define VM_EXIT_FAULT_CODE	0xffffffffUL

@@ -5,18 +5,55 @@
 #include "vm_irq.h"
 #include "vm_sched.h"
 
-void vm_raise_irq(struct vm *vm)
+/* ICC_SGI1R_EL1's fields. */
+#define SGI1R_TARGETS(v)	((v) & 0xffff)
+#define SGI1R_INTID(v)		(((v) >> 24) & 0xf)
+#define SGI1R_IRM		(1UL << 40)	/* every PE but the sender */
+#define SGI1R_AFF_AND_RS	0x00fff0ff00ff0000UL
+
+/* The vCPU an SPI is routed to. */
+static struct vcpu *spi_vcpu(struct vm *vm, unsigned int intid)
 {
-	vgic_raise(&vm->vgic, VIRTIO_BLK_INTID);
-	vm->waiting = 0;
+	return &vm->vcpus[vgic_spi_target(&vm->vgic, intid)->index];
 }
 
-void vm_send_sgi(uint64_t value)
+void vm_raise_spi(struct vm *vm, unsigned int intid)
 {
-	unsigned int intid = (value >> 24) & 0xf;
-	int to_self = !(value & (1UL << 40)) && (value & 1) &&	/* a target list with vCPU 0 */
-		      (value & 0x00ff00ff00ff0000UL) == 0;		/* at affinity 0.0.0 */
+	struct vcpu *vcpu = spi_vcpu(vm, intid);
 
-	if (to_self)
-		vgic_raise(&vm_current()->vgic, intid);
+	vgic_raise(&vcpu->vgic, intid);
+	vcpu->waiting = 0;
+}
+
+void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
+{
+	struct vcpu *vcpu = spi_vcpu(vm, intid);
+
+	vgic_set_level(&vcpu->vgic, intid, high);
+	vcpu->waiting = 0;	/* in WFI it looks again */
+}
+
+static void send_sgi(struct vcpu *to, unsigned int intid)
+{
+	vgic_raise(&to->vgic, intid);
+	to->waiting = 0;
+}
+
+void vm_send_sgi(struct vcpu *from, uint64_t value)
+{
+	struct vm *vm = from->vm;
+	unsigned int intid = SGI1R_INTID(value);
+
+	if (value & SGI1R_IRM) {
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			if (i != from->index)
+				send_sgi(&vm->vcpus[i], intid);
+		return;
+	}
+	/* The vCPUs' affinities are 0.0.0.<index>: a list elsewhere names none. */
+	if (value & SGI1R_AFF_AND_RS)
+		return;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if ((SGI1R_TARGETS(value) >> i) & 1)
+			send_sgi(&vm->vcpus[i], intid);
 }

@@ -63,60 +63,86 @@ struct vm *vm_at(int place)
 	return place < nr_vms && vms[place].state != VM_FREE ? &vms[place] : 0;
 }
 
-struct vm *vm_current(void)
+/* The vCPUs in the scheduler's order: slot place * MAX_VCPUS + index. */
+#define NR_SLOTS	(nr_vms * MAX_VCPUS)
+
+static struct vcpu *at_slot(int slot)
 {
-	return &vms[current];
+	return &vms[slot / MAX_VCPUS].vcpus[slot % MAX_VCPUS];
 }
 
-/* Makes vms[next] the running VM: its registers into `frame`, its EL1 and
- * virtual interrupt state and its stage-2 tables into the CPU. */
+struct vcpu *vcpu_current(void)
+{
+	return at_slot(current);
+}
+
+struct vm *vm_current(void)
+{
+	return &vms[current / MAX_VCPUS];
+}
+
+/* Makes the vCPU in `next` the running one: its registers into `frame`, its
+ * EL1 and virtual interrupt state and its VM's stage-2 tables into the CPU. */
 static void switch_to(int next, struct trap_frame *frame)
 {
+	struct vcpu *vcpu = at_slot(next);
+
 	current = next;
-	*frame = vms[next].regs;
-	vcpu_load_el1(&vms[next].sys);
+	*frame = vcpu->regs;
+	vcpu_load_el1(&vcpu->sys);
 	__asm__ volatile("isb");	/* the timers' ISTATUS follows what was loaded */
-	vm_timers_sample(&vms[next]);
-	vgic_load(&vms[next].vgic);
-	WRITE_SYSREG(vmpidr_el2, vms[next].vmpidr);
-	WRITE_SYSREG(hcr_el2, vms[next].hcr);
-	WRITE_SYSREG(vttbr_el2, vms[next].vttbr);
+	vm_timers_sample(vcpu);
+	vgic_load(&vcpu->vgic);
+	WRITE_SYSREG(vmpidr_el2, vcpu->vmpidr);
+	WRITE_SYSREG(hcr_el2, vcpu->vm->hcr);
+	WRITE_SYSREG(vttbr_el2, vcpu->vm->vttbr);
 	__asm__ volatile("isb");
 }
 
-/* The running VM's state back into its struct vm. */
+/* The running vCPU's state back into its struct vcpu. */
 static void save_current(struct trap_frame *frame)
 {
-	vms[current].regs = *frame;
-	vcpu_save_el1(&vms[current].sys);
-	vm_irq_save(&vms[current]);
+	struct vcpu *vcpu = vcpu_current();
+
+	vcpu->regs = *frame;
+	vcpu_save_el1(&vcpu->sys);
+	vm_irq_save(vcpu);
 }
 
-static int runnable(const struct vm *vm)
+/* A vCPU that exists and is on, of a VM that runs. */
+static int alive(int slot)
 {
-	return vm->state == VM_RUNNING && !vm->waiting;
+	const struct vm *vm = &vms[slot / MAX_VCPUS];
+	unsigned int index = slot % MAX_VCPUS;
+
+	return vm->state == VM_RUNNING && index < vm->nr_vcpus && vm->vcpus[index].on;
 }
 
-/* The VMs not running now: their timer lines from their saved registers (the
- * CPU's timers are another VM's meanwhile); one with an interrupt due wakes. */
+static int runnable(int slot)
+{
+	return alive(slot) && !at_slot(slot)->waiting;
+}
+
+/* The vCPUs not running now: their timer lines from their saved registers
+ * (the CPU's timers are another's meanwhile); one with an interrupt due wakes. */
 static void sample_waiting_timers(void)
 {
-	for (int i = 0; i < nr_vms; i++) {
-		if (i == current || vms[i].state != VM_RUNNING)
+	for (int slot = 0; slot < NR_SLOTS; slot++) {
+		if (slot == current || !alive(slot))
 			continue;
-		vm_timers_sample_saved(&vms[i]);
-		if (vgic_has_pending(&vms[i].vgic))
-			vms[i].waiting = 0;
+		vm_timers_sample_saved(at_slot(slot));
+		if (vgic_has_pending(&at_slot(slot)->vgic))
+			at_slot(slot)->waiting = 0;
 	}
 }
 
 static int next_runnable(void)
 {
 	sample_waiting_timers();
-	for (int step = 1; step <= nr_vms; step++) {
-		int candidate = (current + step) % nr_vms;
+	for (int step = 1; step <= NR_SLOTS; step++) {
+		int candidate = (current + step) % NR_SLOTS;
 
-		if (runnable(&vms[candidate]))
+		if (runnable(candidate))
 			return candidate;
 	}
 	return -1;
@@ -137,37 +163,56 @@ static void hide_host_io(void)
 	hyp_timer_rearm();
 }
 
-void vm_schedule(struct trap_frame *frame)
+/* The next runnable vCPU, if another, into `frame`. */
+static void switch_if_other(struct trap_frame *frame)
 {
-	save_current(frame);
-	iosched_tick();
-	hide_host_io();
 	int next = next_runnable();
 
 	if (next >= 0 && next != current)
 		switch_to(next, frame);
 	else
-		vgic_load(&vms[current].vgic);	/* an interrupt raised meanwhile */
+		vgic_load(&vcpu_current()->vgic);	/* an interrupt raised meanwhile */
+}
+
+void vm_schedule(struct trap_frame *frame)
+{
+	save_current(frame);
+	iosched_tick();
+	hide_host_io();
+	switch_if_other(frame);
+}
+
+void vm_yield(struct trap_frame *frame)
+{
+	save_current(frame);
+	switch_if_other(frame);
 }
 
 void vm_wait(struct trap_frame *frame)
 {
-	struct vm *vm = vm_current();
+	struct vcpu *vcpu = vcpu_current();
 
 	save_current(frame);
-	if (vgic_has_pending(&vm->vgic)) {
-		vgic_load(&vm->vgic);
+	if (vgic_has_pending(&vcpu->vgic)) {
+		vgic_load(&vcpu->vgic);
 		return;
 	}
-	vm->waiting = 1;
-	vuart_waiting(vm);
+	vcpu->waiting = 1;
+	vuart_waiting(vcpu->vm);
 	vm_run_next(frame);
 }
 
-/* Picks the next VM to run. With none runnable, queued I/O is dispatched
- * (its completions wake the waiting VMs); otherwise the CPU sleeps until an
+void vcpu_off(struct trap_frame *frame)
+{
+	save_current(frame);
+	vcpu_current()->on = 0;
+	vm_run_next(frame);
+}
+
+/* Picks the next vCPU to run. With none runnable, queued I/O is dispatched
+ * (its completions wake the waiting vCPUs); otherwise the CPU sleeps until an
  * interrupt (the scheduler's tick, a virtual timer, console input) and the
- * waiting VMs are woken to look again (Linux's idle loop must not spin).
+ * waiting vCPUs are woken to look again (Linux's idle loop must not spin).
  * With no VM left to run, the shell waits for a command, or without one the
  * system powers off. */
 void vm_run_next(struct trap_frame *frame)
@@ -182,9 +227,9 @@ void vm_run_next(struct trap_frame *frame)
 	while (next < 0) {
 		int alive = 0;
 
-		for (int i = 0; i < nr_vms; i++) {
-			alive |= vms[i].state == VM_RUNNING;
-			vms[i].waiting = 0;
+		for (int slot = 0; slot < NR_SLOTS; slot++) {
+			alive |= vms[slot / MAX_VCPUS].state == VM_RUNNING;
+			at_slot(slot)->waiting = 0;
 		}
 		if (!alive && !shell_enabled()) {
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
@@ -206,7 +251,7 @@ void vm_run_next(struct trap_frame *frame)
 
 void vm_sched_revisit(struct trap_frame *frame)
 {
-	struct vm *vm = &vms[current];
+	struct vm *vm = vm_current();
 
 	if (vm->state == VM_RUNNING)
 		return;
@@ -215,23 +260,23 @@ void vm_sched_revisit(struct trap_frame *frame)
 	vm_run_next(frame);
 }
 
-/* Here, not in vm_irq.c: it runs after every trap, on whichever VM the
+/* Here, not in vm_irq.c: it runs after every trap, on whichever vCPU the
  * scheduler left current. */
 void vm_deliver_irqs(void)
 {
-	struct vm *vm = vm_current();
+	struct vcpu *vcpu = vcpu_current();
 
-	if (vm->state != VM_RUNNING)
+	if (vm_current()->state != VM_RUNNING)
 		return;
-	vm_irq_save(vm);
-	vgic_load(&vm->vgic);
+	vm_irq_save(vcpu);
+	vgic_load(&vcpu->vgic);
 }
 
 void vms_run(uint64_t timeslice_us)
 {
 	static struct trap_frame first;
 
-	current = nr_vms ? nr_vms - 1 : 0;	/* so that the search starts at VM 0 */
+	current = nr_vms ? NR_SLOTS - 1 : 0;	/* so that the search starts at VM 0 */
 	if (next_runnable() < 0 && !shell_enabled())
 		psci_system_off();
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);

@@ -1,6 +1,6 @@
-/* The vCPU scheduler: the VMs' one vCPU each, run round-robin on one
- * physical CPU, a timeslice at a time (the hypervisor timer's tick), or
- * until the vCPU waits for an interrupt. With nothing runnable, queued I/O
+/* The vCPU scheduler: the VMs' vCPUs that are on, run round-robin on one
+ * physical CPU (by VM, then by index), a timeslice at a time (the
+ * hypervisor timer's tick), or until the vCPU waits for an interrupt. With nothing runnable, queued I/O
  * is dispatched or the CPU sleeps; with no VM left, the system powers off. */
 #ifndef ZVM_VM_SCHED_H
 #define ZVM_VM_SCHED_H
@@ -10,6 +10,7 @@
 #include "trap_frame.h"
 
 struct vm;
+struct vcpu;
 
 /* The VMs are the scheduler's, in MAX_VMS places: a new one takes the first
  * free place, zeroed, and the next id; NULL when no place is free. Those in
@@ -24,20 +25,25 @@ struct vm *vm_at(int place);
 
 /* Enters the first VM; timeslices of `timeslice_us` from then on. */
 __attribute__((noreturn)) void vms_run(uint64_t timeslice_us);
-/* The VM whose trap the hypervisor is handling. */
+/* The vCPU whose trap the hypervisor is handling, and its VM. */
+struct vcpu *vcpu_current(void);
 struct vm *vm_current(void);
-/* Timer tick: switches `frame` to the next runnable VM. */
+/* Timer tick: switches `frame` to the next runnable vCPU. */
 void vm_schedule(struct trap_frame *frame);
-/* A trapped WFI: the VM waits for an interrupt unless one is pending. */
+/* A trapped WFE: the vCPU waits for another's event, so another runs. */
+void vm_yield(struct trap_frame *frame);
+/* A trapped WFI: the vCPU waits for an interrupt unless one is pending. */
 void vm_wait(struct trap_frame *frame);
-/* The current VM has stopped for good: switches `frame` to the next
- * runnable VM, or powers off when none is left. */
+/* The current vCPU is off (PSCI CPU_OFF): `frame` switches to the next. */
+void vcpu_off(struct trap_frame *frame);
+/* The current vCPU has stopped (its VM for good, or it is off): switches
+ * `frame` to the next runnable vCPU, or powers off when no VM is left. */
 void vm_run_next(struct trap_frame *frame);
 /* After the shell changed what may run: if the current VM may not (paused,
  * deleted), `frame` switches to the next. */
 void vm_sched_revisit(struct trap_frame *frame);
-/* After a trap: the interrupts of the VM about to resume sampled into its
- * list registers. */
+/* After a trap: the interrupts of the vCPU about to resume sampled into
+ * its list registers. */
 void vm_deliver_irqs(void);
 
 #endif

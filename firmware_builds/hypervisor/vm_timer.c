@@ -14,16 +14,16 @@ static int line_high(uint64_t ctl)
 	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
 }
 
-static void set_line(struct vm *vm, unsigned int intid, int high)
+static void set_line(struct vcpu *vcpu, unsigned int intid, int high)
 {
-	vgic_set_level(&vm->vgic, intid, high);
+	vgic_set_level(&vcpu->vgic, intid, high);
 	gic_ppi_enable(intid, !high);	/* the physical PPI has the virtual's number */
 }
 
-void vm_timers_sample(struct vm *vm)
+void vm_timers_sample(struct vcpu *vcpu)
 {
-	set_line(vm, VTIMER_VINTID, line_high(READ_SYSREG(cntv_ctl_el0)));
-	set_line(vm, PTIMER_VINTID, line_high(READ_SYSREG(cntp_ctl_el0)));
+	set_line(vcpu, VTIMER_VINTID, line_high(READ_SYSREG(cntv_ctl_el0)));
+	set_line(vcpu, PTIMER_VINTID, line_high(READ_SYSREG(cntp_ctl_el0)));
 }
 
 /* ISTATUS as the timer would compute it against `now`. */
@@ -39,12 +39,12 @@ void vm_timers_off(void)
 	__asm__ volatile("isb");
 }
 
-void vm_timers_sample_saved(struct vm *vm)
+void vm_timers_sample_saved(struct vcpu *vcpu)
 {
-	const struct el1_sysregs *s = &vm->sys;
+	const struct el1_sysregs *s = &vcpu->sys;
 
-	vgic_set_level(&vm->vgic, VTIMER_VINTID,
+	vgic_set_level(&vcpu->vgic, VTIMER_VINTID,
 		       line_high(with_status(s->cntv_ctl, s->cntv_cval, READ_SYSREG(cntvct_el0))));
-	vgic_set_level(&vm->vgic, PTIMER_VINTID,
+	vgic_set_level(&vcpu->vgic, PTIMER_VINTID,
 		       line_high(with_status(s->cntp_ctl, s->cntp_cval, READ_SYSREG(cntpct_el0))));
 }

@@ -2,6 +2,7 @@
 #include "shell.h"
 #include "vgic.h"
 #include "vm.h"
+#include "vm_irq.h"
 #include "vuart.h"
 
 #define PL011_DR	0x000
@@ -151,8 +152,7 @@ void vuart_receive(struct vm *vm, char c)
 	if (u->rx_count == VUART_RX_FIFO)
 		return;
 	u->rx[(u->rx_head + u->rx_count++) % VUART_RX_FIFO] = c;
-	vgic_set_level(&vm->vgic, VUART_VINTID, vuart_irq_level(u));
-	vm->waiting = 0;	/* a VM in WFI looks again */
+	vm_set_spi_level(vm, VUART_VINTID, vuart_irq_level(u));
 }
 
 void vuart_connect(struct vm *vm, int on)

@@ -62,6 +62,9 @@ def _judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[s
             from .registers import check_registers
 
             failures += check_registers(plan, trace, evidence.registers)
+        from .vcpus import check_vcpus
+
+        failures += check_vcpus(plan, trace)
     if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 

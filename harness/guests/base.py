@@ -4,6 +4,7 @@ Each kind is one module of harness/guests/ with a `KIND` (a GuestKind); the
 defaults here fit a guest built from firmware_builds/guests/<name>/ that
 reads its parameters from its DTB's /chosen."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from ..models import memblock
@@ -103,6 +104,13 @@ class GuestKind:
     def request_report(self, vm, index: int, status: int, crc: int):
         """The expect.Expected report of its request `index`, if it reports each."""
         return None
+
+    # -- vCPUs -----------------------------------------------------------
+    def vcpu_power(self, spec: VmSpec) -> Counter | None:
+        """How often it turns each of its vCPUs on and off (PSCI CPU_ON and
+        CPU_OFF that succeed): ("on" or "off", index) -> count; None when
+        that is not known beforehand. The guests built here turn none on."""
+        return Counter()
 
     # -- expectations ----------------------------------------------------
     def expectations(self, plan, vm, prediction, trace) -> list:

@@ -9,6 +9,7 @@ anything else a failure or an abort); the run passes only if the status is
 the one the scenario expects, and a FAIL line is quoted."""
 
 import re
+from collections import Counter
 
 from ..elf import FlatImage
 from ..errors import ConfigError
@@ -149,6 +150,19 @@ class KvmUnitTests(GuestKind):
 
     def memory_ops(self, plan, vm, trace) -> list[memblock.Op]:
         return traced_memory_ops(plan, vm, trace)
+
+    def vcpu_power(self, spec: VmSpec) -> Counter | None:
+        """The tests that use other CPUs turn each on once (psci's cpu-on
+        has them race to turn CPU 1 on: one succeeds), and psci's cpu-off
+        turns each off again; the others, with one vCPU, none."""
+        test, args, others = spec.options["test"], spec.options["args"], range(1, spec.vcpus)
+        if spec.vcpus == 1:
+            return Counter()
+        if (test, args) in (("selftest", "smp"), ("gic", "ipi")):
+            return Counter(("on", i) for i in others)
+        if test == "psci":
+            return Counter([*(("on", i) for i in others), *(("off", i) for i in others)])
+        return None
 
     def console_failures(self, trace, vm) -> list[str]:
         """Its exit status against the one expected, every FAIL line, and its

@@ -6,12 +6,13 @@ the bytes on the disk and every MD5 must be is predicted here."""
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .. import dts
 from ..errors import ConfigError
 from ..expect import Expected
-from ..memory_map import VBLK_IPA
+from ..memory_map import VBLK_IPA, VGICD_IPA, VGICR_FRAME, VGICR_IPA
 from ..models import memblock
 from ..models.virtio_blk import FLUSH, IN, MAX_BYTES, OUT, SECTOR, Request, initial_disk
 from ..spec import VmSpec
@@ -47,12 +48,19 @@ def predict(share: bytes, requests) -> Prediction:
 
 def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int,
               bootargs: str = linux_initramfs.BOOTARGS) -> str:
-    """What Linux needs to know of its VM: one CPU brought up by PSCI over
-    HVC, RAM, the GICv3 distributor and redistributor, the virtual timer, the
+    """What Linux needs to know of its VM: its CPUs, brought up by PSCI over
+    HVC, RAM, the GICv3 distributor and a redistributor per CPU, the virtual timer, the
     PL011 console with its clocks, the virtio-blk device, the initramfs. (A
     virt board as QEMU describes it: kvm-unit-tests reads the same.)"""
     # The back-end raises an edge for each completion; Linux needs telling.
     virtio = dts.virtio_node(VBLK_IPA, "0x1", "\t\tdma-coherent;\n") if spec.disk_sectors else ""
+    cpus = "".join(f"""\t\tcpu@{i} {{
+\t\t\tdevice_type = "cpu";
+\t\t\tcompatible = "arm,cortex-a57";
+\t\t\treg = <{i}>;
+\t\t\tenable-method = "psci";
+\t\t}};
+""" for i in range(spec.vcpus))
     return f"""/dts-v1/;
 / {{
 \tcompatible = "linux,dummy-virt";
@@ -66,18 +74,12 @@ def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int,
 \tcpus {{
 \t\t#address-cells = <1>;
 \t\t#size-cells = <0>;
-\t\tcpu@0 {{
-\t\t\tdevice_type = "cpu";
-\t\t\tcompatible = "arm,cortex-a57";
-\t\t\treg = <0>;
-\t\t\tenable-method = "psci";
-\t\t}};
-\t}};
+{cpus}\t}};
 {dts.memory_node(spec)}\tgic: interrupt-controller@8000000 {{
 \t\tcompatible = "arm,gic-v3";
 \t\t#interrupt-cells = <3>;
 \t\tinterrupt-controller;
-\t\treg = <0x0 0x8000000 0x0 0x10000>, <0x0 0x80a0000 0x0 0x20000>;
+\t\treg = <0x0 {VGICD_IPA:#x} 0x0 0x10000>, <0x0 {VGICR_IPA:#x} 0x0 {VGICR_FRAME * spec.vcpus:#x}>;
 \t}};
 \ttimer {{
 \t\tcompatible = "arm,armv8-timer";
@@ -166,6 +168,11 @@ class Linux(GuestKind):
     def device_tree(self, spec: VmSpec, boot: Boot, params: dict[str, int],
                     dma_offset: int) -> str:
         return linux_dts(spec, boot.initrd_ipa, len(boot.initrd))
+
+    def vcpu_power(self, spec: VmSpec) -> Counter:
+        """Linux brings every CPU its DTB lists online at boot, and powers
+        off with them on."""
+        return Counter(("on", i) for i in range(1, spec.vcpus))
 
     def memory_ops(self, plan, vm, trace) -> list[memblock.Op]:
         return traced_memory_ops(plan, vm, trace)

@@ -49,9 +49,11 @@ def _key(e: Expected) -> tuple[str, str]:
 
 
 def field_on_line(key: str, value) -> str:
-    """A lookahead: `key=value` (value as the trace writes it) further on
-    the line."""
-    return rf"(?=[^\n]* {re.escape(key)}={re.escape(show(value))}\s)"
+    """A lookahead: `key=value` (value as the trace writes it: an integer
+    in hex, with any leading zeros) further on the line."""
+    text = f"0x0*{value:x}" if isinstance(value, int) and not isinstance(value, bool) \
+        else re.escape(show(value))
+    return rf"(?=[^\n]* {re.escape(key)}={text}\s)"
 
 
 def _agrees(e: Expected) -> str:

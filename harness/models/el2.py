@@ -5,10 +5,11 @@ from .stage2 import IPA_LIMIT, VTTBR_VMID_SHIFT
 
 # HCR_EL2: stage 2 on (VM), set/way invalidation as clean (SWIO), FIQ, IRQ
 # and SError to EL2 (FMO, IMO, AMO: the guests' interrupts are virtual), WFI
-# traps (TWI: a waiting guest gives up the CPU), SMC traps (TSC), EL1 in
-# AArch64 (RW); DC (default cacheable: no stage 1 needed) for all but Linux.
-HCR = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "DC": 12, "TWI": 13, "TSC": 19,
-       "RW": 31}
+# and WFE trap (TWI, TWE: a waiting vCPU gives up the CPU), SMC traps (TSC),
+# EL1 in AArch64 (RW); DC (default cacheable: no stage 1 needed) for all but
+# Linux.
+HCR = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "DC": 12, "TWI": 13, "TWE": 14,
+       "TSC": 19, "RW": 31}
 
 
 def hcr(linux: bool) -> int:

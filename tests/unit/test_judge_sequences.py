@@ -16,6 +16,7 @@ from harness.bundle import files
 from harness.checks.boot import FRAME
 from harness.checks.memory import REPORTED_FOR_A_VM
 from harness.checks.shell import SHELL_EVENTS
+from harness.checks.vcpus import VCPU_EVENTS
 from harness.checks.virtio import SCHEDULER_EVENTS
 from harness.guests import kinds
 from harness.models.memblock import MEMORY_EVENTS
@@ -27,7 +28,8 @@ from test_judge import FIXTURES, unpack
 PASSING = ["two-vms-static", "lzo-swap", "dynamic-oom", "dynamic-blocks", "no-leak",
            "blk-two-vms", "blk-lifecycle", "linux-virtio-blk", "hostile-oob-write",
            "hostile-desc-loop", "hostile-notify-storm", "hostile-unknown-hvc",
-           "hostile-zpool-full", "hostile-uart-misaligned", "timer-ticks", "shell-session"]
+           "hostile-zpool-full", "hostile-uart-misaligned", "timer-ticks", "shell-session",
+           "kut-psci"]
 CLASSES = sorted(VOCABULARY) + sorted(f"[guest] {name}" for name in guest_vocabulary())
 LINE = re.compile(r"^(?:\[([\w-]+)\] @guest |@zvm )([a-z][a-z0-9-]*)")
 VM_FIELD = re.compile(r" vm=(0x[0-9a-f]+)")
@@ -69,6 +71,8 @@ def sequence_of(cls: str, vm: str | None) -> tuple[str, str | None]:
         return "scheduler", None
     if cls in SHELL_EVENTS:
         return "shell", None
+    if cls in VCPU_EVENTS:
+        return "vcpus", vm
     return cls, vm
 
 

@@ -70,6 +70,19 @@ def test_a_case_passes_only_with_every_predicted_field():
     assert pattern.search(good[:-5]) is None and end.search(good[:-5]) is None
 
 
+def test_a_field_written_with_leading_zeros_agrees():
+    """The firmware writes some integers zero-padded (the build id, a CRC):
+    the value is what counts."""
+    from harness.expect import Expected
+
+    expected = [Expected("boot", {"el": 2, "build": 0x910AECE576B4C3}, {})]
+    monitor = cases.monitor("zvm-hil", expected)
+    pattern, end = (re.compile(monitor[k], re.DOTALL) for k in ("pattern", "end"))
+    line = "@zvm boot el=0x2 version=0x100 build=0x00910aece576b4c3 midr=0x411fd070\r\n"
+    assert pattern.search(line) and end.search(line) is None
+    assert pattern.search(line.replace("0x00910a", "0x00910b")) is None
+
+
 def test_both_forms_of_a_log_give_the_same_console(tmp_path):
     stream = FIXTURES / "hello-feedback-ending.log"
     entries = log.read_entries(stream)
