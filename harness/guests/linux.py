@@ -139,7 +139,7 @@ def prediction(plan, vm) -> Prediction:
 class Linux(GuestKind):
     name = "linux"
     events = {
-        "linux-start": frozenset({"kernel"}),
+        "linux-start": frozenset({"kernel", "cpus"}),
         "linux-out": frozenset({"idx", "ok"}),
         "linux-in": frozenset({"idx", "md5"}),
         "linux-sync": frozenset({"idx"}),
@@ -194,7 +194,8 @@ class Linux(GuestKind):
         leaves on the disk by then."""
         md5, name = prediction(plan, vm).md5, vm.spec.name
         version = linux_initramfs.assets().version
-        out = [Expected("linux-start", {"kernel": f"linux-{version}"}, vm=name)]
+        out = [Expected("linux-start", {"kernel": f"linux-{version}", "cpus": vm.spec.vcpus},
+                        vm=name)]
         for i, r in enumerate(vm.spec.requests):
             if r.base_type == OUT:
                 out.append(Expected("linux-out", {"ok": 0}, {"idx": i}, vm=name))

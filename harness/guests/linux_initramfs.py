@@ -80,7 +80,10 @@ def init_script(requests: tuple[BlkRequest, ...], crash: bool = False,
              "/bin/busybox --install -s /bin",
              "mount -t proc proc /proc",
              "mount -t devtmpfs dev /dev",
-             'echo "@guest linux-start kernel=linux-$(uname -r)"']
+             # The CPUs online when init starts: every one the DTB lists, or
+             # the kernel failed to bring one up.
+             "printf '@guest linux-start kernel=linux-%s cpus=0x%x\\n' \"$(uname -r)\" "
+             "\"$(grep -c ^processor /proc/cpuinfo)\""]
     if crash:
         lines.append("echo c > /proc/sysrq-trigger")
     lines += [f"insmod /lib/modules/{m}.ko || echo \"@guest linux-error step=insmod-{m}\""
