@@ -86,6 +86,12 @@ def _linux(vm) -> str:
             f"\t\tinitrd-ipa = <{cells(vm.initrd_ipa)}>;\n")
 
 
+def _affinity(vm) -> str:
+    if not vm.spec.affinity:
+        return ""
+    return f"\t\taffinity = <{' '.join(str(cpu) for cpu in vm.spec.affinity)}>;\n"
+
+
 def _offered(vm) -> str:
     return "\t\toffered;\n" if vm.spec.offered else ""
 
@@ -101,7 +107,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tguest = "{vm.spec.guest}";
 \t\tvmid = <{vm.vmid}>;
 \t\tvcpus = <{vm.spec.vcpus}>;
-\t\tmemory = <{cells(GUEST_RAM_IPA)} {cells(vm.spec.memory)}>;
+{_affinity(vm)}\t\tmemory = <{cells(GUEST_RAM_IPA)} {cells(vm.spec.memory)}>;
 \t\timage = <{cells(vm.image_pa)} {cells(len(vm.image.data))}>;
 \t\timage-ipa = <{cells(vm.image.load_addr)}>;
 \t\tentry = <{cells(vm.image.entry)}>;
@@ -121,6 +127,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tmemory-mode = "{scenario.variant}";
 \t\theap = <{cells(heap_base)} {cells(scenario.heap_size)}>;
 {heap_zeroed}{shell}
+\t\tplacement = "{scenario.placement}";
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
 \t\tblock-size = <{cells(scenario.block_size)}>;
 \t\tzpool-size = <{cells(scenario.zpool_size)}>;

@@ -96,6 +96,11 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
         raise ConfigError(scenario.path, "hypervisor.heap_mib",
                           f"{scenario.heap_size >> 20} MiB of heap from {heap_base:#x} does not "
                           f"fit in {board.name}'s {board.memory_mib} MiB of RAM")
+    for i, spec in enumerate(scenario.vms):
+        if spec.affinity and max(spec.affinity) >= board.cpus:
+            raise ConfigError(scenario.path, f"vm[{i}].affinity",
+                              f"CPU {max(spec.affinity)} is not one of {board.name}'s "
+                              f"{board.cpus} (its cpus)")
     heap, staged, vms = Heap(heap_base, scenario.heap_size), STAGING_BASE, []
     partitions = [heap.alloc(spec.memory, partition_align(spec.memory))
                   if scenario.variant == "static" and not spec.offered else None

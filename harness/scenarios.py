@@ -46,6 +46,10 @@ SCENARIO_SPEC = {
         "shell": Field(bool, required=False, default=False,
                        doc="the hypervisor's shell on its console (docs/shell.md): the run "
                            "ends at its `poweroff`"),
+        "placement": Field(str, required=False, default="boot-cpu",
+                           check=one_of("boot-cpu", "balanced"),
+                           doc="the physical CPUs of vCPUs with no affinity: all the boot "
+                               "CPU's, or each the next CPU round (docs/smp.md)"),
     }, required=False),
     "vm": Table({
         "name": Field(str, doc="lowercase letters, digits, - and _; starts with a letter"),
@@ -70,6 +74,9 @@ SCENARIO_SPEC = {
         "vcpus": Field(int, required=False, default=1, check=in_range(1, MAX_VCPUS),
                        doc="its vCPUs: the first starts at the entry, the guest turns the "
                            "others on with PSCI CPU_ON"),
+        "affinity": Field(list, required=False, default=[], item=int,
+                          doc="the physical CPU each vCPU runs on (the board's CPU index), "
+                              "one for each; none: hypervisor.placement"),
     }, required=False, array=True),
     "shell": Table({
         "script": Field(list, required=False, default=[], item=str,
@@ -129,6 +136,9 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
                 raise ConfigError(path, f"{where}.params.{key}",
                                   f"expected an integer parameter, got {value!r}")
         memory = vm["memory_kib"] << 10
+        if vm["affinity"] and (len(vm["affinity"]) != vm["vcpus"] or min(vm["affinity"]) < 0):
+            raise ConfigError(path, f"{where}.affinity", f"expected a CPU index for each of its "
+                              f"{vm['vcpus']} vCPUs, got {vm['affinity']}")
         if vm["offered"] and not shell:
             raise ConfigError(path, f"{where}.offered", "only the shell creates an offered VM: "
                               "set hypervisor.shell = true")
@@ -150,7 +160,7 @@ def _check_vms(path: Path, vms: list[dict], raw: list, heap_size: int,
                               "(DMA sees host addresses) and a single VM")
         spec = VmSpec(vm["name"], vm["guest"], memory, dict(vm["params"]), vm["resident_limit"],
                       vm["disk_sectors"], requests, passthrough, options, vm["on_fault"],
-                      vm["offered"], vm["vcpus"])
+                      vm["offered"], vm["vcpus"], tuple(vm["affinity"]))
         kind.validate(spec, path, where, static)
         specs.append(spec)
     return tuple(specs)
@@ -235,7 +245,7 @@ def _scenario(path: Path, data: dict) -> Scenario:
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
                     h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
                     v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"], h["shell"],
-                    tuple(v["shell"]["script"]))
+                    tuple(v["shell"]["script"]), h["placement"])
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK
@@ -279,7 +289,7 @@ def to_toml(s: Scenario) -> dict:
             "params": dict(vm.params), "resident_limit": vm.resident_limit,
             "disk_sectors": vm.disk_sectors,
             "virtio": "passthrough" if vm.passthrough else "emulated", "on_fault": vm.on_fault,
-            "offered": vm.offered, "vcpus": vm.vcpus,
+            "offered": vm.offered, "vcpus": vm.vcpus, "affinity": list(vm.affinity),
             **vm.options,
             "requests": [{"type": names.get(r.base_type, r.base_type), "ioprio": r.ioprio,
                           "sector": r.sector, "sectors": r.sectors, "batch": r.batch,
@@ -290,7 +300,8 @@ def to_toml(s: Scenario) -> dict:
             "hypervisor": {"variant": s.variant, "defines": list(s.defines),
                            "heap_mib": s.heap_size >> 20, "timeslice_us": s.timeslice_us,
                            "block_kib": s.block_size >> 10, "zpool_kib": s.zpool_size >> 10,
-                           "heap_watermark_kib": s.heap_watermark >> 10, "shell": s.shell},
+                           "heap_watermark_kib": s.heap_watermark >> 10, "shell": s.shell,
+                           "placement": s.placement},
             "disk": {"size_kib": s.disk_size >> 10, "seed": s.disk_seed},
             "shell": {"script": list(s.shell_script)},
             "vm": vms}

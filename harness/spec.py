@@ -42,6 +42,7 @@ class VmSpec:
     on_fault: str = "stop"  # a fault of its own: "stop" the VM, or "inject" it into the guest
     offered: bool = False  # created by the shell's `new`, not at boot
     vcpus: int = 1  # vCPU 0 starts at the entry; the guest turns the others on (PSCI)
+    affinity: tuple[int, ...] = ()  # each vCPU's physical CPU; (): the scenario's placement
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Scenario:
     icount_shift: int = 0  # in counted time, an instruction is 2**shift ns of guest time
     shell: bool = False  # the hypervisor's shell on its console; the run ends at `poweroff`
     shell_script: tuple[str, ...] = ()  # what a run without a session types there
+    placement: str = "boot-cpu"  # vCPUs without affinity: "boot-cpu", or "balanced" round the CPUs
 
 
 def partition_align(size: int) -> int:

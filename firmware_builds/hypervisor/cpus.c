@@ -1,7 +1,7 @@
-/* The other physical CPUs. The boot CPU runs everything for now: a started
- * CPU sets up its EL2 state (start.S) and its GIC redistributor, says it is
- * up, and sleeps in WFI with nothing enabled to wake it. The boot CPU
- * prints for it: the console stays one CPU's. */
+/* The other physical CPUs: a started CPU sets up its EL2 state (start.S)
+ * and its GIC redistributor and CPU interface, says it is up, and sleeps in
+ * WFI until the VMs are created; then it runs the vCPUs placed on it
+ * (vm_sched.c). The boot CPU reports each start. */
 #include <libfdt.h>
 #include <string.h>
 
@@ -10,21 +10,54 @@
 #include "gic.h"
 #include "psci.h"
 #include "sysregs.h"
+#include "vm_sched.h"
 
 void halt(void) __attribute__((noreturn));
 extern char secondary_entry[];
 
 uint8_t secondary_stacks[MAX_CPUS][SECONDARY_STACK_SIZE] __attribute__((aligned(16)));
 static volatile uint64_t cpu_up_mpidr[MAX_CPUS];	/* written by the CPU itself */
+static unsigned int nr_up = 1;
+static volatile int released;	/* the VMs exist: the started CPUs may run them */
 
 #define CPU_UP_TIMEOUT_S	10
 
+extern char __stack_top[];
+
+uint64_t cpu_stack_top(unsigned int index)
+{
+	return index ? (uint64_t)secondary_stacks[index] + SECONDARY_STACK_SIZE
+		     : (uint64_t)__stack_top;
+}
+
+unsigned int cpus_up(void)
+{
+	return nr_up;
+}
+
+uint64_t cpu_mpidr(unsigned int index)
+{
+	return index ? cpu_up_mpidr[index] : READ_SYSREG(mpidr_el1);
+}
+
+void cpus_release(void)
+{
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 1; i < nr_up; i++)
+		gic_send_sgi(i, SGI_KICK);
+}
+
+/* Interrupts stay masked: a kick wakes the WFI all the same, and is
+ * acknowledged here. */
 void secondary_main(uint64_t index)
 {
 	gic_cpu_init(index);
 	__atomic_store_n(&cpu_up_mpidr[index], READ_SYSREG(mpidr_el1), __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("msr daifset, #0xf\n\twfi" ::: "memory");
+	while (!__atomic_load_n(&released, __ATOMIC_ACQUIRE)) {
+		__asm__ volatile("dsb sy; wfi" ::: "memory");
+		gic_ack_all();
+	}
+	vms_run_cpu();
 }
 
 static int start_one(unsigned int index, uint64_t mpidr)
@@ -71,6 +104,6 @@ void cpus_start(const void *dtb)
 			continue;
 		if (index >= MAX_CPUS || start_one(index, mpidr) != 0)
 			halt();
-		index++;
+		nr_up = ++index;
 	}
 }

@@ -67,6 +67,14 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	    (get_u32(fdt, node, "vcpus", &vm->nr_vcpus) || vm->nr_vcpus == 0 ||
 	     vm->nr_vcpus > VGIC_MAX_VCPUS))
 		return bad(node_name, "vcpus");
+	int len;
+	const fdt32_t *cpus = fdt_getprop(fdt, node, "affinity", &len);	/* optional */
+
+	if (cpus && len != (int)(4 * vm->nr_vcpus))
+		return bad(node_name, "affinity");
+	for (unsigned int i = 0; cpus && i < vm->nr_vcpus; i++)
+		vm->affinity[i] = fdt32_to_cpu(cpus[i]);
+	vm->placed = cpus != NULL;
 	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size))
 		return bad(node_name, "memory");
 	if (get_range(fdt, node, "image", &vm->image_pa, &vm->image_size))
@@ -147,6 +155,11 @@ int description_parse(const void *fdt, struct description *out)
 		return bad("hypervisor", "heap");
 	out->heap_zeroed = fdt_getprop(fdt, hyp, "heap-zeroed", NULL) != NULL;	/* optional */
 	out->shell = fdt_getprop(fdt, hyp, "shell", NULL) != NULL;		/* optional */
+	const char *placement = fdt_getprop(fdt, hyp, "placement", NULL);	/* optional */
+
+	if (placement && strcmp(placement, "balanced") != 0 && strcmp(placement, "boot-cpu") != 0)
+		return bad("hypervisor", "placement");
+	out->balanced = placement && strcmp(placement, "balanced") == 0;
 	if (get_u32(fdt, hyp, "timeslice-us", &timeslice) || timeslice == 0)
 		return bad("hypervisor", "timeslice-us");
 	out->timeslice_us = timeslice;

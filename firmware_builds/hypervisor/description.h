@@ -14,6 +14,8 @@ struct vm_config {
 	char guest[24];				/* its guest kind's name, for the shell's info */
 	uint32_t vmid;
 	uint32_t nr_vcpus;			/* 1 to MAX_VCPUS */
+	uint32_t affinity[4];			/* each vCPU's physical CPU, if placed */
+	int placed;				/* affinity given */
 	uint64_t ipa_base, mem_size;		/* guest RAM */
 	uint64_t image_pa, image_size;		/* staged by the harness */
 	uint64_t image_ipa, entry_ipa;
@@ -37,6 +39,8 @@ struct description {
 	uint64_t heap_watermark;		/* swap: free heap below which pressure starts */
 	uint64_t timeslice_us;
 	int shell;				/* the shell on the console; off only at `poweroff` */
+	int balanced;				/* vCPUs not placed go round the CPUs, not
+						 * all on the boot CPU */
 	int nr_vms;
 	struct vm_config vms[MAX_VMS];
 };

@@ -1,8 +1,8 @@
+#include "cpus.h"
 #include "gic.h"
 #include "memory_map.h"
+#include "percpu.h"
 #include "sysregs.h"
-
-#define GICR_SGI_BASE		(GICR_BASE + 0x10000)
 
 #define GICD_CTLR		0x0000
 #define GICD_CTLR_ENABLE_G1	(1u << 1)
@@ -22,10 +22,10 @@
 #define GICR_ICENABLER0		0x0180
 #define GICR_IPRIORITYR		0x0400
 
-#define HYP_PPIS	((1u << INTID_MAINTENANCE) | (1u << INTID_HYP_TIMER) | \
+#define HYP_PPIS	((1u << SGI_KICK) | (1u << INTID_MAINTENANCE) | (1u << INTID_HYP_TIMER) | \
 			 (1u << INTID_VTIMER) | (1u << INTID_PTIMER))
 
-static uint32_t ppis_enabled = HYP_PPIS;	/* what GICR_ISENABLER0 holds */
+static uint32_t ppis_enabled[MAX_CPUS];	/* what each CPU's GICR_ISENABLER0 holds */
 
 static inline volatile uint32_t *reg32(uint64_t addr)
 {
@@ -34,14 +34,33 @@ static inline volatile uint32_t *reg32(uint64_t addr)
 
 #define GICR_FRAME_SIZE		0x20000	/* GICv3: RD_base and SGI_base, 64 KiB each */
 
+static uint64_t redistributor(unsigned int cpu)
+{
+	return GICR_BASE + cpu * GICR_FRAME_SIZE;
+}
+
+static uint64_t sgi_frame(unsigned int cpu)
+{
+	return redistributor(cpu) + 0x10000;
+}
+
 void gic_cpu_init(uint64_t index)
 {
-	uint64_t rd = GICR_BASE + index * GICR_FRAME_SIZE;
+	uint64_t rd = redistributor(index), sgi = sgi_frame(index);
 
 	*reg32(rd + GICR_WAKER) &= ~GICR_WAKER_SLEEP;
 	while (*reg32(rd + GICR_WAKER) & GICR_WAKER_ASLEEP)
 		;
 	WRITE_SYSREG(S3_4_C12_C9_5, 0xf);	/* ICC_SRE_EL2: system registers, enable */
+	__asm__ volatile("isb");
+	*reg32(sgi + GICR_IGROUPR0) |= HYP_PPIS;
+	for (uint32_t intid = 0; intid < 32; intid++)
+		if (HYP_PPIS & (1u << intid))
+			((volatile uint8_t *)(sgi + GICR_IPRIORITYR))[intid] = 0x80;
+	*reg32(sgi + GICR_ISENABLER0) = HYP_PPIS;
+	ppis_enabled[index] = HYP_PPIS;
+	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
+	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb");
 }
 
@@ -51,15 +70,25 @@ void gic_init(void)
 	while (*reg32(GICD_BASE + GICD_CTLR) & GICD_CTLR_RWP)
 		;
 	gic_cpu_init(0);	/* the boot CPU's redistributor and interface */
-	*reg32(GICR_SGI_BASE + GICR_IGROUPR0) |= HYP_PPIS;
-	for (uint32_t intid = 0; intid < 32; intid++)
-		if (HYP_PPIS & (1u << intid))
-			((volatile uint8_t *)(GICR_SGI_BASE + GICR_IPRIORITYR))[intid] = 0x80;
-	*reg32(GICR_SGI_BASE + GICR_ISENABLER0) = HYP_PPIS;
+}
 
-	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
-	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
+void gic_send_sgi(unsigned int cpu, uint32_t intid)
+{
+	uint64_t mpidr = cpu_mpidr(cpu);
+	uint64_t aff1 = (mpidr >> 8) & 0xff, aff2 = (mpidr >> 16) & 0xff, aff3 = (mpidr >> 32) & 0xff;
+
+	__asm__ volatile("dsb ishst" ::: "memory");	/* what it is told about is seen first */
+	WRITE_SYSREG(S3_0_C12_C11_5, (aff3 << 48) | (aff2 << 32) | ((uint64_t)intid << 24) |
+		     (aff1 << 16) | (1UL << (mpidr & 0xf)));	/* ICC_SGI1R_EL1 */
 	__asm__ volatile("isb");
+}
+
+void gic_ack_all(void)
+{
+	uint32_t intid;
+
+	while ((intid = gic_ack()) != INTID_SPURIOUS)
+		gic_eoi(intid);
 }
 
 uint32_t gic_ack(void)
@@ -75,12 +104,13 @@ void gic_eoi(uint32_t intid)
 void gic_ppi_enable(uint32_t intid, int on)
 {
 	uint32_t bit = 1u << intid;
+	unsigned int cpu = this_cpu();
 
-	if (!!(ppis_enabled & bit) == !!on)
+	if (!!(ppis_enabled[cpu] & bit) == !!on)
 		return;		/* a register write is a trip through QEMU's GIC model */
-	ppis_enabled ^= bit;
-	*reg32(GICR_SGI_BASE + (on ? GICR_ISENABLER0 : GICR_ICENABLER0)) = bit;
-	while (!on && (*reg32(GICR_BASE + GICR_CTLR) & GICR_CTLR_RWP))
+	ppis_enabled[cpu] ^= bit;
+	*reg32(sgi_frame(cpu) + (on ? GICR_ISENABLER0 : GICR_ICENABLER0)) = bit;
+	while (!on && (*reg32(redistributor(cpu) + GICR_CTLR) & GICR_CTLR_RWP))
 		;	/* a disable has taken effect only once RWP reads 0 */
 }
 

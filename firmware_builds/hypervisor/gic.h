@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#define SGI_KICK		0	/* from another CPU: look at what to run again */
 #define INTID_MAINTENANCE	25	/* ICH_MISR_EL2: a list register needs the hypervisor */
 #define INTID_HYP_TIMER		26	/* CNTHP, EL2 physical timer PPI */
 #define INTID_VTIMER		27	/* CNTV: the running VM's virtual timer */
@@ -15,11 +16,15 @@
 
 void gic_init(void);
 /* CPU `index`'s own part (gic_init does it for the boot CPU): its
- * redistributor awake, the system register interface on; no interrupt
- * enabled (a started CPU that runs nothing). */
+ * redistributor awake, the system register interface on, the kick and the
+ * PPIs above enabled. */
 void gic_cpu_init(uint64_t index);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
+/* Every interrupt pending for this CPU acknowledged and done with. */
+void gic_ack_all(void);
+/* SGI `intid` to CPU `cpu` (its index, cpus.h). */
+void gic_send_sgi(unsigned int cpu, uint32_t intid);
 /* The SPI `intid` on, Group 1, routed to this CPU. */
 void gic_spi_enable(uint32_t intid);
 /* Whether the PPI `intid` may interrupt this CPU. */

@@ -5,9 +5,14 @@
 
 #include <stdint.h>
 
-/* Fires every `period_us` microseconds from now on. */
+/* Fires every `period_us` microseconds from now on (0: the period set
+ * before), on this CPU. */
 void hyp_timer_start(uint64_t period_us);
 /* The next tick a whole period from now. */
 void hyp_timer_rearm(void);
+/* This CPU's ticks stopped (it has nothing to run), and started a period
+ * from now unless they run (it has). */
+void hyp_timer_stop(void);
+void hyp_timer_resume(void);
 
 #endif

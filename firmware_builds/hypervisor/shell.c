@@ -10,6 +10,7 @@
 #include "vm.h"
 #include "vm_mem.h"
 #include "vm_sched.h"
+#include "vm_sched.h"
 #include "vuart.h"
 
 #define PROMPT		"zvm> "
@@ -145,6 +146,8 @@ static void cmd_run(int argc, char **argv)
 	if (vm->state == VM_PAUSED)
 		iosched_hold(vm, 0);
 	vm->state = VM_RUNNING;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)	/* their CPUs may be idle */
+		vcpu_kick(&vm->vcpus[i]);
 	zvm_trace("vm-run", "vm=0x%x", vm->id);
 }
 
@@ -159,6 +162,8 @@ static void cmd_pause(int argc, char **argv)
 		return;
 	}
 	vm->state = VM_PAUSED;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)	/* stopped where they run */
+		vcpu_kick(&vm->vcpus[i]);
 	iosched_hold(vm, 1);
 	zvm_trace("vm-pause", "vm=0x%x", vm->id);
 }

@@ -22,6 +22,7 @@ _start:
 	str	xzr, [x0], #8
 	b	1b
 2:
+	msr	tpidr_el2, xzr		/* this_cpu(): the boot CPU is CPU 0 */
 	bl	el2_setup
 	bl	hyp_main
 	b	halt
@@ -36,6 +37,7 @@ secondary_entry:
 	lsl	x0, x0, #14		/* SECONDARY_STACK_SIZE (cpus.h) */
 	add	x0, x1, x0
 	mov	sp, x0
+	msr	tpidr_el2, x19		/* this_cpu() */
 	bl	el2_setup
 	mov	x0, x19
 	bl	secondary_main

@@ -40,7 +40,8 @@ enum trap_kind {
 
 void el2_trap(struct trap_frame *frame, uint64_t kind);
 
-/* Loads `frame` (a vCPU's registers) and erets into it; never returns. */
-__attribute__((noreturn)) void enter_guest(const struct trap_frame *frame);
+/* Loads `frame` (a vCPU's registers) and erets into it, the EL2 stack
+ * reset to `stack_top` (this CPU's, cpus.h); never returns. */
+__attribute__((noreturn)) void enter_guest(const struct trap_frame *frame, uint64_t stack_top);
 #endif
 #endif

@@ -7,6 +7,7 @@
 #include "console.h"
 #include "gic.h"
 #include "hyp_irq.h"
+#include "hyp_lock.h"
 #include "shell.h"
 #include "hyp_timer.h"
 #include "hypercall.h"
@@ -279,8 +280,10 @@ static void lower_irq(struct trap_frame *frame)
 		vm_schedule(frame);
 	} else if (intid == INTID_CONSOLE) {
 		shell_service();
-		vm_sched_revisit(frame);	/* the shell may have paused or deleted it */
 	}
+	/* Whatever it was (the shell, or another CPU's kick), the VM may have
+	 * been paused, stopped or deleted meanwhile. */
+	vm_sched_revisit(frame);
 }
 
 void hyp_irqs_poll(void)
@@ -296,22 +299,33 @@ void hyp_irqs_poll(void)
 	}
 }
 
-void el2_trap(struct trap_frame *frame, uint64_t kind)
+static void lower_trap(struct trap_frame *frame, uint64_t kind)
 {
+	/* Its VM stopped on another CPU while this one ran it (vm_quiesce):
+	 * nothing of it is handled, the next vCPU runs. */
+	if (vm_current()->state == VM_EXITED) {
+		vm_sched_revisit(frame);
+		return;
+	}
 	switch (kind) {
 	case TRAP_LOWER64_SYNC:
 		lower_sync(frame);
-		vm_deliver_irqs();
-		return;
+		break;
 	case TRAP_LOWER64_IRQ:
 		lower_irq(frame);
-		vm_deliver_irqs();
-		return;
-	case TRAP_LOWER64_SYNC + 2:	/* fiq */
-	case TRAP_LOWER64_SYNC + 3:	/* serror */
+		break;
+	default:		/* fiq, serror */
 		guest_fault(frame, READ_SYSREG(esr_el2), 0);
 		return;
-	default:
-		panic_trap(frame, kind);
 	}
+	vm_deliver_irqs();
+}
+
+void el2_trap(struct trap_frame *frame, uint64_t kind)
+{
+	if (kind < TRAP_LOWER64_SYNC || kind > TRAP_LOWER64_SYNC + 3)
+		panic_trap(frame, kind);
+	spin_lock(&hyp_lock);
+	lower_trap(frame, kind);
+	spin_unlock(&hyp_lock);
 }

@@ -120,11 +120,11 @@ restore_frame:
 	add	sp, sp, #FRAME_SIZE
 	eret
 
-/* enter_guest(frame): copies the frame to the top of the EL2 stack, where
- * every later trap from a guest will build its own, and erets through it. */
+/* enter_guest(frame, stack_top): copies the frame to the top of this CPU's
+ * EL2 stack, where every later trap from a guest will build its own, and
+ * erets through it. */
 	.global	enter_guest
 enter_guest:
-	ldr	x1, =__stack_top
 	sub	sp, x1, #FRAME_SIZE
 	mov	x2, sp
 	mov	x3, #FRAME_SIZE

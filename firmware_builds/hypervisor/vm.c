@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "cpus.h"
 #include "heap.h"
 #include "iosched.h"
 #include "shell.h"
@@ -15,6 +16,18 @@
 
 static const struct description *described;
 
+/* The physical CPU a vCPU runs on: its affinity, or with the description's
+ * balanced placement the next CPU round (VMs and vCPUs in order), or the
+ * boot CPU. */
+static unsigned int place(const struct vm_config *cfg, unsigned int index)
+{
+	static unsigned int next_cpu;
+
+	if (cfg->placed)
+		return cfg->affinity[index];
+	return described->balanced ? next_cpu++ % cpus_up() : 0;
+}
+
 /* Its vCPUs as at reset, the first on at the VM's entry with its DTB in x0,
  * the others off until it turns them on (PSCI CPU_ON). */
 static void vcpus_create(struct vm *vm)
@@ -26,6 +39,7 @@ static void vcpus_create(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].vm = vm;
 		vm->vcpus[i].index = i;
+		vm->vcpus[i].pcpu = place(vm->cfg, i);
 		interfaces[i] = &vm->vcpus[i].vgic;
 	}
 	vgic_vm_init(&vm->vgic, interfaces, vm->nr_vcpus, vm->cfg->linux_guest);
@@ -96,6 +110,13 @@ int vms_create(const struct description *desc)
 		if (desc->vms[i].disk_sectors)
 			break;
 	}
+	for (int i = 0; i < desc->nr_vms; i++)
+		for (unsigned int v = 0; desc->vms[i].placed && v < desc->vms[i].nr_vcpus; v++)
+			if (desc->vms[i].affinity[v] >= cpus_up()) {
+				zvm_trace("panic", "reason=bad-description node=%s prop=affinity "
+					  "cpus=0x%x", desc->vms[i].name, cpus_up());
+				return -1;
+			}
 	for (int i = 0; i < desc->nr_vms; i++) {
 		if (desc->vms[i].offered)
 			continue;	/* for the shell's `new` */
@@ -141,7 +162,11 @@ struct vm *vm_new(const struct vm_config *cfg)
 
 void vm_delete(struct vm *vm)
 {
-	if (vm->state != VM_EXITED) {
+	enum vm_state was = vm->state;
+
+	vm->state = VM_EXITED;
+	vm_quiesce(vm);		/* its memory and tables go */
+	if (was != VM_EXITED) {
 		zvm_trace("vm-exit", "vm=0x%x code=0x0 reason=delete", vm->id);
 		iosched_forget(vm);
 		vm_mem_destroy(vm);
@@ -158,6 +183,7 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 	struct vm *vm = vm_current();
 
 	vm->state = VM_EXITED;
+	vm_quiesce(vm);		/* its memory goes: none of its vCPUs may run on */
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
 	iosched_forget(vm);
 	vm_mem_destroy(vm);

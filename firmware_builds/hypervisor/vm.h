@@ -28,6 +28,7 @@ enum vm_state {
 struct vcpu {
 	struct vm *vm;
 	unsigned int index;	/* in its VM: Aff0 of its MPIDR */
+	unsigned int pcpu;	/* the physical CPU it runs on (cpus.h's index) */
 	int on;			/* PSCI: vCPU 0 from the start, the others from CPU_ON */
 	int waiting;		/* in WFI with nothing pending: not runnable */
 	struct trap_frame regs;

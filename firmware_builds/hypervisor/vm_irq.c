@@ -23,6 +23,7 @@ void vm_raise_spi(struct vm *vm, unsigned int intid)
 
 	vgic_raise(&vcpu->vgic, intid);
 	vcpu->waiting = 0;
+	vcpu_kick(vcpu);
 }
 
 void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
@@ -31,12 +32,14 @@ void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
 
 	vgic_set_level(&vcpu->vgic, intid, high);
 	vcpu->waiting = 0;	/* in WFI it looks again */
+	vcpu_kick(vcpu);
 }
 
 static void send_sgi(struct vcpu *to, unsigned int intid)
 {
 	vgic_raise(&to->vgic, intid);
 	to->waiting = 0;
+	vcpu_kick(to);
 }
 
 void vm_send_sgi(struct vcpu *from, uint64_t value)

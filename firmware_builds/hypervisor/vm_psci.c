@@ -57,6 +57,7 @@ static uint64_t cpu_on(struct vm *vm, uint64_t mpidr, uint64_t entry, uint64_t c
 		return PSCI_INVALID_ADDRESS;
 	vcpu_reset(vcpu, entry, context);
 	vcpu->on = 1;
+	vcpu_kick(vcpu);
 	zvm_trace("vcpu-on", "vm=0x%x vcpu=0x%x entry=0x%lx", vm->id, vcpu->index, entry);
 	return PSCI_SUCCESS;
 }

@@ -1,10 +1,13 @@
 #include <string.h>
 
+#include "cpus.h"
 #include "gic.h"
 #include "hostblk.h"
 #include "hyp_irq.h"
+#include "hyp_lock.h"
 #include "hyp_timer.h"
 #include "iosched.h"
+#include "percpu.h"
 #include "psci.h"
 #include "shell.h"
 #include "stage2.h"
@@ -22,9 +25,21 @@
 #define CNTHCTL_EL1PCTEN	(1UL << 0)
 #define CNTHCTL_EL1PCEN		(1UL << 1)
 
+spinlock_t hyp_lock;
+
 static struct vm vms[MAX_VMS];
 static int nr_vms;
-static int current;
+static int current_slot[MAX_CPUS];	/* each CPU's vCPU, running or last run */
+/* CNTVOFF_EL2, the same on every CPU: a VM's vCPUs read one virtual count. */
+static uint64_t virtual_offset;
+
+/* The VM whose guest code each CPU may be running (its VTTBR_EL2's), or NULL. */
+static struct vm *volatile loaded[MAX_CPUS];
+/* VMs being stopped, their CPU waiting without the lock for the others to
+ * let go of them (vm_quiesce): not yet gone, though not running. */
+static int quiescing;
+
+#define current		current_slot[this_cpu()]
 
 static unsigned int next_id;
 
@@ -88,12 +103,15 @@ static void switch_to(int next, struct trap_frame *frame)
 	struct vcpu *vcpu = at_slot(next);
 
 	current = next;
+	loaded[this_cpu()] = vcpu->vm;
+	hyp_timer_resume();
 	*frame = vcpu->regs;
 	vcpu_load_el1(&vcpu->sys);
 	__asm__ volatile("isb");	/* the timers' ISTATUS follows what was loaded */
 	vm_timers_sample(vcpu);
 	vgic_load(&vcpu->vgic);
 	WRITE_SYSREG(vmpidr_el2, vcpu->vmpidr);
+	WRITE_SYSREG(cntvoff_el2, virtual_offset);
 	WRITE_SYSREG(hcr_el2, vcpu->vm->hcr);
 	WRITE_SYSREG(vttbr_el2, vcpu->vm->vttbr);
 	__asm__ volatile("isb");
@@ -109,13 +127,32 @@ static void save_current(struct trap_frame *frame)
 	vm_irq_save(vcpu);
 }
 
-/* A vCPU that exists and is on, of a VM that runs. */
+/* A vCPU that exists and is on, of a VM that runs, placed on this CPU. */
 static int alive(int slot)
 {
 	const struct vm *vm = &vms[slot / MAX_VCPUS];
 	unsigned int index = slot % MAX_VCPUS;
 
-	return vm->state == VM_RUNNING && index < vm->nr_vcpus && vm->vcpus[index].on;
+	return vm->state == VM_RUNNING && index < vm->nr_vcpus && vm->vcpus[index].on &&
+	       vm->vcpus[index].pcpu == this_cpu();
+}
+
+/* Whether every vCPU there is runs on the boot CPU. */
+static int one_cpu(void)
+{
+	for (int slot = 0; slot < NR_SLOTS; slot++)
+		if (vms[slot / MAX_VCPUS].state != VM_FREE &&
+		    slot % MAX_VCPUS < (int)vms[slot / MAX_VCPUS].nr_vcpus && at_slot(slot)->pcpu)
+			return 0;
+	return 1;
+}
+
+static int any_vm_running(void)
+{
+	for (int i = 0; i < nr_vms; i++)
+		if (vms[i].state == VM_RUNNING)
+			return 1;
+	return 0;
 }
 
 static int runnable(int slot)
@@ -157,9 +194,12 @@ static void hide_host_io(void)
 {
 	uint64_t waited = hostblk_take_waited();
 
-	if (!waited)
+	/* Only where every vCPU runs on this CPU: on another, a guest's time
+	 * went on meanwhile, and must not go back. */
+	if (!waited || !one_cpu())
 		return;
-	WRITE_SYSREG(cntvoff_el2, READ_SYSREG(cntvoff_el2) + waited);
+	virtual_offset += waited;
+	WRITE_SYSREG(cntvoff_el2, virtual_offset);
 	hyp_timer_rearm();
 }
 
@@ -177,7 +217,8 @@ static void switch_if_other(struct trap_frame *frame)
 void vm_schedule(struct trap_frame *frame)
 {
 	save_current(frame);
-	iosched_tick();
+	if (this_cpu() == 0)	/* the I/O scheduler's clock: one CPU's ticks */
+		iosched_tick();
 	hide_host_io();
 	switch_if_other(frame);
 }
@@ -225,24 +266,31 @@ void vm_run_next(struct trap_frame *frame)
 		next = next_runnable();
 	}
 	while (next < 0) {
-		int alive = 0;
+		int mine = 0;
 
 		for (int slot = 0; slot < NR_SLOTS; slot++) {
-			alive |= vms[slot / MAX_VCPUS].state == VM_RUNNING;
-			at_slot(slot)->waiting = 0;
+			mine |= alive(slot);
+			if (alive(slot))
+				at_slot(slot)->waiting = 0;
 		}
-		if (!alive && !shell_enabled()) {
+		if (!any_vm_running() && !quiescing && !shell_enabled()) {
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
 			vm_mem_report_stats();
 #endif
 			psci_system_off();
 		}
 		/* Interrupts stay masked here: they are taken in the VM, or with
-		 * none to run, handled here (the shell's input). */
-		if (!alive)
+		 * none to run on this CPU, handled here (the shell's input, a
+		 * kick from another CPU). Its timers are no vCPU's then. */
+		if (!mine) {	/* nothing to preempt or sample: no tick */
 			vm_timers_off();
+			hyp_timer_stop();
+		}
+		loaded[this_cpu()] = 0;
+		spin_unlock(&hyp_lock);
 		__asm__ volatile("dsb sy; wfi" ::: "memory");
-		if (!alive)
+		spin_lock(&hyp_lock);
+		if (!mine)
 			hyp_irqs_poll();
 		next = next_runnable();
 	}
@@ -272,22 +320,68 @@ void vm_deliver_irqs(void)
 	vgic_load(&vcpu->vgic);
 }
 
-void vms_run(uint64_t timeslice_us)
+void vm_quiesce(struct vm *vm)
 {
-	static struct trap_frame first;
+	quiescing++;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int cpu = 0; cpu < cpus_up(); cpu++) {
+		if (cpu == this_cpu())
+			continue;
+		while (loaded[cpu] == vm) {
+			spin_unlock(&hyp_lock);
+			__asm__ volatile("yield" ::: "memory");
+			spin_lock(&hyp_lock);
+		}
+	}
+	quiescing--;
+}
 
-	current = nr_vms ? NR_SLOTS - 1 : 0;	/* so that the search starts at VM 0 */
-	if (next_runnable() < 0 && !shell_enabled())
-		psci_system_off();
+void vcpu_kick(const struct vcpu *vcpu)
+{
+	if (vcpu->pcpu != this_cpu())
+		gic_send_sgi(vcpu->pcpu, SGI_KICK);
+}
+
+/* This CPU's part of the EL2 state guests run under. */
+static void cpu_setup(void)
+{
 	WRITE_SYSREG(vtcr_el2, VTCR_EL2_VALUE);
 	WRITE_SYSREG(cnthctl_el2, CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN);
-	WRITE_SYSREG(cntvoff_el2, 0);
-	gic_init();
+	WRITE_SYSREG(cntvoff_el2, virtual_offset);
 	vgic_init();
+}
+
+/* Runs the first vCPU this CPU has, or waits for one: never returns. */
+__attribute__((noreturn)) static void run_first(void)
+{
+	static struct trap_frame first[MAX_CPUS];
+
+	current = nr_vms ? NR_SLOTS - 1 : 0;	/* so that the search starts at VM 0 */
+	vm_run_next(&first[this_cpu()]);
+	spin_unlock(&hyp_lock);
+	enter_guest(&first[this_cpu()], cpu_stack_top(this_cpu()));
+}
+
+void vms_run(uint64_t timeslice_us)
+{
+	spin_lock(&hyp_lock);
+	current = nr_vms ? NR_SLOTS - 1 : 0;
+	if (!any_vm_running() && !shell_enabled())
+		psci_system_off();
+	gic_init();
+	cpu_setup();
 	hyp_timer_start(timeslice_us);
 	vms_started_at = read_counter();
 	if (shell_enabled())
 		shell_start();
-	vm_run_next(&first);
-	enter_guest(&first);
+	cpus_release();
+	run_first();
+}
+
+void vms_run_cpu(void)
+{
+	spin_lock(&hyp_lock);
+	cpu_setup();
+	run_first();	/* its tick starts with its first vCPU (hyp_timer_resume) */
 }

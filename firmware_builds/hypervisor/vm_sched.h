@@ -23,8 +23,18 @@ void vms_release(struct vm *vm);
 struct vm *vm_by_id(unsigned int id);
 struct vm *vm_at(int place);
 
-/* Enters the first VM; timeslices of `timeslice_us` from then on. */
+/* On the boot CPU: enters the first vCPU placed there, timeslices of
+ * `timeslice_us` from then on, and lets the other CPUs run theirs. */
 __attribute__((noreturn)) void vms_run(uint64_t timeslice_us);
+/* On another CPU: runs the vCPUs placed on it. */
+__attribute__((noreturn)) void vms_run_cpu(void);
+/* The VM has stopped (not VM_RUNNING): once this returns, no other CPU runs
+ * its guest code, and none will (they are kicked, and the hypervisor's
+ * lock is let go while they switch away). */
+void vm_quiesce(struct vm *vm);
+/* The vCPU may have something new to do (it was woken, turned on, or its
+ * VM stopped): its CPU, if another, is told to look (SGI_KICK). */
+void vcpu_kick(const struct vcpu *vcpu);
 /* The vCPU whose trap the hypervisor is handling, and its VM. */
 struct vcpu *vcpu_current(void);
 struct vm *vm_current(void);
