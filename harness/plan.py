@@ -67,6 +67,7 @@ class Plan:
     disk_size: int = 0
     disk_seed: int = 0
     guest_ram_ipa: int = GUEST_RAM_IPA
+    placement: str = "boot-cpu"  # the scenario's, for vCPUs without affinity
 
     def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
         """Writes the blobs into `directory`; returns (file, address) pairs."""
@@ -140,7 +141,7 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")
     return Plan(heap_base, scenario.heap_size, tuple(vms), description, dtb, scenario.variant,
                 scenario.block_size, scenario.zpool_size, scenario.heap_watermark,
-                scenario.disk_size, scenario.disk_seed)
+                scenario.disk_size, scenario.disk_seed, placement=scenario.placement)
 
 
 def _heap_base(staged: list[tuple[FlatImage, bytes]]) -> int:

@@ -17,7 +17,7 @@ VOCABULARY: dict[str, frozenset[str]] = {
     "boot": frozenset({"el", "version", "build"}),
     "board": frozenset({"dtb"}),
     "lzo-selftest": frozenset({"ok"}),
-    "cpu-up": frozenset({"cpu", "mpidr"}),
+    "cpu-up": frozenset({"index", "mpidr"}),
     "poweroff": frozenset({"reason"}),
     "panic": frozenset(),
     "vm-create": frozenset({"vm", "name", "vmid", "vttbr", "ipa", "size", "entry"}),
@@ -88,6 +88,7 @@ class Event:
     line_no: int = 0
     time: float = 0.0  # seconds since the console was attached
     vm: str | None = None  # the VM whose guest reported it (@guest events)
+    cpu: int | None = None  # the physical CPU that reported it (@zvm events: cpu=)
 
     def __getitem__(self, key: str) -> int | str:
         return self.fields[key]
@@ -144,7 +145,12 @@ def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unread
     missing = vocabulary[name] - fields.keys()
     if missing:
         return Unreadable(line_no, line, f"{name} lacks {', '.join(sorted(missing))}")
-    return Event(name, fields, line_no, time, vm)
+    # Who reported it, not what: kept apart, so that the models' events
+    # compare as they are whichever CPU the event came from.
+    cpu = fields.pop("cpu", None) if vm is None else None
+    if cpu is not None and not isinstance(cpu, int):
+        return Unreadable(line_no, line, f"bad value in 'cpu={cpu}' (a CPU's index)")
+    return Event(name, fields, line_no, time, vm, cpu)
 
 
 @dataclass

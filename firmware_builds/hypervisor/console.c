@@ -5,6 +5,7 @@
 #include "console.h"
 #include "gic.h"
 #include "memory_map.h"
+#include "percpu.h"
 
 #define PL011_DR	0x00
 #define PL011_FR	0x18
@@ -63,16 +64,21 @@ void console_line(const char *s, unsigned long len)
 }
 
 /* Formats the whole event into one buffer before writing it, so that an event
- * is never interleaved with other output. Too long an event is cut, never split. */
+ * is never interleaved with other output; the physical CPU that reports it
+ * ends it. Too long an event is cut, never split. */
 void zvm_trace(const char *event, const char *fmt, ...)
 {
-	static char line[4096];	/* static: memlist lines are long; EL2 runs one at a time */
+	/* Static: memlist lines are long; the hypervisor's lock (hyp_lock.h)
+	 * lets one CPU at a time run this. */
+	static char line[4096];
 	int n = snprintf(line, sizeof(line) - 1, "@zvm %s ", event);
 	va_list ap;
 
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
 	va_end(ap);
+	if (n < (int)sizeof(line) - 1)
+		n += snprintf(line + n, sizeof(line) - 1 - n, " cpu=0x%x", this_cpu());
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

@@ -65,7 +65,7 @@ static int start_one(unsigned int index, uint64_t mpidr)
 	int64_t ret = psci_cpu_on(mpidr, (uint64_t)secondary_entry, index);
 
 	if (ret != 0) {
-		zvm_trace("panic", "reason=cpu-on-failed cpu=0x%x ret=0x%lx", index, (uint64_t)ret);
+		zvm_trace("panic", "reason=cpu-on-failed index=0x%x ret=0x%lx", index, (uint64_t)ret);
 		return -1;
 	}
 	uint64_t start = read_counter(), limit = CPU_UP_TIMEOUT_S * READ_SYSREG(cntfrq_el0);
@@ -75,11 +75,11 @@ static int start_one(unsigned int index, uint64_t mpidr)
 	while (!__atomic_load_n(&cpu_up_mpidr[index], __ATOMIC_ACQUIRE)) {
 		__asm__ volatile("yield");
 		if (read_counter() - start > limit) {
-			zvm_trace("panic", "reason=cpu-not-up cpu=0x%x", index);
+			zvm_trace("panic", "reason=cpu-not-up index=0x%x", index);
 			return -1;
 		}
 	}
-	zvm_trace("cpu-up", "cpu=0x%x mpidr=0x%lx", index, cpu_up_mpidr[index]);
+	zvm_trace("cpu-up", "index=0x%x mpidr=0x%lx", index, cpu_up_mpidr[index]);
 	return 0;
 }
 

@@ -106,8 +106,9 @@ static void guest_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
 		inject_fault(frame, esr);
 		return;
 	}
-	zvm_trace("fault", "vm=0x%x esr=0x%lx far=0x%lx ipa=0x%lx elr=0x%lx", vm_current()->id,
-		  esr, READ_SYSREG(far_el2), ipa, frame->elr);
+	zvm_trace("fault", "vm=0x%x esr=0x%lx far=0x%lx ipa=0x%lx elr=0x%lx vcpu=0x%x",
+		  vm_current()->id, esr, READ_SYSREG(far_el2), ipa, frame->elr,
+		  vcpu_current()->index);
 	vm_exit(frame, VM_EXIT_FAULT_CODE, "fault");
 }
 

@@ -24,7 +24,7 @@ def boot_expectations(board, image) -> list[Expected]:
     board_fields = selftest.board(board) if qemu else {}
     return [Expected("boot", {"el": 2, "build": image.build_id}), Expected("board", board_fields),
             Expected("lzo-selftest", selftest.lzo_selftest())] + [
-        Expected("cpu-up", {"mpidr": MPIDR_RES1 | cpu} if qemu else {}, {"cpu": cpu})
+        Expected("cpu-up", {"mpidr": MPIDR_RES1 | cpu} if qemu else {}, {"index": cpu})
         for cpu in range(1, board.cpus)]
 
 

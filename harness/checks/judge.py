@@ -64,7 +64,7 @@ def _judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[s
             failures += check_registers(plan, trace, evidence.registers)
         from .vcpus import check_vcpus
 
-        failures += check_vcpus(plan, trace)
+        failures += check_vcpus(plan, trace, board.cpus)
     if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 

@@ -3,7 +3,11 @@ CPU_OFF; @zvm vcpu-on and vcpu-off), against what its guest kind says it
 does (GuestKind.vcpu_power) and what the power states allow: a vCPU turned
 on is one the VM has and is off (vCPU 0 starts on), at an entry in the VM's
 RAM; one turned off is on; none after the VM's end; and the VM ends with
-reason=cpus-off exactly when its last vCPU went off."""
+reason=cpus-off exactly when its last vCPU went off.
+
+And where they ran (docs/smp.md): what a vCPU reports of itself (its
+CPU_OFF, its fault) comes from the physical CPU it is placed on, and a VM's
+own end from one of its vCPUs' CPUs (`cpu=`, against placement())."""
 
 from collections import Counter
 
@@ -12,13 +16,54 @@ from ..memory_map import GUEST_RAM_IPA
 VCPU_EVENTS = frozenset({"vcpu-on", "vcpu-off"})
 
 
-def check_vcpus(plan, trace) -> list[str]:
-    failures = []
+# vm-exit reasons a vCPU of the VM causes (not the shell's delete).
+SELF_EXITS = frozenset({"exit", "psci-off", "psci-reset", "cpus-off", "fault", "oom"})
+
+
+def placement(plan, cpus: int) -> dict[int, tuple[int, ...]]:
+    """The physical CPU of each vCPU of the VMs created at boot, by VM index,
+    as vm.c places them: its affinity; with balanced placement the next CPU
+    round, VMs and vCPUs in order; else the boot CPU."""
+    out, turn = {}, 0
     for vm in plan.vms:
-        events = [e for e in trace.events if e.vm is None and e.get("vm") == vm.index
-                  and (e.name in VCPU_EVENTS or e.name == "vm-exit")]
-        failures += _check_vm(vm, events)
+        if vm.spec.offered:
+            continue
+        if vm.spec.affinity:
+            out[vm.index] = vm.spec.affinity
+        elif plan.placement == "balanced":
+            out[vm.index] = tuple((turn + i) % cpus for i in range(vm.spec.vcpus))
+            turn += vm.spec.vcpus
+        else:
+            out[vm.index] = (0,) * vm.spec.vcpus
+    return out
+
+
+def check_vcpus(plan, trace, cpus: int) -> list[str]:
+    failures, places = [], placement(plan, cpus)
+    for vm in plan.vms:
+        events = [e for e in trace.events if e.vm is None and e.get("vm") == vm.index]
+        failures += _check_vm(vm, [e for e in events if e.name in VCPU_EVENTS or
+                                   e.name == "vm-exit"])
+        if vm.index in places:
+            failures += _check_places(vm, events, places[vm.index])
     return failures
+
+
+def _check_places(vm, events, cpus: tuple[int, ...]) -> list[str]:
+    out = []
+    for e in events:
+        if e.cpu is None:  # a trace from before the protocol had it
+            continue
+        if e.name in ("vcpu-off", "fault") and "vcpu" in e.fields:
+            want = {cpus[e["vcpu"]]} if e["vcpu"] < len(cpus) else set()
+        elif e.name == "vm-exit" and e["reason"] in SELF_EXITS:
+            want = set(cpus)
+        else:
+            continue
+        if e.cpu not in want:
+            out.append(f"{vm.spec.name}: {e} (line {e.line_no}) came from CPU {e.cpu}, "
+                       f"not {' or '.join(map(str, sorted(want))) or 'any of its vCPUs'}")
+    return out
 
 
 def _check_vm(vm, events) -> list[str]:
@@ -32,7 +77,7 @@ def _check_vm(vm, events) -> list[str]:
                                 f"{sorted(on)} on")
             continue
         index, what = e["vcpu"], e.name.removeprefix("vcpu-")
-        where = f"{name}: @zvm {e} (line {e.line_no})"
+        where = f"{name}: {e} (line {e.line_no})"
         if ended:
             failures.append(f"{where}: after the VM's end")
         elif index >= vcpus:

@@ -12,5 +12,5 @@ def test_every_cpu_of_the_board_is_started(zvm_run, zvm_board):
     result = zvm_run("hello")
     assert result.passed, result.summary()
     ups = result.trace.named("cpu-up")
-    assert [(e["cpu"], e["mpidr"]) for e in ups] == [(cpu, 1 << 31 | cpu)
+    assert [(e["index"], e["mpidr"]) for e in ups] == [(cpu, 1 << 31 | cpu)
                                                     for cpu in range(1, zvm_board.cpus)]
