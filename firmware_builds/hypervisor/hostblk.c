@@ -111,7 +111,10 @@ static uint8_t submit(uint32_t type, uint64_t sector, void *buf, uint32_t len, i
 
 	uint64_t start = read_counter(), freq = READ_SYSREG(cntfrq_el0);
 
+	/* YIELD: QEMU's single-threaded TCG leaves its CPU loop, so that its
+	 * main loop (which completes the request) is not starved of its lock. */
 	while (*(volatile uint16_t *)&ring.used.idx == last_used) {
+		__asm__ volatile("yield");
 		if (read_counter() - start > TIMEOUT_S * freq) {
 			waited += read_counter() - start;
 			zvm_trace("hostblk-timeout", "type=0x%x sector=0x%lx", type, sector);
