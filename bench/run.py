@@ -14,12 +14,13 @@ import lava_ratio
 import linux_ratio
 import memory_ratio
 import shell_ratio
+import smp_ratio
 import swap_ratio
 import virtio_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
               linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio,
-              lava_ratio]
+              lava_ratio, smp_ratio]
 
 
 def main() -> int:
