@@ -4,6 +4,7 @@ order, optionally releasing a range), then verifies each and reports one
 CRC-32 per region."""
 
 import zlib
+from collections import Counter
 from functools import cache
 
 from ..expect import Expected
@@ -142,6 +143,17 @@ class Memstress(GuestKind):
         p = params(vm.spec.params)
         for idx, _ in regions(vm.image.end, vm.dtb_ipa, p["region_size"]):
             region_crc(p["seed"], idx, p["region_size"], data_kind(p, idx))
+
+    def params(self, scenario, index: int, partitions: list) -> dict[str, int]:
+        """Its vCPUs too: it shares its regions among them (the model's
+        memory operations are the same: they take turns in region order)."""
+        spec = scenario.vms[index]
+        return {**spec.params, "vcpus": spec.vcpus} if spec.vcpus > 1 else spec.params
+
+    def vcpu_power(self, spec) -> Counter:
+        """Each other vCPU on to share the work, and off once done with it."""
+        return Counter([*(("on", i) for i in range(1, spec.vcpus)),
+                        *(("off", i) for i in range(1, spec.vcpus))])
 
     def memory_ops(self, plan, vm, trace) -> list[Op]:
         return memory_ops(vm.image.end, vm.dtb_ipa, vm.spec.params)

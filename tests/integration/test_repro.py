@@ -77,7 +77,7 @@ def test_the_same_scenario_over_every_console(zvm_run, zvm_board, transport):
     board = dataclasses.replace(zvm_board, console=transport)
     result = zvm_run("two-vms-static", board=board)
     assert result.passed, result.summary()
-    assert len(result.trace.events) == 116 + zvm_board.cpus - 1  # every CPU's start too
+    assert len(result.trace.events) == 114 + zvm_board.cpus - 1  # every CPU's start too
 
 
 def test_gdb_attaches_and_stops_at_a_hypervisor_function(tmp_path):

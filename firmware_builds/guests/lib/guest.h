@@ -28,6 +28,14 @@ int guest_memory(const void *dtb, uint64_t *base, uint64_t *size);
 void guest_irq_init(void);
 void guest_irq_on(unsigned int intid, void (*handler)(void));
 
+/* Other vCPUs (smp.c): vCPU `index` turned on (PSCI CPU_ON) to run `fn`
+ * on a stack of its own; PSCI's return code. */
+int64_t guest_cpu_on(unsigned int index, void (*fn)(unsigned int index));
+/* The calling vCPU off (PSCI CPU_OFF): it does not return. */
+__attribute__((noreturn)) void guest_cpu_off(void);
+/* Whether vCPU `index` is on (PSCI AFFINITY_INFO). */
+int guest_cpu_is_on(unsigned int index);
+
 uint32_t crc32_update(uint32_t crc, const void *data, unsigned long len);
 uint32_t xorshift32(uint32_t state);
 

@@ -12,7 +12,10 @@
  * the harness's own failure-reporting tests), zvm,wait-first and
  * zvm,pause-after-fill (WFIs before starting, and between fill and verify:
  * the other VMs run meanwhile), zvm,expect-zero (each region is read before
- * it is filled and must be zero: memory never carries a previous owner's data). */
+ * it is filled and must be zero: memory never carries a previous owner's data),
+ * zvm,vcpus (its vCPUs share the regions: region k is vCPU k % vcpus's, and
+ * they take turns in region order, so that memory is touched in the order one
+ * vCPU would touch it, from several physical CPUs). */
 #include <stdint.h>
 
 #include "guest.h"
@@ -137,6 +140,72 @@ static void checkpoint(void)
 #define MAX_REGIONS 4096
 static uint32_t order[MAX_REGIONS];
 
+/* What the vCPUs share: the regions, whose turn it is, and how far they got. */
+static struct {
+	uint64_t start, region, count, seed, expect_zero;
+	unsigned int vcpus;
+	volatile uint32_t turn, filled, verified, verifying;
+	volatile uint64_t mismatches;
+} work = { .vcpus = 1 };
+
+static void take_turn(unsigned int me)
+{
+	while (__atomic_load_n(&work.turn, __ATOMIC_ACQUIRE) != me)
+		__asm__ volatile("yield");
+}
+
+static void pass_turn(unsigned int me)
+{
+	__atomic_store_n(&work.turn, (me + 1) % work.vcpus, __ATOMIC_RELEASE);
+}
+
+static void wait_until(volatile uint32_t *counter, uint32_t value)
+{
+	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) != value)
+		__asm__ volatile("yield");
+}
+
+/* Region order[k] for each k that is vCPU `me`'s, in its turn. */
+static void fill_share(unsigned int me)
+{
+	for (uint64_t k = me; k < work.count; k += work.vcpus) {
+		uint32_t *words = (uint32_t *)(work.start + order[k] * work.region);
+
+		take_turn(me);
+		if (work.expect_zero)
+			guest_printf("@guest fresh idx=0x%x nonzero=0x%lx\n", order[k],
+				     count_nonzero(words, work.region / 4));
+		fill(words, work.region / 4, order[k], region_seed(work.seed, order[k]));
+		__atomic_add_fetch(&work.filled, 1, __ATOMIC_RELEASE);
+		pass_turn(me);
+	}
+}
+
+/* Region i for each i that is vCPU `me`'s, checked and reported in its turn. */
+static void verify_share(unsigned int me)
+{
+	for (uint64_t i = me; i < work.count; i += work.vcpus) {
+		const void *base = (const void *)(work.start + i * work.region);
+
+		take_turn(me);
+		work.mismatches += count_mismatches(base, work.region / 4, i,
+						    region_seed(work.seed, i));
+		guest_printf("@guest region idx=0x%lx ipa=0x%lx size=0x%lx crc=0x%08x\n",
+			     i, (uint64_t)base, work.region, crc32_update(0, base, work.region));
+		__atomic_add_fetch(&work.verified, 1, __ATOMIC_RELEASE);
+		pass_turn(me);
+	}
+}
+
+/* Another vCPU: its share of the fill, then, once vCPU 0 has checkpointed,
+ * of the verification; then it turns itself off. */
+static void secondary(unsigned int me)
+{
+	fill_share(me);
+	wait_until(&work.verifying, 1);
+	verify_share(me);
+}
+
 /* Phases: (a release of memory it does not own, if asked), fill every region
  * in touch order, checkpoint, release a range and refill what it covered,
  * checkpoint, verify every region and report its CRC. */
@@ -155,7 +224,8 @@ int guest_main(const void *dtb)
 	uint64_t wait_first = guest_param(dtb, "wait-first", 0);
 	uint64_t pause = guest_param(dtb, "pause-after-fill", 0);
 	uint64_t expect_zero = guest_param(dtb, "expect-zero", 0);
-	uint64_t ram_base, ram_size, mismatches = 0;
+	uint64_t vcpus = guest_param(dtb, "vcpus", 1);
+	uint64_t ram_base, ram_size;
 
 	/* Every parameter is read now: later, the DTB's block may be swapped out. */
 	data_kinds = (int)guest_param(dtb, "data-kinds", 0);
@@ -166,8 +236,13 @@ int guest_main(const void *dtb)
 	uint64_t start = ((uint64_t)__image_end + region - 1) & ~(region - 1);
 	uint64_t count = ((uint64_t)dtb - start) / region;
 
-	if (count > MAX_REGIONS)
+	if (count > MAX_REGIONS || vcpus == 0 || vcpus > 4)
 		return 0xbad;
+	work.start = start;
+	work.region = region;
+	work.count = count;
+	work.seed = seed;
+	work.expect_zero = expect_zero;
 	wait_times(wait_first);
 	guest_printf("@guest memstress-start seed=0x%lx regions=0x%lx region-size=0x%lx\n",
 		     seed, count, region);
@@ -178,14 +253,12 @@ int guest_main(const void *dtb)
 	if (bogus_ipa)
 		release(bogus_ipa, bogus_size);
 	touch_order(order, count, (uint32_t)order_seed);
-	for (uint64_t k = 0; k < count; k++) {
-		uint32_t *words = (uint32_t *)(start + order[k] * region);
-
-		if (expect_zero)
-			guest_printf("@guest fresh idx=0x%x nonzero=0x%lx\n", order[k],
-				     count_nonzero(words, region / 4));
-		fill(words, region / 4, order[k], region_seed(seed, order[k]));
-	}
+	work.vcpus = vcpus;
+	for (unsigned int v = 1; v < vcpus; v++)
+		if (guest_cpu_on(v, secondary) != 0)
+			return 0xbad;
+	fill_share(0);
+	wait_until(&work.filled, count);
 	checkpoint();
 	wait_times(pause);
 	if (hyp_crc_region < count)
@@ -204,13 +277,13 @@ int guest_main(const void *dtb)
 		}
 		checkpoint();
 	}
-	for (uint64_t i = 0; i < count; i++) {
-		const void *base = (const void *)(start + i * region);
-
-		mismatches += count_mismatches(base, region / 4, i, region_seed(seed, i));
-		guest_printf("@guest region idx=0x%lx ipa=0x%lx size=0x%lx crc=0x%08x\n",
-			     i, (uint64_t)base, region, crc32_update(0, base, region));
-	}
-	guest_printf("@guest memstress-done mismatches=0x%lx\n", mismatches);
-	return mismatches ? 1 : 0;
+	__atomic_store_n(&work.turn, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&work.verifying, 1, __ATOMIC_RELEASE);
+	verify_share(0);
+	wait_until(&work.verified, count);
+	for (unsigned int v = 1; v < vcpus; v++)	/* each turns itself off when done */
+		while (guest_cpu_is_on(v))
+			__asm__ volatile("yield");
+	guest_printf("@guest memstress-done mismatches=0x%lx\n", work.mismatches);
+	return work.mismatches ? 1 : 0;
 }
