@@ -50,7 +50,7 @@ def test_what_psci_does_not_allow_is_named():
 def test_an_entry_outside_ram_and_counts_the_guest_did_not_say_fail():
     trace = parse_text("@zvm vcpu-on vm=0x0 vcpu=0x1 entry=0x1000\n")
     failures = check_vcpus(plan_of(vm_plan(0, power=Counter({("on", 1): 1}))), trace, 4)
-    assert failures == [f"vm0: @zvm vcpu-on vm=0x0 vcpu=0x1 entry=0x1000 (line 1): the entry is "
+    assert failures == ["vm0: @zvm vcpu-on vm=0x0 vcpu=0x1 entry=0x1000 (line 1): the entry is "
                         "outside its RAM"]
     trace = parse_text(f"@zvm vcpu-on vm=0x0 vcpu=0x1 entry={ENTRY:#x}\n")
     failures = check_vcpus(plan_of(vm_plan(0, power=Counter())), trace, 4)
