@@ -68,7 +68,7 @@ def _judge(board, image, plan, guest_images: dict, evidence: Evidence) -> list[s
     if plan and not evidence.timed_out and not panic:
         from .virtio import check_virtio
 
-        failures += check_virtio(plan, trace, evidence.disk, evidence.counted_time)
+        failures += check_virtio(plan, trace, evidence.disk, evidence.counted_time, board.cpus)
     failures += [f"unreadable trace line {bad.line_no}: {bad.reason}: {bad.text!r}"
                  for bad in trace.unreadable]
     if panic is not None:

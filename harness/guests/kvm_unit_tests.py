@@ -90,8 +90,9 @@ def exit_status(trace, vm) -> int | None:
     return found[-1] if found else None
 
 
-# A test's keys that are its scenario's (the rest are its VM's).
+# A test's keys that are its scenario's or its hypervisor's (the rest are its VM's).
 SCENARIO_KEYS = ("timeout_s", "icount_shift")
+HYPERVISOR_KEYS = ("placement",)
 
 
 def catalogue(path) -> dict:
@@ -104,13 +105,14 @@ def catalogue(path) -> dict:
     for i, t in enumerate(tests if isinstance(tests, list) else []):
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise ConfigError(path, f"test[{i}].name", "every test needs a name")
-        vm = {k: v for k, v in t.items() if k not in ("name", *SCENARIO_KEYS)}
+        vm = {k: v for k, v in t.items() if k not in ("name", *SCENARIO_KEYS, *HYPERVISOR_KEYS)}
         name = f"kut-{t['name']}"
         out[name] = (path, {
             "scenario": {"name": name, "timeout_s": 30,
                          "summary": f"kvm-unit-tests {t.get('test')} {t.get('args', '')}".strip(),
                          **{k: t[k] for k in SCENARIO_KEYS if k in t}},
-            "hypervisor": {"variant": "static", "heap_mib": 2 * MEMORY_MIB},
+            "hypervisor": {"variant": "static", "heap_mib": 2 * MEMORY_MIB,
+                           **{k: t[k] for k in HYPERVISOR_KEYS if k in t}},
             "vm": [{"name": "kut", "guest": KIND_NAME, "memory_kib": MEMORY_MIB << 10,
                     "on_fault": "inject", **vm}]})
     return out

@@ -5,6 +5,8 @@ check) and on the one-CPU board through LAVA (test_lava_dispatcher.py)."""
 
 import pytest
 
+from harness.boards import load_board
+
 pytestmark = pytest.mark.qemu
 
 
@@ -29,3 +31,19 @@ def test_vcpus_of_one_vm_on_several_cpus_swap_each_others_blocks(zvm_run):
         elif e.name == "swap-in":
             crossed += swapped_by.pop((e["vm"], e["ipa"])) != e.cpu
     assert crossed > 10
+
+
+def test_vms_on_two_cpus_notify_the_back_end_side_by_side(zvm_run):
+    """smp-virtio: each VM's requests come from the CPU it is placed on;
+    every round in ioprio order with its barriers, the disk byte for byte."""
+    result = zvm_run("smp-virtio")
+    assert result.passed, result.summary()
+    assert {(e["vm"], e.cpu) for e in result.trace.named("blk-req")} == {(0, 0), (1, 1)}
+
+
+@pytest.mark.parametrize("name", ["smp-memstress", "smp-virtio", "kut-psci-4", "kut-gicv3-ipi-4"])
+def test_on_parallel_tcg_the_checks_that_do_not_depend_on_interleaving_pass(zvm_run, name):
+    """The same scenarios with each CPU a host thread of its own, as a
+    multi-core board runs them: no counted time, no fixed interleaving."""
+    result = zvm_run(name, board=load_board("qemu-virt-gicv3-parallel"))
+    assert result.passed, result.summary()
