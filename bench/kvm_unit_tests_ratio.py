@@ -27,7 +27,7 @@ def _on_qemu(board, vm, flats: Path, tmp: Path) -> float:
     env = tmp / "env"
     env.write_text("".join(f"{line}\n" for line in vm.options["env"]) or "\n")
     cmd = [board.binary, "-M", "virt,gic-version=3", "-cpu", board.cpu,
-           "-m", f"{vm.memory >> 20}M", "-nodefaults", "-display", "none", "-serial", "stdio",
+           "-m", f"{vm.memory >> 20}M", "-smp", str(vm.vcpus), "-nodefaults", "-display", "none", "-serial", "stdio",
            "-kernel", str(flats / f"{vm.options['test']}.flat"),
            "-append", vm.options["args"], "-initrd", str(env)]
     started = time.perf_counter()

@@ -32,8 +32,10 @@ def test_two_runs_under_icount_give_identical_traces(zvm_board):
     assert [str(e) for e in first.trace.events] == [str(e) for e in second.trace.events]
 
 
-def test_a_bundle_reproduces(zvm_board, tmp_path):
-    result = run_scenario(zvm_board, load_scenario("two-vms-static"),
+# smp-memstress: two VMs of two vCPUs each on four physical CPUs.
+@pytest.mark.parametrize("name", ["two-vms-static", "smp-memstress"])
+def test_a_bundle_reproduces(zvm_board, tmp_path, name):
+    result = run_scenario(zvm_board, load_scenario(name),
                           options=RunOptions(icount=DETERMINISTIC_ICOUNT))
     bundle = write_bundle(tmp_path / "bundle", result)
     outcome = repro(bundle)
