@@ -1,5 +1,6 @@
 /* The physical CPUs: the boot CPU starts the others (those the board's DTB
- * lists) with PSCI CPU_ON, one at a time. */
+ * lists) with PSCI CPU_ON, one at a time; each then runs the vCPUs placed on
+ * it (vm_sched.h). */
 #ifndef ZVM_CPUS_H
 #define ZVM_CPUS_H
 

@@ -1,7 +1,9 @@
-/* The vCPU scheduler: the VMs' vCPUs that are on, run round-robin on one
- * physical CPU (by VM, then by index), a timeslice at a time (the
- * hypervisor timer's tick), or until the vCPU waits for an interrupt. With nothing runnable, queued I/O
- * is dispatched or the CPU sleeps; with no VM left, the system powers off. */
+/* The vCPU scheduler, one on each physical CPU: the vCPUs placed there that
+ * are on, run round-robin (by VM, then by index), a timeslice at a time (the
+ * CPU's hypervisor timer) or until the vCPU waits for an interrupt. With
+ * nothing runnable, queued I/O is dispatched or the CPU sleeps; with no VM
+ * left, the system powers off. Called with the hypervisor's lock held
+ * (hyp_lock.h); docs/smp.md. */
 #ifndef ZVM_VM_SCHED_H
 #define ZVM_VM_SCHED_H
 
