@@ -66,7 +66,7 @@ def _submissions(plan, trace, vms, passthrough: bool, counted_time: bool,
     if passthrough:
         return [event for vm in plan.vms if vm.spec.passthrough
                 for event in _passthrough_rounds(vm, batches[vm.index])]
-    places = placement(plan, cpus)
+    places = placement([vm.spec for vm in plan.vms], plan.placement, cpus)
     spread = len({cpu for i in batches for cpu in places.get(i, (0,))}) > 1
     if None in batches.values() or (len(batches) > 1 and (not counted_time or spread)):
         return [(e.name, e.fields) for e in trace.events

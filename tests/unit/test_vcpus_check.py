@@ -60,7 +60,8 @@ def test_an_entry_outside_ram_and_counts_the_guest_did_not_say_fail():
 def test_balanced_placement_goes_round_the_cpus_and_each_vcpu_reports_from_its_own():
     plan = plan_of(vm_plan(0, vcpus=2), vm_plan(1, vcpus=1), vm_plan(2, vcpus=2, affinity=(3, 3)),
                    vm_plan(3, vcpus=2), vm_plan(4, offered=True), placement="balanced")
-    assert placement(plan, 4) == {0: (0, 1), 1: (2,), 2: (3, 3), 3: (3, 0)}
+    assert placement([vm.spec for vm in plan.vms], plan.placement, 4) == {
+        0: (0, 1), 1: (2,), 2: (3, 3), 3: (3, 0)}
     good = parse_text(f"@zvm vcpu-on vm=0x0 vcpu=0x1 entry={ENTRY:#x} cpu=0x0\n"
                       "@zvm vcpu-off vm=0x0 vcpu=0x1 cpu=0x1\n"
                       "@zvm vm-exit vm=0x1 code=0x0 reason=exit cpu=0x2\n"
