@@ -44,7 +44,7 @@ def test_vms_on_two_cpus_notify_the_back_end_side_by_side(zvm_run):
     assert {(e["vm"], e.cpu) for e in result.trace.named("blk-req")} == {(0, 0), (1, 1)}
 
 
-@pytest.mark.parametrize("name", ["smp-memstress", "smp-virtio", "kut-psci-4", "kut-gicv3-ipi-4"])
+@pytest.mark.parametrize("name", ["smp-memstress", "smp-virtio", "kut-psci"])
 def test_on_parallel_tcg_the_checks_that_do_not_depend_on_interleaving_pass(zvm_run, name):
     """The same scenarios with each CPU a host thread of its own, as a
     multi-core board runs them: no counted time, no fixed interleaving."""
