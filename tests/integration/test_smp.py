@@ -3,12 +3,9 @@ started, each reporting the MPIDR it reads once set up. Every shipped
 scenario runs on the default board in test_determinism.py (twice, every
 check) and on the one-CPU board through LAVA (test_lava_dispatcher.py)."""
 
-import dataclasses
-
 import pytest
 
 from harness.boards import load_board
-from harness.scenarios import load_scenario
 
 pytestmark = pytest.mark.qemu
 
@@ -53,10 +50,9 @@ def test_on_parallel_tcg_the_checks_that_do_not_depend_on_interleaving_pass(zvm_
 
 
 def test_linux_with_its_vcpus_on_two_cpus(zvm_run):
-    """linux-smp with its vCPUs on CPUs 0 and 1 (memstress on CPU 2): both
+    """linux-smp, its vCPUs on CPUs 0 and 1 (memstress on CPU 2): both
     online, the disk workload byte for byte, every check on."""
-    scenario = dataclasses.replace(load_scenario("linux-smp"), placement="balanced")
-    result = zvm_run(scenario)
+    result = zvm_run("linux-smp")
     assert result.passed, result.summary()
     assert {e.cpu for e in result.trace.named("blk-req")} <= {0, 1}
     # mem0's blocks: those backed at its creation on the boot CPU, the rest
