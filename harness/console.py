@@ -1,10 +1,11 @@
 """Consoles: where the firmware's output is read, a line at a time, through
 pexpect, and its input written. On QEMU's stdio the fds are QEMU's stdout
-and stdin; on a pty, a TCP serial server or a physical board's tty,
-pyserial opens the port and pexpect reads and writes its fd: the code path
-a physical board uses is the one CI runs on QEMU."""
+and stdin; on a pty or a physical board's tty pyserial opens the port, on a
+TCP serial server a socket is connected, and pexpect reads and writes its
+fd: the code path a physical board uses is the one CI runs on QEMU."""
 
 import os
+import socket
 import time
 
 import pexpect
@@ -70,9 +71,17 @@ def open_serial(url: str, baud: int = 115200, timeout: float = 10.0) -> Console:
     deadline = time.monotonic() + timeout
     while True:
         try:
+            if url.startswith("socket://"):
+                # A plain connection: pyserial's socket:// open discards what
+                # has arrived already, and a board that starts on connect
+                # (QEMU's wait=on) may have sent its first line by then.
+                host, _, port_no = url.removeprefix("socket://").rpartition(":")
+                sock = socket.create_connection((host, int(port_no)), timeout=timeout)
+                sock.setblocking(True)  # read when select says so
+                return Console(sock.fileno(), owner=sock)
             port = serial.serial_for_url(url, baudrate=baud, timeout=0)
             return Console(port.fileno(), owner=port)
-        except (serial.SerialException, OSError) as e:
+        except (serial.SerialException, OSError, ValueError) as e:
             if time.monotonic() >= deadline:
                 raise ConsoleClosed(f"cannot open {url}: {e}") from None
             time.sleep(0.01)
