@@ -6,15 +6,19 @@
 static uint64_t timer_ticks;
 static int started[MAX_CPUS];	/* ticking */
 
-void hyp_timer_start(uint64_t period_us)
+static void tick_on(void)
 {
-	if (period_us)
-		timer_ticks = READ_SYSREG(cntfrq_el0) * period_us / 1000000;
-	if (timer_ticks == 0)
-		timer_ticks = 1;
 	hyp_timer_rearm();
 	WRITE_SYSREG(cnthp_ctl_el2, 1);		/* enabled, not masked */
 	started[this_cpu()] = 1;
+}
+
+void hyp_timer_start(uint64_t period_us)
+{
+	timer_ticks = READ_SYSREG(cntfrq_el0) * period_us / 1000000;
+	if (timer_ticks == 0)
+		timer_ticks = 1;
+	tick_on();
 }
 
 void hyp_timer_rearm(void)
@@ -31,5 +35,5 @@ void hyp_timer_stop(void)
 void hyp_timer_resume(void)
 {
 	if (!started[this_cpu()])
-		hyp_timer_start(0);
+		tick_on();
 }

@@ -5,8 +5,7 @@
 
 #include <stdint.h>
 
-/* Fires every `period_us` microseconds from now on (0: the period set
- * before), on this CPU. */
+/* Fires every `period_us` microseconds from now on, on this CPU. */
 void hyp_timer_start(uint64_t period_us);
 /* The next tick a whole period from now. */
 void hyp_timer_rearm(void);

@@ -92,27 +92,25 @@ static int bitmap_access(const struct bank *b, uint64_t offset, int is_write, ui
 	*result = 0;
 	if (w < b->first_word || w > b->last_word)
 		return 1;
-	int write = is_write;
-
 	if (offset < GICD_ICENABLER) {
-		if (write)
+		if (is_write)
 			b->config->enabled[w] |= v;
 		*result = b->config->enabled[w];
 	} else if (offset < GICD_ISPENDR) {
-		if (write) {
+		if (is_write) {
 			b->config->enabled[w] &= ~v;
 			for (unsigned int i = 0; i < b->nr_cpus; i++)
 				vgic_unlist_disabled(b->cpus[i]);
 		}
 		*result = b->config->enabled[w];
 	} else if (offset < GICD_ISACTIVER) {
-		for (uint32_t bits = v; write && offset < GICD_ICPENDR && bits; bits &= bits - 1)
+		for (uint32_t bits = v; is_write && offset < GICD_ICPENDR && bits; bits &= bits - 1)
 			vgic_raise(b->cpus[0], 32 * w + __builtin_ctz(bits));
-		for (unsigned int i = 0; write && offset >= GICD_ICPENDR && i < b->nr_cpus; i++)
+		for (unsigned int i = 0; is_write && offset >= GICD_ICPENDR && i < b->nr_cpus; i++)
 			vgic_clear_pending(b->cpus[i], 32 * w, v);
 		*result = any_cpu(b, w, vgic_pending_bits);
 	} else {
-		if (write)
+		if (is_write)
 			set_active(b, w, v, offset < GICD_ICACTIVER);
 		*result = any_cpu(b, w, vgic_active_bits);
 	}

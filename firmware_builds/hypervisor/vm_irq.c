@@ -17,13 +17,22 @@ static struct vcpu *spi_vcpu(struct vm *vm, unsigned int intid)
 	return &vm->vcpus[vgic_spi_target(&vm->vgic, intid)->index];
 }
 
-void vm_raise_spi(struct vm *vm, unsigned int intid)
+/* Something for `vcpu`: in WFI it looks again, on whichever CPU it runs. */
+static void wake(struct vcpu *vcpu)
 {
-	struct vcpu *vcpu = spi_vcpu(vm, intid);
-
-	vgic_raise(&vcpu->vgic, intid);
 	vcpu->waiting = 0;
 	vcpu_kick(vcpu);
+}
+
+static void send_sgi(struct vcpu *to, unsigned int intid)
+{
+	vgic_raise(&to->vgic, intid);
+	wake(to);
+}
+
+void vm_raise_spi(struct vm *vm, unsigned int intid)
+{
+	send_sgi(spi_vcpu(vm, intid), intid);
 }
 
 void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
@@ -31,15 +40,7 @@ void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
 	struct vcpu *vcpu = spi_vcpu(vm, intid);
 
 	vgic_set_level(&vcpu->vgic, intid, high);
-	vcpu->waiting = 0;	/* in WFI it looks again */
-	vcpu_kick(vcpu);
-}
-
-static void send_sgi(struct vcpu *to, unsigned int intid)
-{
-	vgic_raise(&to->vgic, intid);
-	to->waiting = 0;
-	vcpu_kick(to);
+	wake(vcpu);
 }
 
 void vm_send_sgi(struct vcpu *from, uint64_t value)

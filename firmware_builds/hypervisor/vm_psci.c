@@ -3,6 +3,7 @@
  * vCPUs' (CPU_ON, CPU_OFF, AFFINITY_INFO, CPU_SUSPEND). A vCPU's affinity
  * is 0.0.0.<index> (vcpu_reset). */
 #include "console.h"
+#include "psci.h"
 #include "vm.h"
 #include "vm_psci.h"
 #include "vm_sched.h"
@@ -13,7 +14,6 @@
 #define PSCI_CPU_ON		0x84000003UL
 #define PSCI_AFFINITY_INFO	0x84000004UL
 #define PSCI_MIGRATE_INFO_TYPE	0x84000006UL
-#define PSCI_SYSTEM_OFF		0x84000008UL
 #define PSCI_SYSTEM_RESET	0x84000009UL
 #define PSCI_FEATURES		0x8400000aUL
 #define PSCI_SMC64		0x40000000UL	/* the 64-bit calls' bit */

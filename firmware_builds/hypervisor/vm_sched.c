@@ -268,11 +268,11 @@ void vm_run_next(struct trap_frame *frame)
 	while (next < 0) {
 		int mine = 0;
 
-		for (int slot = 0; slot < NR_SLOTS; slot++) {
-			mine |= alive(slot);
-			if (alive(slot))
+		for (int slot = 0; slot < NR_SLOTS; slot++)
+			if (alive(slot)) {
+				mine = 1;
 				at_slot(slot)->waiting = 0;
-		}
+			}
 		if (!any_vm_running() && !quiescing && !shell_enabled()) {
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
 			vm_mem_report_stats();
@@ -366,7 +366,6 @@ __attribute__((noreturn)) static void run_first(void)
 void vms_run(uint64_t timeslice_us)
 {
 	spin_lock(&hyp_lock);
-	current = nr_vms ? NR_SLOTS - 1 : 0;
 	if (!any_vm_running() && !shell_enabled())
 		psci_system_off();
 	gic_init();

@@ -39,14 +39,19 @@ def placement(specs, mode: str, cpus: int) -> dict[int, tuple[int, ...]]:
     return out
 
 
+def spread(places: dict[int, tuple[int, ...]], vms) -> bool:
+    """Whether the vCPUs of VMs `vms` (indices) run on more than one CPU."""
+    return len({cpu for i in vms for cpu in places.get(i, (0,))}) > 1
+
+
 def host_disk_time_shows(scenario, cpus: int) -> bool:
     """Whether the host's disk time can reach a run in counted time, so that
     two runs need not repeat event for event: a VM uses the disk while vCPUs
     run on more than one CPU. The hypervisor hides that time from guests
     only when they all run on one (docs/smp.md)."""
     places = placement(scenario.vms, scenario.placement, cpus)
-    spread = len({cpu for cpus_ in places.values() for cpu in cpus_}) > 1
-    return spread and any(spec.disk_sectors or spec.requests for spec in scenario.vms)
+    return spread(places, places) and any(spec.disk_sectors or spec.requests
+                                          for spec in scenario.vms)
 
 
 def check_vcpus(plan, trace, cpus: int) -> list[str]:

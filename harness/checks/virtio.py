@@ -5,7 +5,7 @@ byte."""
 
 from ..expect import Expected, check, check_sequence, show
 from ..models import virtio_blk as vb
-from .vcpus import placement
+from .vcpus import placement, spread
 
 # The scheduler's events in the order it runs them (a host disk that never
 # answers, hostblk-timeout, is never predicted).
@@ -67,8 +67,8 @@ def _submissions(plan, trace, vms, passthrough: bool, counted_time: bool,
         return [event for vm in plan.vms if vm.spec.passthrough
                 for event in _passthrough_rounds(vm, batches[vm.index])]
     places = placement([vm.spec for vm in plan.vms], plan.placement, cpus)
-    spread = len({cpu for i in batches for cpu in places.get(i, (0,))}) > 1
-    if None in batches.values() or (len(batches) > 1 and (not counted_time or spread)):
+    if None in batches.values() or (len(batches) > 1 and (not counted_time or
+                                                          spread(places, batches))):
         return [(e.name, e.fields) for e in trace.events
                 if e.name in ("blk-req", "blk-round", "vm-exit")]
     abandoning = frozenset(vm.index for vm in plan.vms if not vm.kind.waits_for_last(vm.spec))

@@ -148,12 +148,6 @@ static struct {
 	volatile uint64_t mismatches;
 } work = { .vcpus = 1 };
 
-static void take_turn(unsigned int me)
-{
-	while (__atomic_load_n(&work.turn, __ATOMIC_ACQUIRE) != me)
-		__asm__ volatile("yield");
-}
-
 static void pass_turn(unsigned int me)
 {
 	__atomic_store_n(&work.turn, (me + 1) % work.vcpus, __ATOMIC_RELEASE);
@@ -171,7 +165,7 @@ static void fill_share(unsigned int me)
 	for (uint64_t k = me; k < work.count; k += work.vcpus) {
 		uint32_t *words = (uint32_t *)(work.start + order[k] * work.region);
 
-		take_turn(me);
+		wait_until(&work.turn, me);
 		if (work.expect_zero)
 			guest_printf("@guest fresh idx=0x%x nonzero=0x%lx\n", order[k],
 				     count_nonzero(words, work.region / 4));
@@ -187,7 +181,7 @@ static void verify_share(unsigned int me)
 	for (uint64_t i = me; i < work.count; i += work.vcpus) {
 		const void *base = (const void *)(work.start + i * work.region);
 
-		take_turn(me);
+		wait_until(&work.turn, me);
 		work.mismatches += count_mismatches(base, work.region / 4, i,
 						    region_seed(work.seed, i));
 		guest_printf("@guest region idx=0x%lx ipa=0x%lx size=0x%lx crc=0x%08x\n",
