@@ -97,10 +97,14 @@ def _offered(vm) -> str:
 
 
 def description_dts(scenario, heap_base: int, vms: tuple,
-                    zeroed: bool = False) -> str:
+                    zeroed: bool = False, counted_time: bool = False) -> str:
     """`zeroed`: the board's RAM reads as zero at boot (QEMU's does), so the
-    hypervisor need not clear memory no VM has had yet."""
+    hypervisor need not clear memory no VM has had yet. `counted_time`: the
+    board's time is its instruction count (QEMU -icount): the hypervisor
+    sleeps for its host disk with the other CPUs paused (cpu_pause.h), so
+    that how long the host takes changes nothing in the run."""
     heap_zeroed = "\t\theap-zeroed;" if zeroed else ""
+    counted = "\t\tcounted-time;\n" if counted_time else ""
     shell = "\t\tshell;" if scenario.shell else ""
     nodes = "".join(f"""\tvm@{vm.index} {{
 \t\tvm-name = "{vm.spec.name}";
@@ -127,7 +131,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tmemory-mode = "{scenario.variant}";
 \t\theap = <{cells(heap_base)} {cells(scenario.heap_size)}>;
 {heap_zeroed}{shell}
-\t\tplacement = "{scenario.placement}";
+{counted}\t\tplacement = "{scenario.placement}";
 \t\ttimeslice-us = <{scenario.timeslice_us}>;
 \t\tblock-size = <{cells(scenario.block_size)}>;
 \t\tzpool-size = <{cells(scenario.zpool_size)}>;

@@ -84,7 +84,10 @@ class Plan:
         return tuple(out)
 
 
-def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None) -> Plan:
+def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None,
+         counted_time: bool = False) -> Plan:
+    """`counted_time`: the run's time is QEMU's instruction count (-icount),
+    which the hypervisor is told (its host disk waits differ there)."""
     boots = [kind(spec.guest).boot(spec, (guest_images or {}).get(spec.guest), GUEST_RAM_IPA)
              for spec in scenario.vms]
     # A kernel is large: in static mode on zeroed RAM it is loaded where the
@@ -135,7 +138,8 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
         raise ConfigError(scenario.path, "vm", f"the guest images need "
                           f"{staged - DESCRIPTION_ADDR:#x} bytes of staging, more than "
                           f"{heap_base - DESCRIPTION_ADDR:#x}")
-    description = dts.description_dts(scenario, heap_base, tuple(vms), board.kind == "qemu")
+    description = dts.description_dts(scenario, heap_base, tuple(vms), board.kind == "qemu",
+                                       counted_time)
     dtb = dts.compile_dts(description)
     if len(dtb) > DESCRIPTION_MAX:
         raise ConfigError(scenario.path, "vm", "the description is larger than 64 KiB")

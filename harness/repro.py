@@ -66,11 +66,11 @@ def rejudge(path) -> tuple[list[str], list[str]]:
 
     bundle = read_bundle(path)
     images = Images(bundle.hypervisor, bundle.guests)
-    image, guests, plan = prepare(bundle.board, bundle.scenario, images)
+    counted = RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board)
+    image, guests, plan = prepare(bundle.board, bundle.scenario, images, counted)
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
-                        bundle.registers(),
-                        RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board),
+                        bundle.registers(), counted,
                         bundle.stage2_snapshots(), bundle.commands())
     return judge(bundle.board, image, plan, guests, evidence), bundle.result["failures"]
 

@@ -135,7 +135,8 @@ class LiveRun:
         self.board, self.scenario = board, scenario
         self.options = (options or RunOptions(timeout=timeout)).for_scenario(scenario)
         self.target = target or target_for(board, self.options)
-        self.image, self.guests, self.plan = prepare(board, scenario, self.options.images)
+        self.image, self.guests, self.plan = prepare(board, scenario, self.options.images,
+                                                   self.options.counted_time(board))
         self.target.will_run(scenario, self.image, self.plan)
         self.timeout = float(self.options.timeout if self.options.timeout is not None else
                              3600 if self.options.gdb_port else scenario.timeout_s)
@@ -224,9 +225,10 @@ def _workdir(plan):
     return tempfile.TemporaryDirectory(prefix="zvm-hil-")
 
 
-def prepare(board, scenario: Scenario, images: Images | None = None):
+def prepare(board, scenario: Scenario, images: Images | None = None,
+            counted_time: bool = False):
     """The images (built, or a bundle's) and, with VMs, the plan: (hypervisor
-    image, {guest: image}, plan.Plan or None)."""
+    image, {guest: image}, plan.Plan or None); `counted_time` as plan() has it."""
     image = images.hypervisor if images else build_hypervisor(scenario.variant, scenario.defines)
     if not scenario.vms:
         return image, {}, None
@@ -238,7 +240,7 @@ def prepare(board, scenario: Scenario, images: Images | None = None):
         for vm in scenario.vms:
             if vm.guest not in guests and (built := kind(vm.guest).build()) is not None:
                 guests[vm.guest] = built
-    return image, guests, plan(board, scenario, guests)
+    return image, guests, plan(board, scenario, guests, counted_time)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ unsigned int cpus_up(void)
 
 uint64_t cpu_mpidr(unsigned int index)
 {
-	return index ? cpu_up_mpidr[index] : READ_SYSREG(mpidr_el1);
+	return cpu_up_mpidr[index];
 }
 
 void cpus_release(void)
@@ -89,6 +89,7 @@ void cpus_start(const void *dtb)
 	unsigned int index = 1;
 	int node, len;
 
+	cpu_up_mpidr[0] = READ_SYSREG(mpidr_el1);	/* the boot CPU's, for the others */
 	if (fdt_check_header(dtb) != 0)
 		return;
 	fdt_for_each_subnode(node, dtb, fdt_path_offset(dtb, "/cpus")) {

@@ -155,6 +155,7 @@ int description_parse(const void *fdt, struct description *out)
 		return bad("hypervisor", "heap");
 	out->heap_zeroed = fdt_getprop(fdt, hyp, "heap-zeroed", NULL) != NULL;	/* optional */
 	out->shell = fdt_getprop(fdt, hyp, "shell", NULL) != NULL;		/* optional */
+	out->counted_time = fdt_getprop(fdt, hyp, "counted-time", NULL) != NULL;	/* optional */
 	const char *placement = fdt_getprop(fdt, hyp, "placement", NULL);	/* optional */
 
 	if (placement && strcmp(placement, "balanced") != 0 && strcmp(placement, "boot-cpu") != 0)

@@ -39,6 +39,7 @@ struct description {
 	uint64_t heap_watermark;		/* swap: free heap below which pressure starts */
 	uint64_t timeslice_us;
 	int shell;				/* the shell on the console; off only at `poweroff` */
+	int counted_time;			/* the board's time is its instructions (-icount) */
 	int balanced;				/* vCPUs not placed go round the CPUs, not
 						 * all on the boot CPU */
 	int nr_vms;

@@ -22,7 +22,7 @@
 #define GICR_ICENABLER0		0x0180
 #define GICR_IPRIORITYR		0x0400
 
-#define HYP_PPIS	((1u << SGI_KICK) | (1u << INTID_MAINTENANCE) | (1u << INTID_HYP_TIMER) | \
+#define HYP_PPIS	((1u << SGI_KICK) | (1u << SGI_RESUME) | (1u << INTID_MAINTENANCE) | (1u << INTID_HYP_TIMER) | \
 			 (1u << INTID_VTIMER) | (1u << INTID_PTIMER))
 
 static uint32_t ppis_enabled[MAX_CPUS];	/* what each CPU's GICR_ISENABLER0 holds */
@@ -56,10 +56,11 @@ void gic_cpu_init(uint64_t index)
 	*reg32(sgi + GICR_IGROUPR0) |= HYP_PPIS;
 	for (uint32_t intid = 0; intid < 32; intid++)
 		if (HYP_PPIS & (1u << intid))
-			((volatile uint8_t *)(sgi + GICR_IPRIORITYR))[intid] = 0x80;
+			((volatile uint8_t *)(sgi + GICR_IPRIORITYR))[intid] =
+				intid == SGI_RESUME ? GIC_PRIORITY_WAKE : GIC_PRIORITY_HYP;
 	*reg32(sgi + GICR_ISENABLER0) = HYP_PPIS;
 	ppis_enabled[index] = HYP_PPIS;
-	WRITE_SYSREG(S3_0_C4_C6_0, 0xff);	/* ICC_PMR_EL1: let every priority through */
+	WRITE_SYSREG(S3_0_C4_C6_0, GIC_PMR_ALL);	/* ICC_PMR_EL1 */
 	WRITE_SYSREG(S3_0_C12_C12_7, 1);	/* ICC_IGRPEN1_EL1 */
 	__asm__ volatile("isb");
 }
@@ -114,12 +115,25 @@ void gic_ppi_enable(uint32_t intid, int on)
 		;	/* a disable has taken effect only once RWP reads 0 */
 }
 
-void gic_spi_enable(uint32_t intid)
+static void spi_enable(uint32_t intid, uint8_t priority, uint64_t affinity)
 {
 	uint32_t bit = 1u << (intid % 32), word = 4 * (intid / 32);
 
 	*reg32(GICD_BASE + GICD_IGROUPR + word) |= bit;
-	((volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR))[intid] = 0x80;
-	*(volatile uint64_t *)(GICD_BASE + GICD_IROUTER + 8 * intid) = 0;	/* affinity 0.0.0.0 */
+	((volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR))[intid] = priority;
+	*(volatile uint64_t *)(GICD_BASE + GICD_IROUTER + 8 * intid) = affinity;
 	*reg32(GICD_BASE + GICD_ISENABLER + word) = bit;
+}
+
+void gic_spi_enable(uint32_t intid)
+{
+	spi_enable(intid, GIC_PRIORITY_HYP, 0);	/* affinity 0.0.0.0 */
+}
+
+void gic_spi_wake_here(uint32_t intid)
+{
+	uint64_t mpidr = cpu_mpidr(this_cpu());
+
+	/* GICD_IROUTER: Aff3 at bits 39:32, Aff2..Aff0 as in MPIDR_EL1 */
+	spi_enable(intid, GIC_PRIORITY_WAKE, (mpidr & 0xffffff) | ((mpidr >> 32) & 0xff) << 32);
 }

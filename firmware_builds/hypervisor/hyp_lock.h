@@ -9,4 +9,8 @@
 
 extern spinlock_t hyp_lock;
 
+/* Takes it, first parking while another CPU has paused the others
+ * (cpu_pause.h): every CPU but the pausing one takes it so. */
+void hyp_lock_take(void);
+
 #endif

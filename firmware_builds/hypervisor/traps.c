@@ -326,7 +326,7 @@ void el2_trap(struct trap_frame *frame, uint64_t kind)
 {
 	if (kind < TRAP_LOWER64_SYNC || kind > TRAP_LOWER64_SYNC + 3)
 		panic_trap(frame, kind);
-	spin_lock(&hyp_lock);
+	hyp_lock_take();
 	lower_trap(frame, kind);
 	spin_unlock(&hyp_lock);
 }

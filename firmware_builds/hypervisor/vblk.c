@@ -366,9 +366,9 @@ static void complete(struct blk_request *r)
 	vm_raise_spi(vm, VIRTIO_BLK_INTID);
 }
 
-int vblk_init(void)
+int vblk_init(int under_counted_time)
 {
-	if (hostblk_init())
+	if (hostblk_init(under_counted_time))
 		return -1;
 	iosched_register(execute, complete);
 	return 0;

@@ -25,7 +25,7 @@ struct vblk {
 
 /* Finds the host disk (hostblk.c) and registers the back-end's side of a
  * dispatch with the I/O scheduler: 0, or -1 when there is no disk. */
-int vblk_init(void);
+int vblk_init(int under_counted_time);
 /* Emulates one 32-bit register access; returns what a read yields. */
 uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value);
 

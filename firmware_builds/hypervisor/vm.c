@@ -103,7 +103,7 @@ int vms_create(const struct description *desc)
 	if (zpool_init(desc->zpool_size))
 		return -1;
 	for (int i = 0; i < desc->nr_vms; i++) {
-		if (desc->vms[i].disk_sectors && vblk_init()) {
+		if (desc->vms[i].disk_sectors && vblk_init(desc->counted_time)) {
 			zvm_trace("panic", "reason=no-host-disk");
 			return -1;
 		}

@@ -289,7 +289,7 @@ void vm_run_next(struct trap_frame *frame)
 		loaded[this_cpu()] = 0;
 		spin_unlock(&hyp_lock);
 		__asm__ volatile("dsb sy; wfi" ::: "memory");
-		spin_lock(&hyp_lock);
+		hyp_lock_take();
 		if (!mine)
 			hyp_irqs_poll();
 		next = next_runnable();
@@ -331,7 +331,7 @@ void vm_quiesce(struct vm *vm)
 		while (loaded[cpu] == vm) {
 			spin_unlock(&hyp_lock);
 			__asm__ volatile("yield" ::: "memory");
-			spin_lock(&hyp_lock);
+			hyp_lock_take();
 		}
 	}
 	quiescing--;
@@ -365,7 +365,7 @@ __attribute__((noreturn)) static void run_first(void)
 
 void vms_run(uint64_t timeslice_us)
 {
-	spin_lock(&hyp_lock);
+	hyp_lock_take();
 	if (!any_vm_running() && !shell_enabled())
 		psci_system_off();
 	gic_init();
@@ -380,7 +380,7 @@ void vms_run(uint64_t timeslice_us)
 
 void vms_run_cpu(void)
 {
-	spin_lock(&hyp_lock);
+	hyp_lock_take();
 	cpu_setup();
 	run_first();	/* its tick starts with its first vCPU (hyp_timer_resume) */
 }

@@ -44,16 +44,6 @@ def spread(places: dict[int, tuple[int, ...]], vms) -> bool:
     return len({cpu for i in vms for cpu in places.get(i, (0,))}) > 1
 
 
-def host_disk_time_shows(scenario, cpus: int) -> bool:
-    """Whether the host's disk time can reach a run in counted time, so that
-    two runs need not repeat event for event: a VM uses the disk while vCPUs
-    run on more than one CPU. The hypervisor hides that time from guests
-    only when they all run on one (docs/smp.md)."""
-    places = placement(scenario.vms, scenario.placement, cpus)
-    return spread(places, places) and any(spec.disk_sectors or spec.requests
-                                          for spec in scenario.vms)
-
-
 def check_vcpus(plan, trace, cpus: int) -> list[str]:
     failures, places = [], placement([vm.spec for vm in plan.vms], plan.placement, cpus)
     for vm in plan.vms:

@@ -124,10 +124,10 @@ def _step_name(index: int, line: str) -> str:
 def write_job(board, scenario, out: Path, base_url: str) -> Path:
     """Writes job.yaml and the images it deploys into `out`, for a farm
     that serves `out` at `base_url`."""
-    from ..runner import prepare
+    from ..runner import RunOptions, prepare
 
     out.mkdir(parents=True, exist_ok=True)
-    hypervisor, _, plan = prepare(board, scenario)
+    hypervisor, _, plan = prepare(board, scenario, counted_time=RunOptions().counted_time(board))
     shutil.copyfile(hypervisor.path, out / "zvm.elf")
     loaders = plan.loaders(out) if plan else ()
     disk = None
