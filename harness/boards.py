@@ -35,6 +35,9 @@ QEMU_SPEC = {
                      doc="the old name of cpus"),
         "icount": Field(str, required=False, default="", doc="-icount value, e.g. shift=auto"),
         "extra_args": Field(list, required=False, default=[], item=str),
+        "disk_options": Field(str, required=False, default="",
+                              doc="more -drive options for the host disk, e.g. "
+                                  "throttling.iops-total=100 for a slow one"),
     }),
     "console": Table({
         "transport": Field(str, required=False, default="stdio",
@@ -82,6 +85,7 @@ class QemuBoard:
     extra_args: tuple[str, ...]
     console: str
     kind: str = "qemu"
+    disk_options: str = ""  # appended to the host disk's -drive
 
     @property
     def machine_arg(self) -> str:
@@ -124,7 +128,8 @@ def load_board(name_or_path: str) -> Board:
     q = v["qemu"]
     return QemuBoard(path, b["name"], b["description"], q["binary"], q["machine"],
                      q["gic_version"], q["virtualization"], q["cpu"], q["memory_mib"],
-                     q["smp"] or q["cpus"], q["icount"], tuple(q["extra_args"]), v["console"]["transport"])
+                     q["smp"] or q["cpus"], q["icount"], tuple(q["extra_args"]),
+                     v["console"]["transport"], disk_options=q["disk_options"])
 
 
 def to_toml(b: Board) -> dict:
@@ -139,7 +144,7 @@ def to_toml(b: Board) -> dict:
             "qemu": {"binary": b.binary, "machine": b.machine, "gic_version": b.gic_version,
                      "virtualization": b.virtualization, "cpu": b.cpu,
                      "memory_mib": b.memory_mib, "cpus": b.cpus, "icount": b.icount,
-                     "extra_args": list(b.extra_args)},
+                     "extra_args": list(b.extra_args), "disk_options": b.disk_options},
             "console": {"transport": b.console}}
 
 

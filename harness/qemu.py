@@ -56,11 +56,12 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
         cmd += ["-device", f"loader,file={blob},addr={addr:#x},force-raw=on"]
     if disk is not None:
         cmd += ["-global", "virtio-mmio.force-legacy=false"]
+        options = f",{board.disk_options}" if board.disk_options else ""
         if rr:  # the disk goes through the block-replay driver, so replays see the same I/O
-            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk-direct",
+            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk-direct{options}",
                     "-drive", "driver=blkreplay,if=none,image=disk-direct,id=disk0"]
         else:
-            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk0"]
+            cmd += ["-drive", f"file={disk},if=none,format=raw,id=disk0{options}"]
         cmd += ["-device", "virtio-blk-device,drive=disk0"]
     if rr:
         icount = f"{icount or 'shift=auto'},rr={rr[0]},rrfile={rr[1]}"

@@ -37,3 +37,15 @@ void hyp_timer_resume(void)
 	if (!started[this_cpu()])
 		tick_on();
 }
+
+void hyp_timer_at(uint64_t deadline)
+{
+	WRITE_SYSREG(cnthp_cval_el2, deadline);
+	WRITE_SYSREG(cnthp_ctl_el2, 1);
+	started[this_cpu()] = 0;
+}
+
+uint64_t hyp_timer_period(void)
+{
+	return timer_ticks;
+}

@@ -13,5 +13,10 @@ void hyp_timer_rearm(void);
  * from now unless they run (it has). */
 void hyp_timer_stop(void);
 void hyp_timer_resume(void);
+/* One interrupt at counter value `deadline` (an idle CPU's wake-up), the
+ * ticks stopped: they start afresh with the next vCPU (hyp_timer_resume). */
+void hyp_timer_at(uint64_t deadline);
+/* A tick's length in counter ticks. */
+uint64_t hyp_timer_period(void);
 
 #endif

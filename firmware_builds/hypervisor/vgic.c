@@ -9,6 +9,7 @@
 #define ICH_AP0R0_EL2	S3_4_C12_C8_0
 #define ICH_AP1R0_EL2	S3_4_C12_C9_0
 
+#define VMCR_VENG1	(1UL << 1)	/* ICH_VMCR_EL2: the guest's Group 1 enable */
 #define LR_STATE_MASK	(3UL << 62)
 #define LR_PENDING	(1UL << 62)
 #define LR_ACTIVE	(2UL << 62)
@@ -190,6 +191,19 @@ int vgic_has_pending(const struct vgic_state *s)
 			return 1;
 	for (unsigned int w = 0; w < VGIC_NR_IRQS / 32; w++)
 		if (s->pending[w] & config_of(s, 32 * w)->enabled[w])
+			return 1;
+	return 0;
+}
+
+int vgic_can_wake(const struct vgic_state *s)
+{
+	if (!(s->vmcr & VMCR_VENG1))
+		return 0;
+	if (s->own.enabled[0])
+		return 1;
+	for (unsigned int intid = 32; intid < VGIC_NR_IRQS; intid++)
+		if (((s->dist->spis.enabled[intid / 32] >> (intid % 32)) & 1) &&
+		    vgic_spi_target(s->dist, intid) == s)
 			return 1;
 	return 0;
 }

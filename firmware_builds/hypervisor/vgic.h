@@ -66,6 +66,9 @@ void vgic_raise(struct vgic_state *s, unsigned int intid);
 void vgic_set_level(struct vgic_state *s, unsigned int intid, int high);
 /* Whether the VM has an enabled interrupt waiting to be taken (a trapped WFI). */
 int vgic_has_pending(const struct vgic_state *s);
+/* Whether an interrupt could end the vCPU's WFI at all: its Group 1 enabled
+ * (ICH_VMCR_EL2.VENG1, as saved) and an interrupt enabled that reaches it. */
+int vgic_can_wake(const struct vgic_state *s);
 /* A level-sensitive line the hypervisor samples rather than sees change (a
  * timer's): its list register asks for a maintenance interrupt when the
  * guest deactivates it, so that the line is sampled again then. */

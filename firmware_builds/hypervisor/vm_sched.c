@@ -160,12 +160,13 @@ static int runnable(int slot)
 	return alive(slot) && !at_slot(slot)->waiting;
 }
 
-/* The vCPUs not running now: their timer lines from their saved registers
- * (the CPU's timers are another's meanwhile); one with an interrupt due wakes. */
+/* The vCPUs waiting in WFI: their timer lines from their saved registers
+ * (the CPU's timers are another's, or none's, meanwhile); one with an
+ * interrupt due wakes. */
 static void sample_waiting_timers(void)
 {
 	for (int slot = 0; slot < NR_SLOTS; slot++) {
-		if (slot == current || !alive(slot))
+		if (!alive(slot) || !at_slot(slot)->waiting)
 			continue;
 		vm_timers_sample_saved(at_slot(slot));
 		if (vgic_has_pending(&at_slot(slot)->vgic))
@@ -250,12 +251,38 @@ void vcpu_off(struct trap_frame *frame)
 	vm_run_next(frame);
 }
 
+/* A waiting vCPU that no interrupt could wake (its guest enabled none: a
+ * WFI as a pause), woken a tick after its CPU went idle, as a WFI may end. */
+static int deaf(int slot)
+{
+	return alive(slot) && at_slot(slot)->waiting && !vgic_can_wake(&at_slot(slot)->vgic);
+}
+
+/* When an idle CPU must look at its waiting vCPUs again (a counter value):
+ * the first of their timers to expire, or a tick on for a deaf one; ~0:
+ * only when an interrupt comes (a kick, the shell's input). */
+static uint64_t idle_until(void)
+{
+	uint64_t until = ~0UL;
+
+	for (int slot = 0; slot < NR_SLOTS; slot++) {
+		uint64_t at;
+
+		if (!alive(slot))
+			continue;
+		at = deaf(slot) ? read_counter() + hyp_timer_period()
+				: vm_timers_deadline(at_slot(slot), virtual_offset);
+		if (at < until)
+			until = at;
+	}
+	return until;
+}
+
 /* Picks the next vCPU to run. With none runnable, queued I/O is dispatched
- * (its completions wake the waiting vCPUs); otherwise the CPU sleeps until an
- * interrupt (the scheduler's tick, a virtual timer, console input) and the
- * waiting vCPUs are woken to look again (Linux's idle loop must not spin).
- * With no VM left to run, the shell waits for a command, or without one the
- * system powers off. */
+ * (its completions wake the waiting vCPUs); otherwise the CPU sleeps, with
+ * no tick, until a waiting vCPU's timer expires or an interrupt comes (a
+ * kick from a CPU that woke one, the shell's input). With no VM left to
+ * run, the shell waits for a command, or without one the system powers off. */
 void vm_run_next(struct trap_frame *frame)
 {
 	int next = next_runnable();
@@ -266,13 +293,8 @@ void vm_run_next(struct trap_frame *frame)
 		next = next_runnable();
 	}
 	while (next < 0) {
-		int mine = 0;
+		uint64_t until = idle_until();
 
-		for (int slot = 0; slot < NR_SLOTS; slot++)
-			if (alive(slot)) {
-				mine = 1;
-				at_slot(slot)->waiting = 0;
-			}
 		if (!any_vm_running() && !quiescing && !shell_enabled()) {
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
 			vm_mem_report_stats();
@@ -280,18 +302,21 @@ void vm_run_next(struct trap_frame *frame)
 			psci_system_off();
 		}
 		/* Interrupts stay masked here: they are taken in the VM, or with
-		 * none to run on this CPU, handled here (the shell's input, a
-		 * kick from another CPU). Its timers are no vCPU's then. */
-		if (!mine) {	/* nothing to preempt or sample: no tick */
-			vm_timers_off();
+		 * none to run on this CPU, handled here. Its timers are no
+		 * vCPU's then (each vCPU's are saved). */
+		vm_timers_off();
+		if (until == ~0UL)
 			hyp_timer_stop();
-		}
+		else
+			hyp_timer_at(until);
 		loaded[this_cpu()] = 0;
 		spin_unlock(&hyp_lock);
 		__asm__ volatile("dsb sy; wfi" ::: "memory");
 		hyp_lock_take();
-		if (!mine)
-			hyp_irqs_poll();
+		hyp_irqs_poll();
+		for (int slot = 0; slot < NR_SLOTS; slot++)
+			if (deaf(slot))
+				at_slot(slot)->waiting = 0;
 		next = next_runnable();
 	}
 	switch_to(next, frame);

@@ -48,3 +48,20 @@ void vm_timers_sample_saved(struct vcpu *vcpu)
 	vgic_set_level(&vcpu->vgic, PTIMER_VINTID,
 		       line_high(with_status(s->cntp_ctl, s->cntp_cval, READ_SYSREG(cntpct_el0))));
 }
+
+static int armed(uint64_t ctl)
+{
+	return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE;
+}
+
+uint64_t vm_timers_deadline(const struct vcpu *vcpu, uint64_t cntvoff)
+{
+	const struct el1_sysregs *s = &vcpu->sys;
+	uint64_t now = read_counter(), first = ~0UL;
+
+	if (armed(s->cntv_ctl) && s->cntv_cval + cntvoff > now)
+		first = s->cntv_cval + cntvoff;
+	if (armed(s->cntp_ctl) && s->cntp_cval > now && s->cntp_cval < first)
+		first = s->cntp_cval;
+	return first;
+}

@@ -25,5 +25,9 @@ void vm_timers_sample_saved(struct vcpu *vcpu);
  * stopped): both off, so that a line left high does not keep interrupting
  * the idle hypervisor. A VM's own are loaded again when it runs. */
 void vm_timers_off(void);
+/* The counter value (CNTPCT) at which the first of a vCPU's saved timers
+ * that is armed (enabled, unmasked) and not yet expired will expire, its
+ * virtual timer's under CNTVOFF `cntvoff`; ~0 when none will. */
+uint64_t vm_timers_deadline(const struct vcpu *vcpu, uint64_t cntvoff);
 
 #endif
