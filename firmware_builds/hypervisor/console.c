@@ -6,6 +6,7 @@
 #include "gic.h"
 #include "memory_map.h"
 #include "percpu.h"
+#include "spinlock.h"
 
 #define PL011_DR	0x00
 #define PL011_FR	0x18
@@ -26,14 +27,24 @@ static void console_putc(char c)
 	*pl011_reg(PL011_DR) = (uint8_t)c;
 }
 
+/* Whoever writes, holds it: CPUs in the memory lock's paths (locks.h) and
+ * in the hypervisor's write side by side, and a line is never cut. */
+static spinlock_t console_lock;
 static int at_line_start = 1;
 
-void console_write(const char *s, unsigned long len)
+static void write_out(const char *s, unsigned long len)
 {
 	for (unsigned long i = 0; i < len; i++)
 		console_putc(s[i]);
 	if (len)
 		at_line_start = s[len - 1] == '\n';
+}
+
+void console_write(const char *s, unsigned long len)
+{
+	spin_lock(&console_lock);
+	write_out(s, len);
+	spin_unlock(&console_lock);
 }
 
 static const char *partial;	/* the line being typed at the shell */
@@ -42,25 +53,36 @@ static int partial_shown;
 
 void console_partial(const char *line, const unsigned long *len)
 {
+	spin_lock(&console_lock);
 	partial = line;
 	partial_len = len;
 	partial_shown = 0;
+	spin_unlock(&console_lock);
 }
 
 void console_partial_show(void)
 {
+	spin_lock(&console_lock);
 	if (partial && !partial_shown) {
-		console_write(partial, *partial_len);
+		write_out(partial, *partial_len);
 		partial_shown = 1;
 	}
+	spin_unlock(&console_lock);
+}
+
+static void line_out(const char *s, unsigned long len)
+{
+	if (!at_line_start)	/* the line being typed, or a connected VM's, is cut */
+		write_out("\n", 1);
+	partial_shown = 0;	/* the shell's is shown again at the next keystroke */
+	write_out(s, len);
 }
 
 void console_line(const char *s, unsigned long len)
 {
-	if (!at_line_start)	/* the line being typed, or a connected VM's, is cut */
-		console_write("\n", 1);
-	partial_shown = 0;	/* the shell's is shown again at the next keystroke */
-	console_write(s, len);
+	spin_lock(&console_lock);
+	line_out(s, len);
+	spin_unlock(&console_lock);
 }
 
 /* Formats the whole event into one buffer before writing it, so that an event
@@ -68,12 +90,13 @@ void console_line(const char *s, unsigned long len)
  * ends it. Too long an event is cut, never split. */
 void zvm_trace(const char *event, const char *fmt, ...)
 {
-	/* Static: memlist lines are long; the hypervisor's lock (hyp_lock.h)
-	 * lets one CPU at a time run this. */
+	/* Static, under the console's lock: memlist lines are long. */
 	static char line[4096];
-	int n = snprintf(line, sizeof(line) - 1, "@zvm %s ", event);
 	va_list ap;
+	int n;
 
+	spin_lock(&console_lock);
+	n = snprintf(line, sizeof(line) - 1, "@zvm %s ", event);
 	va_start(ap, fmt);
 	n += vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
 	va_end(ap);
@@ -82,7 +105,8 @@ void zvm_trace(const char *event, const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	console_line(line, n);
+	line_out(line, n);
+	spin_unlock(&console_lock);
 }
 
 void console_rx_enable(void)

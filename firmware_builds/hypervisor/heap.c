@@ -3,6 +3,7 @@
 
 #include "console.h"
 #include "heap.h"
+#include "locks.h"
 #include "range_alloc.h"
 
 static struct range_alloc heap;
@@ -18,6 +19,7 @@ void heap_init(uint64_t base, uint64_t size, int zeroed)
 
 uint64_t heap_alloc(uint64_t size, uint64_t align)
 {
+	lock_assert_held(&mem_lock);
 	uint64_t addr = range_alloc(&heap, size, align);
 	uint64_t end = addr + ((size + 4095) & ~4095UL);
 
@@ -45,11 +47,13 @@ uint64_t heap_alloc_zeroed(uint64_t size, uint64_t align)
 
 void heap_free(uint64_t addr, uint64_t size)
 {
+	lock_assert_held(&mem_lock);
 	range_free(&heap, addr, size);
 }
 
 uint64_t heap_free_bytes(void)
 {
+	lock_assert_held(&mem_lock);
 	return range_free_bytes(&heap);
 }
 

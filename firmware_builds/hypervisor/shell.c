@@ -5,6 +5,7 @@
 #include "console.h"
 #include "description.h"
 #include "iosched.h"
+#include "locks.h"
 #include "psci.h"
 #include "shell.h"
 #include "vm.h"
@@ -145,7 +146,7 @@ static void cmd_run(int argc, char **argv)
 	}
 	if (vm->state == VM_PAUSED)
 		iosched_hold(vm, 0);
-	vm->state = VM_RUNNING;
+	vm_set_state(vm, VM_RUNNING);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)	/* their CPUs may be idle */
 		vcpu_kick(&vm->vcpus[i]);
 	zvm_trace("vm-run", "vm=0x%x", vm->id);
@@ -161,7 +162,7 @@ static void cmd_pause(int argc, char **argv)
 		refuse("wrong-state", "VM is %s", state_name(vm->state));
 		return;
 	}
-	vm->state = VM_PAUSED;
+	vm_set_state(vm, VM_PAUSED);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)	/* stopped where they run */
 		vcpu_kick(&vm->vcpus[i]);
 	iosched_hold(vm, 1);
@@ -225,7 +226,9 @@ static void cmd_poweroff(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
+	lock_take(&mem_lock);
 	vm_mem_report_stats();
+	lock_give(&mem_lock);
 #endif
 	psci_system_off();
 }

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "console.h"
+#include "locks.h"
 #include "stage2.h"
 
 #define BLOCK_2M	(2UL << 20)
@@ -22,6 +23,7 @@ static uint64_t *alloc_table(void)
 {
 	uint64_t *t = released;
 
+	lock_assert_held(&mem_lock);
 	if (t)
 		released = (uint64_t *)t[0];
 	else if (pool_used < POOL_PAGES)
@@ -43,6 +45,7 @@ static void release_table(uint64_t *table, int level)
 
 void s2_destroy(uint64_t root)
 {
+	lock_assert_held(&mem_lock);
 	release_table((uint64_t *)root, 1);
 }
 
@@ -72,6 +75,7 @@ static uint64_t *next_table(uint64_t *table, unsigned int idx)
 int s2_map(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t pa, uint64_t size,
 	   uint64_t attrs)
 {
+	lock_assert_held(&mem_lock);
 	zvm_trace("s2-map", "vm=0x%x ipa=0x%lx pa=0x%lx size=0x%lx attr=0x%lx",
 		  vm, ipa, pa, size, attrs);
 	for (uint64_t done = 0; done < size;) {
@@ -143,6 +147,7 @@ static uint64_t *break_block(uint64_t *l2, uint64_t ipa)
 
 int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size)
 {
+	lock_assert_held(&mem_lock);
 	zvm_trace("s2-unmap", "vm=0x%x ipa=0x%lx size=0x%lx", vm, ipa, size);
 	for (uint64_t at = ipa; at < ipa + size;) {
 		uint64_t *l1 = (uint64_t *)root, d1 = l1[index_at(1, at)];
@@ -173,6 +178,7 @@ int s2_unmap(unsigned int vm, uint64_t root, uint64_t ipa, uint64_t size)
 
 void s2_set_access_flag(uint64_t root, uint64_t ipa, uint64_t size, int set)
 {
+	lock_assert_held(&mem_lock);
 	for (uint64_t at = ipa; at < ipa + size; at += PAGE) {
 		uint64_t *d = leaf(root, at);
 

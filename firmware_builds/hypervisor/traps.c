@@ -8,6 +8,7 @@
 #include "gic.h"
 #include "hyp_irq.h"
 #include "hyp_lock.h"
+#include "locks.h"
 #include "shell.h"
 #include "hyp_timer.h"
 #include "hypercall.h"
@@ -118,15 +119,19 @@ static uint64_t guest_crc(struct vm *vm, uint64_t ipa, uint64_t size)
 {
 	uint32_t crc = 0xffffffff;
 
+	lock_take(&mem_lock);
 	for (uint64_t done = 0; done < size; done++) {
 		uint64_t pa = vm_mem_resident_pa(vm, ipa + done);
 
-		if (pa == ~0UL)
+		if (pa == ~0UL) {
+			lock_give(&mem_lock);
 			return (uint64_t)-1;
+		}
 		crc ^= *(const uint8_t *)pa;
 		for (int bit = 0; bit < 8; bit++)
 			crc = (crc >> 1) ^ (0xedb88320 & -(crc & 1));
 	}
+	lock_give(&mem_lock);
 	crc = ~crc;
 	zvm_trace("guest-crc", "vm=0x%x ipa=0x%lx size=0x%lx crc=0x%08x", vm->id, ipa, size, crc);
 	return crc;
@@ -145,10 +150,14 @@ static void hypercall(struct trap_frame *frame)
 		vm_exit(frame, frame->x[1], "exit");
 		return;
 	case ZVM_HVC_RELEASE:
+		lock_take(&mem_lock);
 		frame->x[0] = vm_mem_release(vm_current(), frame->x[1], frame->x[2]);
+		lock_give(&mem_lock);
 		return;
 	case ZVM_HVC_CHECKPOINT:
+		lock_take(&mem_lock);
 		vm_mem_checkpoint(vm_current());
+		lock_give(&mem_lock);
 		frame->x[0] = 0;
 		return;
 	case ZVM_HVC_GUEST_CRC:
@@ -169,7 +178,12 @@ static void stage2_fault(struct trap_frame *frame, uint64_t esr, uint64_t ipa)
 		guest_fault(frame, esr, ipa);	/* permission faults and worse */
 		return;
 	}
-	switch (vm_mem_fault(vm_current(), ipa, status == FSC_ACCESS_FLAG)) {
+	int done;
+
+	lock_take(&mem_lock);
+	done = vm_mem_fault(vm_current(), ipa, status == FSC_ACCESS_FLAG);
+	lock_give(&mem_lock);
+	switch (done) {
 	case 1:
 		return;
 	case -1:
@@ -322,11 +336,56 @@ static void lower_trap(struct trap_frame *frame, uint64_t kind)
 	vm_deliver_irqs();
 }
 
+#ifdef CONFIG_VM_DYNAMIC_MEMORY
+/* A translation or access-flag fault in the running VM's RAM is memory's
+ * business alone: handled under the memory lock without the hypervisor's
+ * (locks.h), so that VMs faulting on several CPUs, and the rest of the
+ * hypervisor, go on side by side. 1: handled; -1: out of memory (@zvm oom
+ * said so, the VM must stop); 0: not such a fault, or the VM not running. */
+static int memory_fault(void)
+{
+	uint64_t esr = READ_SYSREG(esr_el2), ipa;
+	unsigned int ec = (esr >> ESR_EC_SHIFT) & ESR_EC_MASK, status = esr & 0x3c;
+	struct vm *vm = vm_current();
+	int done = 0;
+
+	if ((ec != EC_DABT_LOW && ec != EC_IABT_LOW) ||
+	    (status != FSC_TRANSLATION && status != FSC_ACCESS_FLAG))
+		return 0;
+	ipa = fault_ipa();
+	if (ipa < vm->part.ipa_base || ipa >= vm->part.ipa_base + vm->part.size)
+		return 0;
+	lock_take(&mem_lock);
+	if (vm->state == VM_RUNNING)
+		done = vm_mem_fault(vm, ipa, status == FSC_ACCESS_FLAG);
+	lock_give(&mem_lock);
+	return done;
+}
+#else
+static int memory_fault(void)
+{
+	return 0;
+}
+#endif
+
 void el2_trap(struct trap_frame *frame, uint64_t kind)
 {
+	int fault;
+
 	if (kind < TRAP_LOWER64_SYNC || kind > TRAP_LOWER64_SYNC + 3)
 		panic_trap(frame, kind);
+	fault = kind == TRAP_LOWER64_SYNC ? memory_fault() : 0;
+	if (fault == 1)
+		return;
 	hyp_lock_take();
-	lower_trap(frame, kind);
+	if (fault == 0) {
+		lower_trap(frame, kind);
+	} else {
+		if (vm_current()->state == VM_RUNNING)
+			vm_exit(frame, VM_EXIT_FAULT_CODE, "oom");
+		else	/* stopped or paused meanwhile */
+			vm_sched_revisit(frame);
+		vm_deliver_irqs();
+	}
 	spin_unlock(&hyp_lock);
 }

@@ -5,6 +5,7 @@
 #include "cpus.h"
 #include "heap.h"
 #include "iosched.h"
+#include "locks.h"
 #include "shell.h"
 #include "stage2.h"
 #include "vcpu_context.h"
@@ -62,7 +63,9 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 	vm->part.size = cfg->mem_size;
 	vm->part.block_size = described->block_size;
 	vm->heap_watermark = described->heap_watermark;
+	lock_take(&mem_lock);
 	vm->s2_root = s2_create();
+	lock_give(&mem_lock);
 	if (!vm->s2_root)
 		return -1;
 	vm->vttbr = s2_vttbr(vm->s2_root, vmid);
@@ -70,7 +73,11 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 		  "entry=0x%lx", id, vm->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
 		  cfg->entry_ipa);
 	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
-	if (vm_mem_create(vm))
+	lock_take(&mem_lock);
+	int failed = vm_mem_create(vm);
+
+	lock_give(&mem_lock);
+	if (failed)
 		return -1;
 	if (vm_write(vm, cfg->image_ipa, (const void *)cfg->image_pa, cfg->image_size) ||
 	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size) ||
@@ -81,26 +88,46 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 	vm->blk.disk_sectors = cfg->disk_sectors;
 	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
 	 * is told how its IPAs relate to host addresses). For benchmarks. */
-	if (cfg->passthrough_size &&
-	    s2_map(id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa, cfg->passthrough_size,
-		   S2_DEVICE_RW))
-		return -1;
-	return 0;
+	if (cfg->passthrough_size) {
+		lock_take(&mem_lock);
+		failed = s2_map(id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa,
+				cfg->passthrough_size, S2_DEVICE_RW);
+		lock_give(&mem_lock);
+	}
+	return failed ? -1 : 0;
+}
+
+void vm_set_state(struct vm *vm, enum vm_state state)
+{
+	lock_take(&mem_lock);
+	vm->state = state;
+	lock_give(&mem_lock);
+}
+
+static void mem_destroy(struct vm *vm)
+{
+	lock_take(&mem_lock);
+	vm_mem_destroy(vm);
+	lock_give(&mem_lock);
 }
 
 /* What is left of a VM that could not be created: @zvm oom said why. */
 static void creation_failed(struct vm *vm)
 {
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=oom", vm->id, VM_EXIT_FAULT_CODE);
-	vm_mem_destroy(vm);
-	vm->state = VM_EXITED;
+	mem_destroy(vm);
+	vm_set_state(vm, VM_EXITED);
 }
 
 int vms_create(const struct description *desc)
 {
 	described = desc;
 	heap_init(desc->heap_base, desc->heap_size, desc->heap_zeroed);
-	if (zpool_init(desc->zpool_size))
+	lock_take(&mem_lock);
+	int failed = zpool_init(desc->zpool_size);
+
+	lock_give(&mem_lock);
+	if (failed)
 		return -1;
 	for (int i = 0; i < desc->nr_vms; i++) {
 		if (desc->vms[i].disk_sectors && vblk_init(desc->counted_time)) {
@@ -123,7 +150,7 @@ int vms_create(const struct description *desc)
 		struct vm *vm = vms_add();
 
 		if (vm_create(vm, vm->id, desc->vms[i].vmid, &desc->vms[i]) == 0)
-			vm->state = VM_RUNNING;
+			vm_set_state(vm, VM_RUNNING);
 		else	/* this VM cannot start; the others still run */
 			creation_failed(vm);
 	}
@@ -152,7 +179,7 @@ struct vm *vm_new(const struct vm_config *cfg)
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s-%u", cfg->name, vm->id);
 	if (vm_create(vm, vm->id, vm->id + 1, cfg) == 0) {
-		vm->state = VM_CREATED;
+		vm_set_state(vm, VM_CREATED);
 		return vm;
 	}
 	creation_failed(vm);
@@ -164,15 +191,18 @@ void vm_delete(struct vm *vm)
 {
 	enum vm_state was = vm->state;
 
-	vm->state = VM_EXITED;
+	vm_set_state(vm, VM_EXITED);
 	vm_quiesce(vm);		/* its memory and tables go */
 	if (was != VM_EXITED) {
 		zvm_trace("vm-exit", "vm=0x%x code=0x0 reason=delete", vm->id);
 		iosched_forget(vm);
-		vm_mem_destroy(vm);
+		mem_destroy(vm);
 	}
-	if (vm->s2_root)	/* its VMID is never used again; its translations go all the same */
+	if (vm->s2_root) {	/* its VMID is never used again; its translations go all the same */
+		lock_take(&mem_lock);
 		s2_destroy(vm->s2_root);
+		lock_give(&mem_lock);
+	}
 	__asm__ volatile("dsb ish; tlbi alle1is; dsb ish; isb" ::: "memory");
 	zvm_trace("vm-delete", "vm=0x%x", vm->id);
 	vms_release(vm);
@@ -182,11 +212,11 @@ void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason)
 {
 	struct vm *vm = vm_current();
 
-	vm->state = VM_EXITED;
+	vm_set_state(vm, VM_EXITED);
 	vm_quiesce(vm);		/* its memory goes: none of its vCPUs may run on */
 	zvm_trace("vm-exit", "vm=0x%x code=0x%lx reason=%s", vm->id, code, reason);
 	iosched_forget(vm);
-	vm_mem_destroy(vm);
+	mem_destroy(vm);
 	shell_forget(vm);
 	vm_run_next(frame);
 }

@@ -66,6 +66,10 @@ struct vm *vm_new(const struct vm_config *cfg);
 /* Stops the VM if it has not (@zvm vm-exit reason=delete), releases what
  * is left of it (memory, stage-2 tables, queued requests) and its place. */
 void vm_delete(struct vm *vm);
+/* A VM's run state changes under the memory lock (locks.h): a stage-2
+ * fault handled without the hypervisor's lock finds it either before or
+ * after, and so its trace lines come before the change's or not at all. */
+void vm_set_state(struct vm *vm, enum vm_state state);
 /* Ends the current VM and switches `frame` to the next one (or powers off). */
 void vm_exit(struct trap_frame *frame, uint64_t code, const char *reason);
 

@@ -36,6 +36,9 @@ struct vm_mem_partition {
 	uint64_t clock_hand;		/* swap: the IPA the victim search resumes at */
 };
 
+/* Each with the memory lock held (locks.h), but vm_read and vm_write,
+ * which take it page by page. */
+
 /* 0, or -1 when the heap cannot hold what creation needs (@zvm oom). */
 int vm_mem_create(struct vm *vm);
 /* A stage-2 translation (or, with `access_flag`, access flag) fault at `ipa`:

@@ -8,6 +8,7 @@
 
 #include "console.h"
 #include "heap.h"
+#include "locks.h"
 #include "stage2.h"
 #include "sysregs.h"
 #include "vm.h"
@@ -182,6 +183,7 @@ int vm_mem_fault(struct vm *vm, uint64_t ipa, int access_flag)
 	struct vm_mem_block *b;
 	uint64_t start, end;
 
+	lock_assert_held(&mem_lock);
 	if (ipa < part->ipa_base || ipa >= part->ipa_base + part->size)
 		return 0;
 	b = block_at(vm, ipa);
@@ -354,8 +356,10 @@ void vm_mem_destroy(struct vm *vm)
 
 uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa)
 {
-	struct vm_mem_block *b = block_at(vm, ipa);
+	struct vm_mem_block *b;
 
+	lock_assert_held(&mem_lock);	/* the block may go once it is let go */
+	b = block_at(vm, ipa);
 	return b && b->state == BLOCK_RESIDENT ? b->pa + ipa - b->ipa : ~0UL;
 }
 

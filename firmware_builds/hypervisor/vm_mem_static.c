@@ -4,6 +4,7 @@
 
 #include "console.h"
 #include "heap.h"
+#include "locks.h"
 #include "stage2.h"
 #include "vm.h"
 
@@ -75,6 +76,7 @@ uint64_t vm_mem_resident_pa(struct vm *vm, uint64_t ipa)
 
 uint64_t vm_mem_host_pa(struct vm *vm, uint64_t ipa)
 {
+	lock_assert_held(&mem_lock);	/* a deleted VM's partition goes under it */
 	if (!vm->part.pa_base || ipa < vm->part.ipa_base || ipa >= vm->part.ipa_base + vm->part.size)
 		return ~0UL;
 	return vm->part.pa_base + ipa - vm->part.ipa_base;

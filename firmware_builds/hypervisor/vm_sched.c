@@ -5,6 +5,7 @@
 #include "hostblk.h"
 #include "hyp_irq.h"
 #include "hyp_lock.h"
+#include "locks.h"
 #include "hyp_timer.h"
 #include "iosched.h"
 #include "percpu.h"
@@ -251,11 +252,16 @@ void vcpu_off(struct trap_frame *frame)
 	vm_run_next(frame);
 }
 
-/* A waiting vCPU that no interrupt could wake (its guest enabled none: a
- * WFI as a pause), woken a tick after its CPU went idle, as a WFI may end. */
+/* A waiting vCPU that no interrupt the hypervisor sees could wake: its
+ * guest enabled none (a WFI as a pause), or its VM has a device passed
+ * through, whose interrupt is not forwarded. It is woken a tick after its
+ * CPU went idle, as a WFI may end at any time. */
 static int deaf(int slot)
 {
-	return alive(slot) && at_slot(slot)->waiting && !vgic_can_wake(&at_slot(slot)->vgic);
+	const struct vcpu *vcpu = at_slot(slot);
+
+	return alive(slot) && vcpu->waiting &&
+	       (!vgic_can_wake(&vcpu->vgic) || vcpu->vm->cfg->passthrough_size);
 }
 
 /* When an idle CPU must look at its waiting vCPUs again (a counter value):
@@ -297,7 +303,9 @@ void vm_run_next(struct trap_frame *frame)
 
 		if (!any_vm_running() && !quiescing && !shell_enabled()) {
 #ifdef CONFIG_VM_DYNAMIC_MEMORY
+			lock_take(&mem_lock);
 			vm_mem_report_stats();
+			lock_give(&mem_lock);
 #endif
 			psci_system_off();
 		}

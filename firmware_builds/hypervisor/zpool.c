@@ -2,6 +2,7 @@
 
 #include "console.h"
 #include "heap.h"
+#include "locks.h"
 #include "range_alloc.h"
 #include "zpool.h"
 
@@ -31,6 +32,7 @@ int zpool_enabled(void)
 
 int64_t zpool_store(const void *data, uint64_t len)
 {
+	lock_assert_held(&mem_lock);
 	uint64_t offset = range_alloc(&pool, len, ZPOOL_GRANULE);
 
 	if (!offset)
@@ -46,11 +48,13 @@ const void *zpool_data(uint64_t offset)
 
 void zpool_release(uint64_t offset, uint64_t len)
 {
+	lock_assert_held(&mem_lock);
 	range_free(&pool, offset, len);
 }
 
 void zpool_stored(int delta)
 {
+	lock_assert_held(&mem_lock);
 	stored += delta;
 }
 
