@@ -78,12 +78,18 @@ def _passthrough(vm) -> str:
     return f"\t\tpassthrough = <{cells(page)} {cells(size)}>;\n"
 
 
-def _linux(vm) -> str:
-    if not vm.initrd:
-        return ""
-    return (f"\t\tkind = \"linux\";\n"
-            f"\t\tinitrd = <{cells(vm.initrd_pa)} {cells(len(vm.initrd))}>;\n"
-            f"\t\tinitrd-ipa = <{cells(vm.initrd_ipa)}>;\n")
+def _os(vm) -> str:
+    """An OS guest's kind, initramfs and the line that ends it, if any."""
+    from .guests import kind
+
+    guest = kind(vm.spec.guest)
+    out = "\t\tkind = \"os\";\n" if guest.own_os else ""
+    if vm.initrd:
+        out += (f"\t\tinitrd = <{cells(vm.initrd_pa)} {cells(len(vm.initrd))}>;\n"
+                f"\t\tinitrd-ipa = <{cells(vm.initrd_ipa)}>;\n")
+    if stop := guest.stop_line(vm.spec):
+        out += f"\t\tstop-after = \"{stop[0]}\";\n\t\tstop-count = <{stop[1]}>;\n"
+    return out
 
 
 def _affinity(vm) -> str:
@@ -121,7 +127,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tresident-limit = <{cells(vm.spec.resident_limit)}>;
 \t\tdisk = <{cells(vm.disk_base)} {cells(0 if vm.spec.passthrough else vm.spec.disk_sectors)}>;
 \t\ton-fault = "{vm.spec.on_fault}";
-{_passthrough(vm)}{_linux(vm)}{_offered(vm)}
+{_passthrough(vm)}{_os(vm)}{_offered(vm)}
 \t}};
 """ for vm in vms)
     return f"""/dts-v1/;

@@ -15,16 +15,21 @@ class FlatImage:
     end: int  # the image's __image_end: the first address past everything it uses
 
 
-def flatten(path: Path) -> FlatImage:
+def flatten(path: Path, end_symbol: str | None = "__image_end") -> FlatImage:
+    """The ELF's loaded bytes from its first to its last; its end at
+    `end_symbol`, or with None past its last segment in memory (bss too)."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
-        segments = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD" and s["p_filesz"]]
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        segments = [s for s in loads if s["p_filesz"]]
         start = min(s["p_paddr"] for s in segments)
         end = max(s["p_paddr"] + s["p_filesz"] for s in segments)
         data = bytearray(end - start)
         for s in segments:
             data[s["p_paddr"] - start:s["p_paddr"] - start + s["p_filesz"]] = s.data()
-        return FlatImage(start, bytes(data), elf.header["e_entry"], symbol(elf, "__image_end"))
+        image_end = (symbol(elf, end_symbol) if end_symbol else
+                     max(s["p_paddr"] + s["p_memsz"] for s in loads))
+        return FlatImage(start, bytes(data), elf.header["e_entry"], image_end)
 
 
 def symbolize(path: Path, addr: int) -> str:

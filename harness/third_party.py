@@ -34,6 +34,12 @@ KVM_UNIT_TESTS = Pin(
     "1da1819e49fc4938985edca67df669099b4c87a7/kvm-unit-tests-1da1819e.tar.gz")
 
 
+ZEPHYR = Pin(
+    "Zephyr source (trimmed)", "zephyr-3.6.99-trimmed.tar.gz",
+    "27ffb3435a0a060398b2278f6d4d99c56480a865f365b759d9cad0b303bc0bd4",
+    "")  # no upstream archive of this snapshot: the mirror, or $ZEPHYR_BASE
+
+
 def mirror() -> Path:
     return Path(os.environ.get("ZVM_HIL_THIRD_PARTY", paths.REPO.parent / "shared" / "third_party"))
 
@@ -53,6 +59,9 @@ def archive(pin: Pin) -> Path:
 
 
 def _download(pin: Pin, path: Path) -> None:
+    if not pin.url:
+        raise HarnessError(f"{pin.name}: {pin.archive} is not in {mirror()} "
+                           f"(set ZVM_HIL_THIRD_PARTY to the directory that holds it)")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
     try:
@@ -63,6 +72,31 @@ def _download(pin: Pin, path: Path) -> None:
         raise HarnessError(f"{pin.name}: not in {mirror()} and not downloadable from {pin.url}: "
                            f"{e}") from None
     partial.replace(path)
+
+
+def unpacked(pin: Pin) -> Path:
+    """The pinned archive's tree, unpacked once into build/third_party/."""
+    source = archive(pin)
+    out = paths.BUILD / "third_party" / f"{pin.archive.split('.tar')[0]}-{pin.sha256[:16]}"
+    done = out / ".unpacked"
+    if done.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            work = out.with_name(out.name + ".partial")
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            with tarfile.open(source) as tar:
+                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+                tar.extractall(work, **safe)
+            (tree,) = [p for p in work.iterdir() if p.is_dir()]
+            tree.rename(out)
+            shutil.rmtree(work)
+            done.touch()
+    return out
 
 
 def build_kvm_unit_tests() -> Path:

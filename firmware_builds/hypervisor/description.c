@@ -104,7 +104,20 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "initrd-ipa");
 	const char *kind = fdt_getprop(fdt, node, "kind", NULL);	/* optional */
 
-	vm->linux_guest = kind && strcmp(kind, "linux") == 0;
+	/* "os": an operating system of its own (Linux, Zephyr, a test suite's
+	 * kernel); "linux", its older name. */
+	vm->linux_guest = kind && (strcmp(kind, "os") == 0 || strcmp(kind, "linux") == 0);
+	int stop_len;
+	const char *stop = fdt_getprop(fdt, node, "stop-after", &stop_len);	/* optional */
+
+	if (stop && (stop_len < 2 || stop_len > (int)sizeof(vm->stop_after) || stop[stop_len - 1]))
+		return bad(node_name, "stop-after");
+	if (stop)
+		memcpy(vm->stop_after, stop, stop_len);
+	vm->stop_count = 1;
+	if (stop && fdt_getprop(fdt, node, "stop-count", NULL) &&	/* optional */
+	    (get_u32(fdt, node, "stop-count", &vm->stop_count) || vm->stop_count == 0))
+		return bad(node_name, "stop-count");
 	const char *on_fault = fdt_getprop(fdt, node, "on-fault", NULL);	/* optional */
 
 	vm->inject_faults = on_fault && strcmp(on_fault, "inject") == 0;

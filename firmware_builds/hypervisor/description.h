@@ -25,7 +25,9 @@ struct vm_config {
 	uint64_t passthrough_pa, passthrough_size;	/* a device page mapped as is (benchmarks) */
 	uint64_t dtb_pa, dtb_size, dtb_ipa;	/* the guest's own DTB, handed over in x0 */
 	uint64_t initrd_pa, initrd_size, initrd_ipa;	/* optional: a Linux initramfs */
-	int linux_guest;			/* its own stage 1, GICv3, PL011 and timer */
+	int linux_guest;			/* an OS: its own stage 1, GICv3, PL011 and timer */
+	char stop_after[64];			/* a console line starting so ends it, or "" */
+	uint32_t stop_count;			/* after that many such lines */
 	int inject_faults;			/* its own faults go to it, not stop it */
 	int offered;				/* created by the shell's `new`, not at boot */
 };

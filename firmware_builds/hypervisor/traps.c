@@ -239,6 +239,8 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 	if (!is_write && srt != 31)
 		frame->x[srt] = result;
 	frame->elr += 4;
+	if (uart && vm->uart.done)	/* its last line (stop-after) written */
+		vm_exit(frame, 0, "done");
 }
 
 static void lower_sync(struct trap_frame *frame)

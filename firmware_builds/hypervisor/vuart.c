@@ -61,11 +61,25 @@ static void flush_line(struct vm *vm, int end)
 	u->len = 0;
 }
 
+/* A whole line: one more of those that end the VM (its stop-after)? */
+static void count_stop_line(struct vm *vm)
+{
+	struct vuart *u = &vm->uart;
+	const char *want = vm->cfg->stop_after;
+	unsigned int n = 0;
+
+	while (want[n] && n < u->len && u->line[n] == want[n])
+		n++;
+	if (want[0] && !want[n] && ++u->stop_lines >= vm->cfg->stop_count)
+		u->done = 1;
+}
+
 static void transmit(struct vm *vm, char c)
 {
 	struct vuart *u = &vm->uart;
 
 	if (c == '\n') {
+		count_stop_line(vm);
 		flush_line(vm, 1);
 	} else if (c != '\r') {
 		u->line[u->len++] = (c >= 0x20 && c < 0x7f) ? c : '?';

@@ -24,6 +24,8 @@ struct vuart {
 	char rx[VUART_RX_FIFO];
 	unsigned int rx_head, rx_count;
 	int connected;		/* output straight to the console, unprefixed */
+	unsigned int stop_lines;	/* lines seen that start with its VM's stop-after */
+	int done;		/* as many as its stop-count: the VM is to stop */
 };
 
 /* Emulates one access; returns the value a read yields. */

@@ -6,6 +6,7 @@ a VM's by the base of its tables in VTTBR_EL2 (which the stage-2 check
 walks): the one it runs with from that switch on; tables a deleted VM gave
 back may be a later VM's, told apart by the VMID."""
 
+from ..guests import kind
 from ..models import el2
 from ..models.stage2 import VTTBR_BADDR_MASK
 
@@ -30,7 +31,7 @@ def check_registers(plan, trace, samples: list[dict]) -> list[str]:
         # Any of its vCPUs may be the one running: each has its own affinity.
         vmpidrs = [el2.vmpidr(i) for i in range(vm.spec.vcpus)]
         expected = {"VMID": (el2.vmid(vttbr), [vm.vmid]),
-                    "HCR_EL2": (sample["HCR_EL2"], [el2.hcr(bool(vm.initrd))]),
+                    "HCR_EL2": (sample["HCR_EL2"], [el2.hcr(kind(vm.spec.guest).own_os)]),
                     "VTCR_EL2": (sample["VTCR_EL2"], [el2.vtcr()]),
                     "VMPIDR_EL2": (sample["VMPIDR_EL2"], vmpidrs)}
         failures += [f"{vm.spec.name} ran with {name} {got:#x}, expected "

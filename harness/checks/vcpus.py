@@ -17,7 +17,7 @@ VCPU_EVENTS = frozenset({"vcpu-on", "vcpu-off"})
 
 
 # vm-exit reasons a vCPU of the VM causes (not the shell's delete).
-SELF_EXITS = frozenset({"exit", "psci-off", "psci-reset", "cpus-off", "fault", "oom"})
+SELF_EXITS = frozenset({"exit", "psci-off", "psci-reset", "cpus-off", "fault", "oom", "done"})
 
 
 def placement(specs, mode: str, cpus: int) -> dict[int, tuple[int, ...]]:

@@ -34,6 +34,7 @@ class Boot:
 
 class GuestKind:
     name = ""
+    own_os = False  # an OS of its own: its own stage 1, GICv3 and PL011 (description: kind "os")
     events: dict[str, frozenset[str]] = {}  # the @guest events it reports (docs/trace-protocol.md)
     fields: dict = {}  # its own [[vm]] fields: name -> schema.Field
 
@@ -67,6 +68,11 @@ class GuestKind:
         from .. import dts
 
         return dts.guest_dts(spec, dma_offset, params)
+
+    def stop_line(self, spec: VmSpec) -> tuple[str, int] | None:
+        """(a console line's start, how many): the VM ends when it has
+        printed that many such lines (a guest that never powers off)."""
+        return None
 
     def warm_up(self, vm) -> None:
         """Work worth doing while QEMU starts (caches the checks will use)."""

@@ -120,6 +120,7 @@ def catalogue(path) -> dict:
 
 class KvmUnitTests(GuestKind):
     name = KIND_NAME
+    own_os = True
     fields = {
         "test": Field(str, check=known_test, doc="the test: arm/<test>.flat"),
         "args": Field(str, required=False, default="", doc="its /chosen/bootargs"),

@@ -110,11 +110,12 @@ def linux_dts(spec: VmSpec, initrd_ipa: int, initrd_size: int,
 
 
 
-def traced_memory_ops(plan, vm, trace) -> list[memblock.Op]:
-    """A guest that runs its own programs (Linux, kvm-unit-tests): in dynamic
-    mode its demand allocations are taken from the trace (as the scheduler's
-    interleaving is) and the model predicts all they cause: PAs, merges,
-    stage-2 mappings, heap figures. It powers itself off by PSCI."""
+def traced_memory_ops(plan, vm, trace, reason: str = "psci-off") -> list[memblock.Op]:
+    """A guest that runs its own programs (Linux, kvm-unit-tests, Zephyr): in
+    dynamic mode its demand allocations are taken from the trace (as the
+    scheduler's interleaving is) and the model predicts all they cause: PAs,
+    merges, stage-2 mappings, heap figures. It ends for `reason` (Linux
+    powers itself off by PSCI)."""
     ops = [memblock.Op("create")]
     if plan.variant == "dynamic":
         backed = [(vm.footprint[0], vm.footprint[0] + vm.footprint[1]),
@@ -122,7 +123,7 @@ def traced_memory_ops(plan, vm, trace) -> list[memblock.Op]:
         block = plan.block_size
         ops += [memblock.Op("write", e["ipa"]) for e in trace.named("block-alloc", vm=vm.index)
                 if not any(lo // block * block <= e["ipa"] < hi for lo, hi in backed)]
-    return ops + [memblock.Op("exit", reason="psci-off")]
+    return ops + [memblock.Op("exit", reason=reason)]
 
 
 def share(vm) -> tuple[int, int]:
@@ -138,6 +139,7 @@ def prediction(plan, vm) -> Prediction:
 
 class Linux(GuestKind):
     name = "linux"
+    own_os = True
     events = {
         "linux-start": frozenset({"kernel", "cpus"}),
         "linux-out": frozenset({"idx", "ok"}),

@@ -12,8 +12,9 @@ HCR = {"VM": 0, "SWIO": 1, "FMO": 3, "IMO": 4, "AMO": 5, "DC": 12, "TWI": 13, "T
        "TSC": 19, "RW": 31}
 
 
-def hcr(linux: bool) -> int:
-    return sum(1 << bit for name, bit in HCR.items() if not (linux and name == "DC"))
+def hcr(own_os: bool) -> int:
+    """An OS guest turns its own stage 1 on: no default cacheable (DC)."""
+    return sum(1 << bit for name, bit in HCR.items() if not (own_os and name == "DC"))
 
 
 def vtcr() -> int:
