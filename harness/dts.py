@@ -21,10 +21,10 @@ def cells(value: int) -> str:
     return f"0x{value >> 32:x} 0x{value & 0xFFFFFFFF:x}"
 
 
-def memory_node(spec) -> str:
-    return f"""\tmemory@{GUEST_RAM_IPA:x} {{
+def memory_node(spec, ram_ipa: int = GUEST_RAM_IPA) -> str:
+    return f"""\tmemory@{ram_ipa:x} {{
 \t\tdevice_type = "memory";
-\t\treg = <{cells(GUEST_RAM_IPA)} {cells(spec.memory)}>;
+\t\treg = <{cells(ram_ipa)} {cells(spec.memory)}>;
 \t}};
 """
 
@@ -117,7 +117,7 @@ def description_dts(scenario, heap_base: int, vms: tuple,
 \t\tguest = "{vm.spec.guest}";
 \t\tvmid = <{vm.vmid}>;
 \t\tvcpus = <{vm.spec.vcpus}>;
-{_affinity(vm)}\t\tmemory = <{cells(GUEST_RAM_IPA)} {cells(vm.spec.memory)}>;
+{_affinity(vm)}\t\tmemory = <{cells(vm.ram_ipa)} {cells(vm.spec.memory)}>;
 \t\timage = <{cells(vm.image_pa)} {cells(len(vm.image.data))}>;
 \t\timage-ipa = <{cells(vm.image.load_addr)}>;
 \t\tentry = <{cells(vm.image.entry)}>;

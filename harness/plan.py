@@ -11,7 +11,7 @@ from .build import Image
 from .elf import FlatImage
 from .errors import ConfigError
 from .guests import kind
-from .memory_map import (DESCRIPTION_ADDR, DESCRIPTION_MAX, GUEST_DTB_RESERVE, GUEST_RAM_IPA,
+from .memory_map import (DESCRIPTION_ADDR, DESCRIPTION_MAX, GUEST_DTB_RESERVE,
                          HEAP_ALIGN, HEAP_BASE, RAM_BASE, STAGING_BASE, page_up)
 from .models.heap import Heap
 from .spec import Scenario, VmSpec, partition_align
@@ -49,8 +49,12 @@ class VmPlan:
         return self.image.load_addr, end - self.image.load_addr
 
     @property
+    def ram_ipa(self) -> int:
+        return self.kind.ram_ipa(self.spec)
+
+    @property
     def dtb_ipa(self) -> int:
-        return GUEST_RAM_IPA + self.spec.memory - GUEST_DTB_RESERVE
+        return self.ram_ipa + self.spec.memory - GUEST_DTB_RESERVE
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,6 @@ class Plan:
     heap_watermark: int = 0
     disk_size: int = 0
     disk_seed: int = 0
-    guest_ram_ipa: int = GUEST_RAM_IPA
     placement: str = "boot-cpu"  # the scenario's, for vCPUs without affinity
 
     def loaders(self, directory: Path) -> tuple[tuple[Path, int], ...]:
@@ -88,8 +91,9 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
          counted_time: bool = False) -> Plan:
     """`counted_time`: the run's time is QEMU's instruction count (-icount),
     which the hypervisor is told (its host disk waits differ there)."""
-    boots = [kind(spec.guest).boot(spec, (guest_images or {}).get(spec.guest), GUEST_RAM_IPA)
-             for spec in scenario.vms]
+    ram = [kind(spec.guest).ram_ipa(spec) for spec in scenario.vms]
+    boots = [kind(spec.guest).boot(spec, (guest_images or {}).get(spec.guest), ram[i])
+             for i, spec in enumerate(scenario.vms)]
     # A kernel is large: in static mode on zeroed RAM it is loaded where the
     # VM's partition will be, and need not be copied (vm_mem_copy.c skips what is in
     # place already).
@@ -113,17 +117,17 @@ def plan(board, scenario: Scenario, guest_images: dict[str, Image] | None = None
     for i, (spec, boot) in enumerate(zip(scenario.vms, boots)):
         flat, initrd = boot.image, boot.initrd
         top = (boot.initrd_ipa + len(initrd)) if initrd else flat.end
-        if top + GUEST_DTB_RESERVE > GUEST_RAM_IPA + spec.memory:
+        if top + GUEST_DTB_RESERVE > ram[i] + spec.memory:
             raise ConfigError(scenario.path, f"vm[{i}].memory_kib",
                               f"{spec.memory >> 10} KiB cannot hold the {spec.guest} image "
-                              f"({(top - GUEST_RAM_IPA) >> 10} KiB) and its DTB")
+                              f"({(top - ram[i]) >> 10} KiB) and its DTB")
         guest = kind(spec.guest)
         partition, params = partitions[i], guest.params(scenario, i, partitions)
         dtb = dts.compile_dts(guest.device_tree(spec, boot, params,
-                                                (partition or 0) - GUEST_RAM_IPA))
+                                                (partition or 0) - ram[i]))
         if initrd and in_place:
-            image_pa = partition + flat.load_addr - GUEST_RAM_IPA
-            initrd_pa = partition + boot.initrd_ipa - GUEST_RAM_IPA
+            image_pa = partition + flat.load_addr - ram[i]
+            initrd_pa = partition + boot.initrd_ipa - ram[i]
             dtb_pa = staged
             staged = page_up(dtb_pa + len(dtb))
         else:

@@ -4,7 +4,7 @@ counters and the power-off. Each is reported exactly once, in the order the
 firmware's start-up and end take."""
 
 from ..expect import Expected, check_sequence
-from ..memory_map import GUEST_RAM_IPA, QEMU_VIRTIO_BLK
+from ..memory_map import QEMU_VIRTIO_BLK
 from ..models import selftest
 from ..models.virtio_blk import SECTOR
 
@@ -42,7 +42,7 @@ def vm_expectations(plan) -> list[Expected]:
         spec = vm.spec
         if spec.offered:  # the shell's to create (checks/shell.py)
             continue
-        out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": GUEST_RAM_IPA,
+        out.append(Expected("vm-create", {"name": spec.name, "vmid": vm.vmid, "ipa": vm.ram_ipa,
                                           "size": spec.memory, "entry": vm.image.entry},
                             {"vm": vm.index}))
     return out

@@ -22,7 +22,7 @@ def predict(plan, trace) -> memblock.Prediction:
 def vm_memory(plan, vm, trace) -> memblock.VmMemory:
     dynamic = plan.variant == "dynamic"
     prefault = (vm.footprint, (vm.dtb_ipa, len(vm.dtb)))
-    return memblock.VmMemory(vm.index, plan.guest_ram_ipa, vm.spec.memory,
+    return memblock.VmMemory(vm.index, vm.ram_ipa, vm.spec.memory,
                              plan.block_size if dynamic else None, prefault,
                              tuple(_ops(plan, vm, trace)), vm.spec.resident_limit,
                              vm.kind.page_content(plan, vm), ((vm.dtb_ipa, vm.dtb),),

@@ -11,7 +11,6 @@ own end from one of its vCPUs' CPUs (`cpu=`, against placement())."""
 
 from collections import Counter
 
-from ..memory_map import GUEST_RAM_IPA
 
 VCPU_EVENTS = frozenset({"vcpu-on", "vcpu-off"})
 
@@ -90,7 +89,7 @@ def _check_vm(vm, events) -> list[str]:
             failures.append(f"{where}: it has {vcpus} vCPU{'s' if vcpus > 1 else ''}")
         elif (index in on) == (what == "on"):
             failures.append(f"{where}: vCPU {index} is {'on' if index in on else 'off'} already")
-        elif what == "on" and not GUEST_RAM_IPA <= e["entry"] < GUEST_RAM_IPA + vm.spec.memory:
+        elif what == "on" and not vm.ram_ipa <= e["entry"] < vm.ram_ipa + vm.spec.memory:
             failures.append(f"{where}: the entry is outside its RAM")
         else:
             (on.add if what == "on" else on.discard)(index)

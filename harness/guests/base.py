@@ -7,6 +7,7 @@ reads its parameters from its DTB's /chosen."""
 from collections import Counter
 from dataclasses import dataclass
 
+from ..memory_map import GUEST_RAM_IPA
 from ..models import memblock
 from ..models.virtio_blk import FLUSH, GET_ID, ID_BYTES, MAX_BYTES, OUT, SECTOR, Request
 from ..models.patterns import xorshift32_bytes
@@ -53,6 +54,11 @@ class GuestKind:
         from ..build import build_guest
 
         return build_guest(self.name)
+
+    def ram_ipa(self, spec: VmSpec) -> int:
+        """Where the VM's RAM starts in its IPA space: where the guests built
+        here are linked."""
+        return GUEST_RAM_IPA
 
     def boot(self, spec: VmSpec, image, ram_ipa: int) -> Boot:
         from ..elf import flatten

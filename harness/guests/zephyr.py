@@ -15,7 +15,9 @@ import re
 from collections import Counter
 
 from ..elf import flatten
-from ..memory_map import VGICD_IPA, VGICR_FRAME, VGICR_IPA, VUART_IPA
+from ..errors import ConfigError
+from ..memory_map import GUEST_RAM_IPA, VGICD_IPA, VGICR_FRAME, VGICR_IPA, VUART_IPA
+from ..models.stage2 import IPA_LIMIT
 from ..models import memblock
 from ..schema import Field
 from ..spec import VmSpec
@@ -27,6 +29,7 @@ FINAL = "PROJECT EXECUTION "
 _CASE = re.compile(r"^ (PASS|FAIL|SKIP) - (\S+) in ")
 _SUITE = re.compile(r"^SUITE (PASS|FAIL) - ")
 _OUTCOME = {"PASS": "passed", "FAIL": "failed", "SKIP": "skipped"}
+DEVICES_END = 0x1000_0000  # the VM's devices lie below: its GIC, PL011 and virtio-mmio
 
 
 def overlay(spec: VmSpec, ram_ipa: int) -> str:
@@ -83,7 +86,23 @@ class Zephyr(GuestKind):
                                 f"{FINAL!r})"),
         "stop_count": Field(int, required=False, default=1,
                             doc="after that many of them"),
+        "ram_ipa": Field(int, required=False, default=GUEST_RAM_IPA,
+                         doc="where its RAM starts in its IPA space (2 MiB aligned, above "
+                             "the devices): the build follows"),
     }
+
+    def validate(self, spec: VmSpec, path, where: str, static: bool) -> None:
+        ram = spec.options["ram_ipa"]
+        if ram % (2 << 20) or ram < DEVICES_END or ram + spec.memory > IPA_LIMIT:
+            raise ConfigError(path, f"{where}.ram_ipa", f"{ram:#x}: RAM must start 2 MiB "
+                              f"aligned, at or above {DEVICES_END:#x}, and end by "
+                              f"{IPA_LIMIT:#x}")
+        if spec.vcpus != 1:
+            raise ConfigError(path, f"{where}.vcpus", "a Zephyr VM has one vCPU here (the "
+                              "qemu_cortex_a53 build is uniprocessor)")
+
+    def ram_ipa(self, spec: VmSpec) -> int:
+        return spec.options["ram_ipa"]
 
     def build(self):
         return None  # each VM's own: its layout is in the build (boot)
