@@ -17,10 +17,11 @@ import shell_ratio
 import smp_ratio
 import swap_ratio
 import virtio_ratio
+import zephyr_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
               linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio,
-              lava_ratio, smp_ratio]
+              lava_ratio, smp_ratio, zephyr_ratio]
 
 
 def main() -> int:

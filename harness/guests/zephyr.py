@@ -107,11 +107,15 @@ class Zephyr(GuestKind):
     def build(self):
         return None  # each VM's own: its layout is in the build (boot)
 
-    def boot(self, spec: VmSpec, image, ram_ipa: int) -> Boot:
+    def boot_elf(self, spec: VmSpec):
+        """The VM's zephyr.elf, built for its layout."""
         from ..zephyr_build import build
 
-        elf = build(spec.options["app"], overlay(spec, ram_ipa), spec.options["kconfig"])
-        return Boot(flatten(elf, end_symbol=None))
+        return build(spec.options["app"], overlay(spec, self.ram_ipa(spec)),
+                     spec.options["kconfig"])
+
+    def boot(self, spec: VmSpec, image, ram_ipa: int) -> Boot:
+        return Boot(flatten(self.boot_elf(spec), end_symbol=None))
 
     def stop_line(self, spec: VmSpec) -> tuple[str, int] | None:
         after = spec.options["stop_after"] or (FINAL if spec.options["ztest"] else "")
