@@ -2,8 +2,10 @@
 VM under the hypervisor against the same zephyr.elf on QEMU's virt board
 directly at EL1 (the VM's layout is virt's, so one build runs on both).
 Each time is from its first console line (Zephyr's boot banner) to
-`PROJECT EXECUTION SUCCESSFUL`, read as it comes; medians of rounds run
-alternately."""
+`PROJECT EXECUTION ...`, read as it comes; medians of rounds run
+alternately. The verdict does not count here, only the time: on a loaded
+host, its clock test (a sleep measured against host time) may fail on bare
+QEMU or in the VM alike."""
 
 import statistics
 import subprocess
@@ -21,10 +23,10 @@ BANNER = "*** Booting Zephyr"
 
 def _under_hypervisor(board, scenario) -> float:
     result = run_scenario(board, scenario)
-    if not result.passed:
-        raise SystemExit(f"{scenario.name} failed: {result.summary()}")
-    stamps = [t for t, text in result.trace.lines if BANNER in text or FINAL in text]
-    return stamps[-1] - stamps[0]
+    stamps = [(t, text) for t, text in result.trace.lines if BANNER in text or FINAL in text]
+    if not stamps or FINAL not in stamps[-1][1]:
+        raise SystemExit(f"{scenario.name} ended without its final line: {result.summary()}")
+    return stamps[-1][0] - stamps[0][0]
 
 
 def _on_qemu(board, elf: Path) -> float:
@@ -37,8 +39,6 @@ def _on_qemu(board, elf: Path) -> float:
             if BANNER.encode() in line:
                 start = time.perf_counter()
             if FINAL.encode() in line and start is not None:
-                if b"SUCCESSFUL" not in line:
-                    raise SystemExit(f"Zephyr on QEMU: {line.decode().strip()}")
                 return time.perf_counter() - start
         raise SystemExit("Zephyr on QEMU ended without its final line")
     finally:

@@ -126,15 +126,21 @@ static int listed(const struct vgic_state *s, unsigned int intid)
 	return 0;
 }
 
-/* The most urgent pending, enabled interrupt not yet listed, or -1. */
+/* The most urgent pending, enabled interrupt not yet listed, or -1 (the
+ * lowest INTID of equal priority). Only the pending bits are visited: this
+ * runs at every return to a guest. */
 static int next_to_list(const struct vgic_state *s)
 {
 	int best = -1;
 
-	for (unsigned int intid = 0; intid < VGIC_NR_IRQS; intid++)
-		if (bit(s->pending, intid) && enabled(s, intid) && !listed(s, intid) &&
-		    (best < 0 || priority(s, intid) < priority(s, best)))
-			best = intid;
+	for (unsigned int w = 0; w < VGIC_NR_IRQS / 32; w++)
+		for (uint32_t bits = s->pending[w]; bits; bits &= bits - 1) {
+			unsigned int intid = 32 * w + (unsigned int)__builtin_ctz(bits);
+
+			if (enabled(s, intid) && !listed(s, intid) &&
+			    (best < 0 || priority(s, intid) < priority(s, best)))
+				best = intid;
+		}
 	return best;
 }
 
