@@ -80,9 +80,7 @@ def _passthrough(vm) -> str:
 
 def _os(vm) -> str:
     """An OS guest's kind, initramfs and the line that ends it, if any."""
-    from .guests import kind
-
-    guest = kind(vm.spec.guest)
+    guest = vm.kind
     out = "\t\tkind = \"os\";\n" if guest.own_os else ""
     if vm.initrd:
         out += (f"\t\tinitrd = <{cells(vm.initrd_pa)} {cells(len(vm.initrd))}>;\n"

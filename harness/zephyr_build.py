@@ -71,8 +71,8 @@ def build(app: str, overlay: str, kconfig: dict) -> Path:
     options = {**{k: kconfig_value(v) for k, v in kconfig.items()}, **REQUIRED}
     key = hashlib.sha256("\0".join([identity, str(source), _digest_tree(source), overlay,
                                     repr(sorted(options.items())), BOARD]).encode()).hexdigest()
-    out = paths.BUILD / "zephyr" / f"{source.name}-{key[:16]}"
-    elf = out / "zephyr" / "zephyr.elf"
+    out = paths.BUILD / "zephyr-apps" / f"{source.name}-{key[:16]}"
+    elf = out / "zephyr/zephyr.elf"  # where Zephyr's build leaves it
     if elf.exists():
         return elf
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,8 @@ def vm_plan(index, vcpus=2, affinity=(), power=None, offered=False):
     spec = VmSpec(f"vm{index}", "kvm-unit-tests", 64 << 20, {}, offered=offered, vcpus=vcpus,
                   affinity=affinity)
     kind = SimpleNamespace(vcpu_power=lambda _spec: power)
-    return SimpleNamespace(index=index, spec=spec, kind=kind, lifetime="whole")
+    return SimpleNamespace(index=index, spec=spec, kind=kind, lifetime="whole",
+                           ram_ipa=GUEST_RAM_IPA)
 
 
 def plan_of(*vms, placement="boot-cpu"):
