@@ -26,8 +26,7 @@ void vgic_init(void)
 	unsigned int listed = (READ_SYSREG(ICH_VTR_EL2) & 0x1f) + 1;
 
 	nr_lrs = listed < VGIC_MAX_LRS ? listed : VGIC_MAX_LRS;
-	WRITE_SYSREG(ICH_HCR_EL2, 1);	/* En: the virtual CPU interface is on */
-	__asm__ volatile("isb");
+	vgic_off();
 }
 
 static void config_reset(struct vgic_config *c, int emulated)
@@ -168,6 +167,13 @@ void vgic_load(struct vgic_state *s)
 	WRITE_SYSREG(ICH_AP1R0_EL2, s->ap1r0);
 	for (unsigned int i = 0; i < nr_lrs; i++)
 		write_lr(i, s->lr[i]);
+	WRITE_SYSREG(ICH_HCR_EL2, 1);	/* En: the virtual CPU interface is on */
+	__asm__ volatile("isb");
+}
+
+void vgic_off(void)
+{
+	WRITE_SYSREG(ICH_HCR_EL2, 0);
 	__asm__ volatile("isb");
 }
 

@@ -56,8 +56,13 @@ void vgic_vm_init(struct vgic_dist *d, struct vgic_state *const *cpus, unsigned 
 struct vgic_state *vgic_spi_target(const struct vgic_dist *d, unsigned int intid);
 void vgic_save(struct vgic_state *s);
 /* Restores the state, placing pending enabled interrupts (most urgent
- * first) in the free list registers. */
+ * first) in the free list registers, and turns the virtual CPU interface on. */
 void vgic_load(struct vgic_state *s);
+/* The virtual CPU interface off: no vCPU's, until the next vgic_load. An
+ * idle CPU must not keep the last one's: a list register the guest
+ * deactivated asks for a maintenance interrupt for as long as it is not
+ * rewritten, and the CPU would never sleep. */
+void vgic_off(void);
 /* An edge: `intid` becomes pending on that vCPU (for an SPI, the vCPU
  * vgic_spi_target names). */
 void vgic_raise(struct vgic_state *s, unsigned int intid);

@@ -265,19 +265,25 @@ static int deaf(int slot)
 }
 
 /* When an idle CPU must look at its waiting vCPUs again (a counter value):
- * the first of their timers to expire, or a tick on for a deaf one; ~0:
- * only when an interrupt comes (a kick, the shell's input). */
+ * the first of their timers to expire, or a tick on for a deaf one, and a
+ * second on at the latest; ~0 with no vCPU to wait for: only when an
+ * interrupt comes (a kick, the shell's input). The second bounds what an
+ * idle guest's far timer makes of counted time: QEMU moves its clock to the
+ * next deadline at once when every CPU sleeps, and an idle Zephyr asks for
+ * one months on each time (its clock would overflow within a run). */
 static uint64_t idle_until(void)
 {
-	uint64_t until = ~0UL;
+	uint64_t now = read_counter(), until = ~0UL;
 
 	for (int slot = 0; slot < NR_SLOTS; slot++) {
 		uint64_t at;
 
 		if (!alive(slot))
 			continue;
-		at = deaf(slot) ? read_counter() + hyp_timer_period()
+		at = deaf(slot) ? now + hyp_timer_period()
 				: vm_timers_deadline(at_slot(slot), virtual_offset);
+		if (at > now + READ_SYSREG(cntfrq_el0))
+			at = now + READ_SYSREG(cntfrq_el0);
 		if (at < until)
 			until = at;
 	}
@@ -313,6 +319,7 @@ void vm_run_next(struct trap_frame *frame)
 		 * none to run on this CPU, handled here. Its timers are no
 		 * vCPU's then (each vCPU's are saved). */
 		vm_timers_off();
+		vgic_off();
 		if (until == ~0UL)
 			hyp_timer_stop();
 		else

@@ -3,6 +3,8 @@ verdicts read from its console, each a case of its own; a FAIL line fails
 the run; a VM laid out otherwise than Zephyr's board boots all the same; its
 shell answers a pytest session; and it runs beside Linux."""
 
+import time
+
 import pytest
 
 from harness.guests.zephyr import cases
@@ -53,3 +55,19 @@ def test_its_shell_answers_a_session(zvm_vm_console):
     zephyr.expect(r"Zephyr version 3\.6\.99")
     zephyr.sendline("help")
     zephyr.expect(r"Available commands:")
+
+
+def test_an_idle_zephyr_leaves_counted_time_usable(zvm_session):
+    """An idle Zephyr sets its timer months ahead, again at each expiry.
+    Under counted time QEMU moves its clock to the next deadline at once
+    when every CPU sleeps, so the hypervisor wakes at least every second of
+    the counter: otherwise three seconds of the host would take the clock
+    past QEMU's range, and QEMU would hang."""
+    from harness.runner import DETERMINISTIC_ICOUNT, RunOptions
+
+    with zvm_session("zephyr-shell", RunOptions(icount=DETERMINISTIC_ICOUNT)) as shell:
+        shell.run("new -t zephyr")
+        shell.run("run -n 0")
+        time.sleep(3)
+        assert any("zephyr-0" in line and "running" in line for line in shell.run("info"))
+    assert shell.result.passed, shell.result.summary()
