@@ -111,7 +111,11 @@ void cpu_sleep_until(int (*done)(void))
 	struct held h;
 
 	hold(&h);
-	while (!done())
+	/* Asleep once at least: an answer that came before the first look
+	 * would otherwise save the WFI and the acknowledgement, and how many
+	 * instructions the wait took would depend on the host after all. */
+	do
 		sleep_once();
+	while (!done());
 	release(&h);
 }

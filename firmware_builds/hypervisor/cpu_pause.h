@@ -17,7 +17,8 @@ void cpus_pause_others(void);
 void cpus_resume_others(void);
 
 /* Sleeps until done() says so, woken by the interrupts of GIC_PRIORITY_WAKE
- * only (gic_spi_wake_here), with this CPU's timers held meanwhile. */
+ * only (gic_spi_wake_here), with this CPU's timers held meanwhile; one
+ * such interrupt must come (what done() waits for raises it). */
 void cpu_sleep_until(int (*done)(void));
 
 #endif
