@@ -27,6 +27,7 @@ from .linux import traced_memory_ops
 KIND_NAME = "zephyr"
 FINAL = "PROJECT EXECUTION "
 _CASE = re.compile(r"^ (PASS|FAIL|SKIP) - (\S+) in ")
+_START = re.compile(r"^START - (\S+)$")
 _SUITE = re.compile(r"^SUITE (PASS|FAIL) - ")
 _OUTCOME = {"PASS": "passed", "FAIL": "failed", "SKIP": "skipped"}
 DEVICES_END = 0x1000_0000  # the VM's devices lie below: its GIC, PL011 and virtio-mmio
@@ -128,13 +129,16 @@ class Zephyr(GuestKind):
         return Counter()
 
     def console_failures(self, trace, vm) -> list[str]:
-        """With ztest: every FAIL line, a failed suite, and a project that
-        did not end SUCCESSFUL."""
+        """With ztest: every FAIL line, a case that started and never
+        ended, a failed suite, and a project that did not end SUCCESSFUL."""
         if not vm.spec.options["ztest"]:
             return []
         name, lines = vm.spec.name, _console(trace, vm)
-        failures = [f"{name}: ztest FAIL - {test}" for kind, test in cases(trace, vm)
-                    if kind == "FAIL"]
+        ended = cases(trace, vm)
+        failures = [f"{name}: ztest FAIL - {test}" for kind, test in ended if kind == "FAIL"]
+        finished = {test for _, test in ended}
+        failures += [f"{name}: ztest case {m.group(1)} started and never ended" for line in lines
+                     if (m := _START.match(line)) and m.group(1) not in finished]
         failures += [f"{name}: {line}" for line in lines
                      if (m := _SUITE.match(line)) and m.group(1) == "FAIL"]
         final = [line for line in lines if line.startswith(FINAL)]

@@ -45,6 +45,13 @@ def test_a_fail_a_failed_suite_and_the_projects_end_each_fail_the_run():
         "zephyr: PROJECT EXECUTION FAILED"]
 
 
+def test_a_case_that_never_ends_fails_the_run():
+    trace = console("START - test_a", " PASS - test_a in 0.001 seconds", "START - test_b",
+                    "PROJECT EXECUTION SUCCESSFUL")
+    assert KIND.console_failures(trace, VM) == [
+        "zephyr: ztest case test_b started and never ended"]
+
+
 def test_no_final_line_fails_the_run():
     assert KIND.console_failures(console(" PASS - test_a in 0.001 seconds"), VM) == [
         "zephyr: Zephyr printed no PROJECT EXECUTION line"]
