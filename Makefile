@@ -12,10 +12,10 @@ ZVM := $(VENV)/bin/zvm-hil
 
 APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
 	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux \
-	lava-common lava-dispatcher cmake ninja-build gperf
+	lava-common lava-dispatcher cmake ninja-build gperf clang llvm libclang-rt-14-dev libfdt-dev
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
-.PHONY: deps apt-deps linux-assets compile firmware run test bench mutants clean distclean
+.PHONY: deps apt-deps linux-assets compile firmware run test bench mutants fuzz clean distclean
 
 deps: apt-deps $(SYSROOT)/.unpacked $(LAVA_SERVER)/.unpacked linux-assets $(VENV)/.installed
 
@@ -65,6 +65,11 @@ test: compile
 
 bench: compile
 	cd bench && ../$(VENV)/bin/python run.py
+
+# The hypervisor's C under libFuzzer and sanitizers on the host (tools/fuzz.py):
+# each target FUZZ_SECONDS (default 60), what adds coverage kept in fuzz/corpus/.
+fuzz: compile
+	$(VENV)/bin/python tools/fuzz.py --seconds $(or $(FUZZ_SECONDS),60)
 
 # Deliberate firmware faults (mutants/firmware.toml): the suite must catch each.
 mutants: compile

@@ -15,6 +15,7 @@
 #define RAM_BASE		0x40000000UL	/* QEMU's board DTB sits here for an ELF -kernel */
 #define HYPERVISOR_BASE		0x40200000UL	/* zvm.elf, linked here by hypervisor/link.ld */
 #define DESCRIPTION_ADDR	0x41000000UL	/* the description DTB */
+#define DESCRIPTION_MAX		0x00010000UL	/* and the most of it there is */
 
 /* Each VM's IPA space. */
 #define GUEST_RAM_IPA		0x40000000UL	/* guests are linked here by guests/lib/link.ld */

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "description.h"
 #include "memory_map.h"
+#include "stage2.h"
 #include "vgic.h"
 
 static int bad(const char *node, const char *prop)
@@ -49,6 +50,15 @@ static int get_u32(const void *fdt, int node, const char *name, uint32_t *out)
 	return 0;
 }
 
+/* Whether [base, base + size) lies in the VM's RAM: compared without a
+ * sum that could wrap round (a size near 2^64 would pass `base + size <=
+ * end`). */
+static int in_ram(const struct vm_config *vm, uint64_t base, uint64_t size)
+{
+	return base >= vm->ipa_base && size <= vm->mem_size &&
+	       base - vm->ipa_base <= vm->mem_size - size;
+}
+
 static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 {
 	const char *node_name = fdt_get_name(fdt, node, NULL);
@@ -75,7 +85,8 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	for (unsigned int i = 0; cpus && i < vm->nr_vcpus; i++)
 		vm->affinity[i] = fdt32_to_cpu(cpus[i]);
 	vm->placed = cpus != NULL;
-	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size))
+	if (get_range(fdt, node, "memory", &vm->ipa_base, &vm->mem_size) ||
+	    vm->mem_size == 0 || vm->ipa_base >= IPA_LIMIT || vm->mem_size > IPA_LIMIT - vm->ipa_base)
 		return bad(node_name, "memory");
 	if (get_range(fdt, node, "image", &vm->image_pa, &vm->image_size))
 		return bad(node_name, "image");
@@ -99,8 +110,7 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 		return bad(node_name, "dtb-ipa");
 	if (get_range(fdt, node, "initrd", &vm->initrd_pa, &vm->initrd_size) == 0 &&	/* optional */
 	    (get_u64s(fdt, node, "initrd-ipa", &vm->initrd_ipa, 1) ||
-	     vm->initrd_ipa < vm->ipa_base ||
-	     vm->initrd_ipa + vm->initrd_size > vm->ipa_base + vm->mem_size))
+	     !in_ram(vm, vm->initrd_ipa, vm->initrd_size)))
 		return bad(node_name, "initrd-ipa");
 	const char *kind = fdt_getprop(fdt, node, "kind", NULL);	/* optional */
 
@@ -123,13 +133,11 @@ static int parse_vm(const void *fdt, int node, struct vm_config *vm)
 	vm->inject_faults = on_fault && strcmp(on_fault, "inject") == 0;
 	vm->offered = fdt_getprop(fdt, node, "offered", NULL) != NULL;	/* optional */
 	/* The image and the DTB must land inside the VM's RAM. */
-	if (vm->image_ipa < vm->ipa_base ||
-	    vm->image_ipa + vm->image_size > vm->ipa_base + vm->mem_size)
+	if (!in_ram(vm, vm->image_ipa, vm->image_size))
 		return bad(node_name, "image-ipa");
-	if (vm->dtb_ipa < vm->ipa_base || vm->dtb_ipa + vm->dtb_size > vm->ipa_base + vm->mem_size)
+	if (!in_ram(vm, vm->dtb_ipa, vm->dtb_size))
 		return bad(node_name, "dtb-ipa");
-	if (vm->footprint_ipa < vm->ipa_base ||
-	    vm->footprint_ipa + vm->footprint_size > vm->ipa_base + vm->mem_size)
+	if (!in_ram(vm, vm->footprint_ipa, vm->footprint_size))
 		return bad(node_name, "footprint");
 	return 0;
 }
@@ -140,7 +148,9 @@ int description_parse(const void *fdt, struct description *out)
 	int hyp, node;
 
 	memset(out, 0, sizeof(*out));
-	if (fdt_check_header(fdt) != 0)
+	/* The header's sizes too: libfdt reads as far as they say, and past
+	 * the description's region is the hypervisor's own memory. */
+	if (fdt_check_header(fdt) != 0 || fdt_totalsize(fdt) > DESCRIPTION_MAX)
 		return bad("/", "header");
 	hyp = fdt_path_offset(fdt, "/hypervisor");
 	if (hyp < 0)

@@ -12,6 +12,7 @@
 #define VTCR_EL2_VALUE		0x80023560UL
 
 #define PAGE			4096UL	/* the granule */
+#define IPA_LIMIT		(1UL << 32)	/* T0SZ = 32: a VM's whole IPA space */
 
 /* Leaf attributes (descriptor bits [10:2] and XN [54:53]). */
 #define S2_NORMAL_RW		0x7fcUL	/* Normal WB, S2AP rw, inner shareable, AF */
