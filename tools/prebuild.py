@@ -1,5 +1,6 @@
 """Builds what the shipped scenarios and the tests' own need (the hypervisor's
-variants, the guests, kvm-unit-tests, the Zephyr applications), once, before
+variants, the guests, kvm-unit-tests, the Zephyr applications, the host's
+fuzz targets), once, before
 `make test`: its runs then never build beside a guest that checks its
 timing in host time (kvm-unit-tests' timer latency), and a cached tree makes
 this a few seconds."""
@@ -20,6 +21,11 @@ def main() -> int:
     scenarios += [load_scenario(str(path)) for path in sorted(TEST_SCENARIOS.glob("zephyr-*.toml"))]
     for scenario in scenarios:
         prepare(board, scenario)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import fuzz
+
+    for target in fuzz.TARGETS:
+        fuzz.build(target)
     return 0
 
 
