@@ -74,28 +74,46 @@ def _download(pin: Pin, path: Path) -> None:
     partial.replace(path)
 
 
+def once(out: Path, done: Path, make) -> None:
+    """make() unless `done` (which make leaves) exists: one process at a
+    time, as pytest's workers may want the same build at once."""
+    if done.exists():
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_name(out.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():  # the other may have made it meanwhile
+            make()
+
+
+def _unpack(source: Path, out: Path, build=None) -> None:
+    """The archive's tree into `out`, through a scratch directory, after
+    build(tree) if given (it raises on failure, leaving `out` as it was)."""
+    shutil.rmtree(out, ignore_errors=True)
+    work = out.with_name(out.name + ".partial")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    with tarfile.open(source) as tar:
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tar.extractall(work, **safe)
+    (tree,) = [p for p in work.iterdir() if p.is_dir()]
+    if build:
+        build(tree)
+    tree.rename(out)
+    shutil.rmtree(work)
+
+
 def unpacked(pin: Pin) -> Path:
     """The pinned archive's tree, unpacked once into build/third_party/."""
     source = archive(pin)
     out = paths.BUILD / "third_party" / f"{pin.archive.split('.tar')[0]}-{pin.sha256[:16]}"
     done = out / ".unpacked"
-    if done.exists():
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_name(out.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(out, ignore_errors=True)
-            work = out.with_name(out.name + ".partial")
-            shutil.rmtree(work, ignore_errors=True)
-            work.mkdir()
-            with tarfile.open(source) as tar:
-                safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-                tar.extractall(work, **safe)
-            (tree,) = [p for p in work.iterdir() if p.is_dir()]
-            tree.rename(out)
-            shutil.rmtree(work)
-            done.touch()
+
+    def make():
+        _unpack(source, out)
+        done.touch()
+
+    once(out, done, make)
     return out
 
 
@@ -105,32 +123,19 @@ def build_kvm_unit_tests() -> Path:
     source = archive(KVM_UNIT_TESTS)
     out = paths.BUILD / "third_party" / f"kvm-unit-tests-{KVM_UNIT_TESTS.sha256[:16]}"
     done = out / ".built"
-    if done.exists():
-        return out / "arm"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # One build at a time: two processes (pytest's workers) may want it at once.
-    with open(out.with_name(out.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():  # the other may have built it meanwhile
-            _build_kvm_unit_tests(source, out)
+
+    def make():
+        _unpack(source, out, _build_kvm_unit_tests)
+        done.touch()
+
+    once(out, done, make)
     return out / "arm"
 
 
-def _build_kvm_unit_tests(source: Path, out: Path) -> None:
-    shutil.rmtree(out, ignore_errors=True)
-    work = out.with_name(out.name + ".partial")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
-    with tarfile.open(source) as tar:
-        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(work, **safe)
-    (tree,) = [p for p in work.iterdir() if p.is_dir()]
+def _build_kvm_unit_tests(tree: Path) -> None:
     for step in (["./configure", "--arch=arm64", "--cross-prefix=aarch64-linux-gnu-"],
                  ["make", f"-j{os.cpu_count() or 1}"]):
         done_step = subprocess.run(step, cwd=tree, capture_output=True, text=True)
         if done_step.returncode != 0:
             raise HarnessError(f"kvm-unit-tests: {' '.join(step)} failed: "
                                f"{(done_step.stdout + done_step.stderr).strip()[-500:]}")
-    tree.rename(out)
-    shutil.rmtree(work)
-    (out / ".built").touch()

@@ -4,7 +4,6 @@ it is set (Zephyr's own convention), otherwise with the pinned tree
 overlay to the VM's layout; cached by everything that goes into a build.
 Needs cmake, ninja, gperf and the cross gcc (no Zephyr SDK, no west)."""
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import HarnessError
+from .third_party import ZEPHYR, once, unpacked
 
 BOARD = "qemu_cortex_a53"
 # What every build for a VM needs: entry at EL1 with the GIC programmed for
@@ -32,8 +32,6 @@ def zephyr_base() -> tuple[Path, str]:
         head = subprocess.run(["git", "-C", str(base), "rev-parse", "HEAD"],
                               capture_output=True, text=True).stdout.strip()
         return base, f"{base}:{(base / 'VERSION').read_text()}:{head}"
-    from .third_party import ZEPHYR, unpacked
-
     return unpacked(ZEPHYR), ZEPHYR.sha256
 
 
@@ -73,13 +71,7 @@ def build(app: str, overlay: str, kconfig: dict) -> Path:
                                     repr(sorted(options.items())), BOARD]).encode()).hexdigest()
     out = paths.BUILD / "zephyr-apps" / f"{source.name}-{key[:16]}"
     elf = out / "zephyr/zephyr.elf"  # where Zephyr's build leaves it
-    if elf.exists():
-        return elf
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.with_name(out.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # pytest's workers may want it at once
-        if not elf.exists():
-            _build(base, source, overlay, options, out)
+    once(out, elf, lambda: _build(base, source, overlay, options, out))
     return elf
 
 

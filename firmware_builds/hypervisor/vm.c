@@ -52,6 +52,29 @@ static void vcpus_create(struct vm *vm)
 	vm->vcpus[0].on = 1;
 }
 
+/* Its stage-2 tables and memory, and a passed-through device mapped; the
+ * caller holds the memory lock. */
+static int create_memory(struct vm *vm, unsigned int vmid, const struct vm_config *cfg)
+{
+	vm->s2_root = s2_create();
+	if (!vm->s2_root)
+		return -1;
+	vm->vttbr = s2_vttbr(vm->s2_root, vmid);
+	zvm_trace("vm-create", "vm=0x%x name=%s vmid=0x%x vttbr=0x%lx ipa=0x%lx size=0x%lx "
+		  "entry=0x%lx", vm->id, vm->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
+		  cfg->entry_ipa);
+	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
+	if (vm_mem_create(vm))
+		return -1;
+	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
+	 * is told how its IPAs relate to host addresses). For benchmarks. */
+	if (cfg->passthrough_size &&
+	    s2_map(vm->id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa,
+		   cfg->passthrough_size, S2_DEVICE_RW))
+		return -1;
+	return 0;
+}
+
 static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 		     const struct vm_config *cfg)
 {
@@ -64,37 +87,18 @@ static int vm_create(struct vm *vm, unsigned int id, unsigned int vmid,
 	vm->part.block_size = described->block_size;
 	vm->heap_watermark = described->heap_watermark;
 	lock_take(&mem_lock);
-	vm->s2_root = s2_create();
-	lock_give(&mem_lock);
-	if (!vm->s2_root)
-		return -1;
-	vm->vttbr = s2_vttbr(vm->s2_root, vmid);
-	zvm_trace("vm-create", "vm=0x%x name=%s vmid=0x%x vttbr=0x%lx ipa=0x%lx size=0x%lx "
-		  "entry=0x%lx", id, vm->name, vmid, vm->vttbr, cfg->ipa_base, cfg->mem_size,
-		  cfg->entry_ipa);
-	/* Memory comes zeroed: nothing of a previous owner may leak into the VM. */
-	lock_take(&mem_lock);
-	int failed = vm_mem_create(vm);
+	int failed = create_memory(vm, vmid, cfg);
 
 	lock_give(&mem_lock);
-	if (failed)
-		return -1;
-	if (vm_write(vm, cfg->image_ipa, (const void *)cfg->image_pa, cfg->image_size) ||
+	if (failed ||
+	    vm_write(vm, cfg->image_ipa, (const void *)cfg->image_pa, cfg->image_size) ||
 	    vm_write(vm, cfg->dtb_ipa, (const void *)cfg->dtb_pa, cfg->dtb_size) ||
 	    vm_write(vm, cfg->initrd_ipa, (const void *)cfg->initrd_pa, cfg->initrd_size))
 		return -1;
 	vcpus_create(vm);
 	vm->blk.disk_base = cfg->disk_base;
 	vm->blk.disk_sectors = cfg->disk_sectors;
-	/* A device handed to the guest as is: no back-end, no IOMMU (the guest
-	 * is told how its IPAs relate to host addresses). For benchmarks. */
-	if (cfg->passthrough_size) {
-		lock_take(&mem_lock);
-		failed = s2_map(id, vm->s2_root, cfg->passthrough_pa, cfg->passthrough_pa,
-				cfg->passthrough_size, S2_DEVICE_RW);
-		lock_give(&mem_lock);
-	}
-	return failed ? -1 : 0;
+	return 0;
 }
 
 void vm_set_state(struct vm *vm, enum vm_state state)

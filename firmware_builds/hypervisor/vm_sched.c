@@ -273,7 +273,7 @@ static int deaf(int slot)
  * one months on each time (its clock would overflow within a run). */
 static uint64_t idle_until(void)
 {
-	uint64_t now = read_counter(), until = ~0UL;
+	uint64_t now = read_counter(), latest = now + READ_SYSREG(cntfrq_el0), until = ~0UL;
 
 	for (int slot = 0; slot < NR_SLOTS; slot++) {
 		uint64_t at;
@@ -282,8 +282,8 @@ static uint64_t idle_until(void)
 			continue;
 		at = deaf(slot) ? now + hyp_timer_period()
 				: vm_timers_deadline(at_slot(slot), virtual_offset);
-		if (at > now + READ_SYSREG(cntfrq_el0))
-			at = now + READ_SYSREG(cntfrq_el0);
+		if (at > latest)
+			at = latest;
 		if (at < until)
 			until = at;
 	}
