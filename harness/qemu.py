@@ -42,11 +42,7 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
     virtio-mmio, which the hypervisor drives); `rr` is ("record"|"replay",
     file) for QEMU's record/replay, `gdb_port` opens QEMU's gdb stub."""
     icount = board.icount if icount is None else icount
-    # In counted time the generic counter runs at 1 GHz, a tick per virtual
-    # nanosecond: at shift=0 a tick per instruction, so the hypervisor can
-    # hide the host disk's time from the guests to the instruction.
-    cpu = board.cpu + (f",cntfrq={COUNTED_CNTFRQ}" if icount else "")
-    cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", cpu,
+    cmd = [board.binary, "-name", name, "-M", board.machine_arg, "-cpu", cpu_arg(board, icount),
            "-m", f"{board.memory_mib}M", "-smp", str(board.cpus),
            "-nodefaults", "-display", "none", *serial_args(board.console, tcp_port),
            "-S", "-no-shutdown",
@@ -73,6 +69,14 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
 
 
 COUNTED_CNTFRQ = 1_000_000_000
+
+
+def cpu_arg(board: QemuBoard, icount: str) -> str:
+    """-cpu's value. In counted time the generic counter runs at 1 GHz, a
+    tick per virtual nanosecond: at shift=0 a tick per instruction, so the
+    hypervisor can hide the host disk's time from the guests to the
+    instruction."""
+    return board.cpu + (f",cntfrq={COUNTED_CNTFRQ}" if icount else "")
 
 
 def free_port() -> int:

@@ -43,16 +43,22 @@ class RunOptions:
     probe_registers: bool = True  # sample the EL2 registers each VM runs with (QEMU)
     via: str = ""  # "lava": through LAVA's dispatcher (targets/lava.py); "": the board's own way
 
+    def icount_on(self, board) -> str:
+        """QEMU's -icount for this run on `board`: this run's, or the board's."""
+        return self.icount if self.icount is not None else getattr(board, "icount", "")
+
     def counted_time(self, board) -> bool:
-        """Whether guest time is counted in instructions (-icount, this run's
-        or the board's), so that when things happen in it does not depend on
-        the host."""
-        return bool(self.icount if self.icount is not None else getattr(board, "icount", ""))
+        """Whether guest time is counted in instructions (-icount), so that
+        when things happen in it does not depend on the host."""
+        return bool(self.icount_on(board))
 
     def for_scenario(self, scenario: Scenario) -> "RunOptions":
         """These options with DETERMINISTIC_ICOUNT made QEMU's -icount for
-        `scenario`."""
-        if self.icount != DETERMINISTIC_ICOUNT:
+        `scenario`; so too no -icount asked for, if the scenario runs in
+        counted time always."""
+        wanted = DETERMINISTIC_ICOUNT if scenario.counted_time and self.icount is None \
+            else self.icount
+        if wanted != DETERMINISTIC_ICOUNT:
             return self
         return replace(self, icount=f"shift={scenario.icount_shift},sleep=off")
     images: Images | None = None

@@ -26,6 +26,11 @@ SCENARIO_SPEC = {
         "icount_shift": Field(int, required=False, default=0, check=in_range(0, 10, ""),
                               doc="counted time (--deterministic): each instruction is 2**shift "
                                   "ns of guest time; more for guests that busy-wait seconds"),
+        "counted_time": Field(bool, required=False, default=False,
+                              doc="always run in counted time (-icount shift=icount_shift,"
+                                  "sleep=off), not only with --deterministic: for guests that "
+                                  "measure latencies in their own time, which a loaded host "
+                                  "would stretch"),
     }),
     "hypervisor": Table({
         "variant": Field(str, required=False, default="static", check=one_of(*VARIANTS),
@@ -245,7 +250,7 @@ def _scenario(path: Path, data: dict) -> Scenario:
                     tuple(h["defines"]), heap_size, h["timeslice_us"], vms,
                     h["block_kib"] << 10, h["zpool_kib"] << 10, h["heap_watermark_kib"] << 10,
                     v["disk"]["size_kib"] << 10, v["disk"]["seed"], s["icount_shift"], h["shell"],
-                    tuple(v["shell"]["script"]), h["placement"])
+                    tuple(v["shell"]["script"]), h["placement"], s["counted_time"])
 
 
 SWAP_MAX_BLOCK_KIB = 64  # hypervisor/description.h SWAP_MAX_BLOCK

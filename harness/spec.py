@@ -65,6 +65,7 @@ class Scenario:
     shell: bool = False  # the hypervisor's shell on its console; the run ends at `poweroff`
     shell_script: tuple[str, ...] = ()  # what a run without a session types there
     placement: str = "boot-cpu"  # vCPUs without affinity: "boot-cpu", or "balanced" round the CPUs
+    counted_time: bool = False  # runs in counted time even without --deterministic
 
 
 def partition_align(size: int) -> int:

@@ -91,7 +91,7 @@ def exit_status(trace, vm) -> int | None:
 
 
 # A test's keys that are its scenario's or its hypervisor's (the rest are its VM's).
-SCENARIO_KEYS = ("timeout_s", "icount_shift")
+SCENARIO_KEYS = ("timeout_s", "icount_shift", "counted_time")
 HYPERVISOR_KEYS = ("placement",)
 
 

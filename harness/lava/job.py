@@ -11,6 +11,7 @@ import yaml
 
 from ..checks.memory import predict
 from ..errors import ToolMissing
+from ..qemu import cpu_arg
 from ..trace import Trace
 from . import cases
 
@@ -23,13 +24,15 @@ def _minutes(seconds: float) -> dict:
     return {"minutes": max(1, int(seconds + 59) // 60)}
 
 
-def context(board) -> dict:
-    """What a LAVA server renders the device dictionary with. The qemu
-    template adds -nographic; with -nodefaults QEMU then has no serial port
-    unless it is asked for one."""
-    return {"arch": "arm64", "machine": board.machine_arg, "cpu": board.cpu,
+def context(board, icount: str = "") -> dict:
+    """What a LAVA server renders the device dictionary with, for a run in
+    counted time if `icount` (QEMU's -icount) is given. The qemu template
+    adds -nographic; with -nodefaults QEMU then has no serial port unless
+    it is asked for one."""
+    counted = [f"-icount {icount}"] if icount else []
+    return {"arch": "arm64", "machine": board.machine_arg, "cpu": cpu_arg(board, icount),
             "memory": board.memory_mib,
-            "extra_options": ["-nodefaults", "-serial stdio", f"-smp {board.cpus}",
+            "extra_options": ["-nodefaults", "-serial stdio", f"-smp {board.cpus}", *counted,
                               *board.extra_args]}
 
 
@@ -47,8 +50,9 @@ def images(image: Path, loaders, disk: Path | None, url) -> dict:
     return out
 
 
-def definition(board, scenario, hypervisor, plan, images_: dict) -> dict:
-    """The job, for the hypervisor image `hypervisor` (build.Image)."""
+def definition(board, scenario, hypervisor, plan, images_: dict, icount: str = "") -> dict:
+    """The job, for the hypervisor image `hypervisor` (build.Image), in
+    counted time if `icount` is given."""
     timeout = _minutes(scenario.timeout_s)
     if scenario.shell:
         tests = [{"timeout": timeout, "interactive": [shell_script(scenario.shell_script)]}]
@@ -66,7 +70,7 @@ def definition(board, scenario, hypervisor, plan, images_: dict) -> dict:
         # (the job fails), a monitor's connection timeout would not.
         "timeouts": {"job": _minutes(2 * scenario.timeout_s + 180), "action": _minutes(120),
                      "connection": _minutes(scenario.timeout_s + 60)},
-        "context": context(board),
+        "context": context(board, icount),
         "actions": [
             {"deploy": {"to": "tmpfs", "images": images_, "timeout": _minutes(60)}},
             {"boot": {"method": "qemu", "media": "tmpfs", "timeout": _minutes(60)}},
@@ -127,7 +131,8 @@ def write_job(board, scenario, out: Path, base_url: str) -> Path:
     from ..runner import RunOptions, prepare
 
     out.mkdir(parents=True, exist_ok=True)
-    hypervisor, _, plan = prepare(board, scenario, counted_time=RunOptions().counted_time(board))
+    options = RunOptions().for_scenario(scenario)
+    hypervisor, _, plan = prepare(board, scenario, counted_time=options.counted_time(board))
     shutil.copyfile(hypervisor.path, out / "zvm.elf")
     loaders = plan.loaders(out) if plan else ()
     disk = None
@@ -138,7 +143,8 @@ def write_job(board, scenario, out: Path, base_url: str) -> Path:
         disk.write_bytes(initial_disk(plan.disk_size, plan.disk_seed))
     deployed = images(out / "zvm.elf", loaders, disk, lambda path: f"{base_url}/{path.name}")
     path = out / "job.yaml"
-    path.write_text(yaml.safe_dump(definition(board, scenario, hypervisor, plan, deployed),
+    path.write_text(yaml.safe_dump(definition(board, scenario, hypervisor, plan, deployed,
+                                              options.icount_on(board)),
                                    sort_keys=False))
     return path
 

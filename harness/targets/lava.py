@@ -93,7 +93,8 @@ class Target(BaseTarget):
         self.run_id = os.urandom(6).hex()
         self.workdir = Path(tempfile.mkdtemp(prefix="zvm-hil-lava-"))
         images = job.images(image, loaders, disk, lambda path: Path(path).resolve().as_uri())
-        definition = job.definition(self.board, self.scenario, self.hypervisor, self.plan, images)
+        definition = job.definition(self.board, self.scenario, self.hypervisor, self.plan, images,
+                                    self.options.icount_on(self.board))
         # The run's name on QEMU's command line: what stop() looks for.
         definition["context"]["extra_options"].append(f"-name zvm-hil:{self.run_id}")
         self.job_text = yaml.safe_dump(definition, sort_keys=False)

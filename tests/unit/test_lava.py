@@ -29,6 +29,11 @@ def test_every_shipped_scenario_gives_a_valid_job(tmp_path, scenario):
     # The server's qemu template adds -nographic: without a serial port
     # asked for, -nodefaults would leave QEMU with none.
     assert "-serial stdio" in data["context"]["extra_options"]
+    # A scenario in counted time always is so in LAVA too, its counter at 1 GHz.
+    counted = [o for o in data["context"]["extra_options"] if o.startswith("-icount ")]
+    assert counted == ([f"-icount shift={scenario.icount_shift},sleep=off"]
+                       if scenario.counted_time else [])
+    assert data["context"]["cpu"].endswith(",cntfrq=1000000000") == scenario.counted_time
     if scenario.vms:
         assert "addr=0x41000000" in images["blob0"]["image_arg"]  # the description
 
