@@ -4,11 +4,16 @@ AddressSanitizer and UndefinedBehaviorSanitizer, as libFuzzer targets
 what they call on the board). `make fuzz` runs each target for a time
 (default 60 s, or --seconds) on its corpus (fuzz/corpus/<target>/, kept in
 the repository, what adds coverage merged into it), printing executions per
-second, coverage and findings; --replay runs each corpus once and --scratch
-keeps what it finds out of the repository (make test does both).
-A finding is written to build/fuzz/findings/<target>/ and fails the run."""
+second, coverage and findings, then checks the C against the Python models
+on every corpus input (fuzz/oracles/<target>.py); --replay runs each corpus
+once and --scratch keeps what it finds out of the repository (make test
+does both). A finding is written to build/fuzz/findings/<target>/ and fails
+the run. ZVM_HIL_FIRMWARE builds another firmware tree (make mutants)."""
 
 import argparse
+import hashlib
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -17,20 +22,27 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FUZZ, FIRMWARE = REPO / "fuzz", REPO / "firmware_builds"
-OUT = REPO / "build" / "fuzz"
+sys.path.insert(0, str(REPO))  # the models fuzz/oracles/ use (harness.models)
+FUZZ = REPO / "fuzz"
+FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds")).resolve()
+# Another firmware tree's targets are built apart from the repository's.
+OUT = REPO / "build" / "fuzz" / ("" if FIRMWARE == REPO / "firmware_builds" else
+                                 "trees/" + hashlib.sha1(bytes(FIRMWARE)).hexdigest()[:12])
 FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined",
          f"-I{FUZZ / 'host'}", f"-I{FIRMWARE / 'hypervisor'}", f"-I{FIRMWARE / 'common'}"]
-# Each target: the firmware's sources it exercises, its defines, the libraries.
+HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
+# Each target: the firmware's sources it exercises, fuzz/host/ fakes beyond
+# HOST, its defines, the libraries.
 TARGETS = {
-    "description": (["hypervisor/description.c"], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
+    "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
+    "iosched": (["hypervisor/iosched.c"], [], [], []),
 }
 
 
 def build(name: str) -> Path:
-    sources, defines, libs = TARGETS[name]
+    sources, fakes, defines, libs = TARGETS[name]
     binary = OUT / name
-    inputs = [FUZZ / "targets" / f"{name}.c", FUZZ / "host" / "console_fake.c",
+    inputs = [FUZZ / "targets" / f"{name}.c", *(FUZZ / "host" / f for f in HOST + fakes),
               *(FIRMWARE / s for s in sources)]
     headers = [*FUZZ.rglob("*.h"), *FIRMWARE.rglob("*.h")]
     if binary.exists() and all(p.stat().st_mtime <= binary.stat().st_mtime
@@ -73,6 +85,55 @@ def run(name: str, seconds: float, replay: bool, scratch: bool) -> dict:
                   if "ERROR" in line or "Assertion" in line or "SUMMARY" in line), log[-300:])}
 
 
+def _fnv1a(data: bytes) -> int:
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & (1 << 64) - 1
+    return h
+
+
+def _recorded(record: Path) -> dict[tuple[int, int], list[str]]:
+    """fuzz/host/record.h's file: each input's lines by (size, hash)."""
+    runs: dict[tuple[int, int], list[str]] = {}
+    lines: list[str] = []
+    for line in record.read_text().splitlines() if record.exists() else []:
+        if line.startswith("input "):
+            size, digest = line.split()[1:]
+            runs[(int(size, 16), int(digest, 16))] = lines = []
+        else:
+            lines.append(line)
+    return runs
+
+
+def differential(name: str, inputs: list[Path] | None = None) -> list[str]:
+    """Where the C and the model (fuzz/oracles/<name>.py) disagree, input by
+    input: the target runs each input once, recording what it did
+    (fuzz/host/record.h), and the oracle checks that against the model's
+    outcome for the same bytes. `inputs`: the target's corpus by default."""
+    spec = importlib.util.spec_from_file_location(f"oracle_{name}", FUZZ / "oracles" / f"{name}.py")
+    oracle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oracle)
+    binary = build(name)
+    inputs = sorted((FUZZ / "corpus" / name).iterdir()) if inputs is None else inputs
+    problems = []
+    with tempfile.TemporaryDirectory(prefix=f"zvm-fuzz-{name}-") as tmp:
+        for start in range(0, len(inputs), 256):  # a command line's worth at a time
+            chunk = inputs[start:start + 256]
+            record = Path(tmp) / f"record-{start}"
+            done = subprocess.run([str(binary), *map(str, chunk)], capture_output=True, text=True,
+                                  env={**os.environ, "ZVM_FUZZ_RECORD": str(record)})
+            if done.returncode != 0:
+                return [f"{name}: the target failed on its inputs: {done.stderr[-500:]}"]
+            runs = _recorded(record)
+            for path in chunk:
+                data = path.read_bytes()
+                lines = runs.get((len(data), _fnv1a(data)))
+                problem = "not recorded" if lines is None else oracle.check(data, lines)
+                if problem:
+                    problems.append(f"{name} {path.name}: {problem}")
+    return problems
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("targets", nargs="*", default=sorted(TARGETS))
@@ -87,6 +148,9 @@ def main() -> int:
         print(f"{name:16} {'ok' if r['ok'] else 'FINDING':8} {r['runs']:>10} runs "
               f"{r['exec_per_sec']:>8}/s  coverage {r['coverage']:>5} edges  "
               f"corpus {r['corpus']}  {r['finding']}")
+        if r["ok"] and (disagree := differential(name)):
+            failed += 1
+            print(f"{name:16} the C and the model disagree:", *disagree[:5], sep="\n  ")
     return 1 if failed else 0
 
 

@@ -17,6 +17,7 @@ struct vm;
 struct blk_request {
 	struct vm *vm;			/* the scheduler only compares it */
 	uint32_t seq;			/* submission order, all VMs */
+	uint32_t since;			/* the scheduler's tick count at submission */
 	uint16_t head;			/* the guest's descriptor chain */
 	uint16_t vm_id;			/* the VM's id, for the scheduler's trace */
 	uint32_t type, ioprio;		/* type with the barrier flag */

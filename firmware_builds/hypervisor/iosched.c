@@ -11,7 +11,7 @@ static struct blk_request pool[POOL];
 static struct blk_request *free_list;
 static int pool_ready;
 static struct blk_request *queue;	/* submission order */
-static uint32_t next_seq, rounds, waited_ticks;
+static uint32_t next_seq, rounds, ticks;
 static void (*client_execute)(struct blk_request *r);
 static void (*client_complete)(struct blk_request *r);
 static const struct vm *held[MAX_VMS];	/* paused VMs: their requests wait */
@@ -50,6 +50,7 @@ void iosched_submit(struct blk_request *r)
 	struct blk_request **tail = &queue;
 
 	r->seq = next_seq++;
+	r->since = ticks;
 	r->next = NULL;
 	while (*tail)
 		tail = &(*tail)->next;
@@ -75,12 +76,18 @@ void iosched_hold(const struct vm *vm, int on)
 		}
 }
 
-int iosched_pending(void)
+/* The oldest queued request not held, or NULL. */
+static const struct blk_request *oldest_pending(void)
 {
 	for (const struct blk_request *r = queue; r; r = r->next)
 		if (!is_held(r->vm))
-			return 1;
-	return 0;
+			return r;
+	return NULL;
+}
+
+int iosched_pending(void)
+{
+	return oldest_pending() != NULL;
 }
 
 static int is_barrier(const struct blk_request *r)
@@ -124,7 +131,6 @@ void iosched_round(void)
 
 	if (!iosched_pending())
 		return;
-	waited_ticks = 0;
 	zvm_trace("blk-round", "n=0x%x", rounds++);
 	while ((r = pick()) != NULL) {
 		unlink(r);
@@ -138,7 +144,10 @@ void iosched_round(void)
 
 void iosched_tick(void)
 {
-	if (iosched_pending() && ++waited_ticks >= IOSCHED_MAX_WAIT_TICKS)
+	const struct blk_request *oldest = oldest_pending();
+
+	ticks++;
+	if (oldest && ticks - oldest->since >= IOSCHED_MAX_WAIT_TICKS)
 		iosched_round();
 }
 

@@ -6,7 +6,8 @@
  * same VM carrying the barrier flag is still queued, and a barrier request
  * only once every earlier request of its VM has gone. Rounds run when no VM
  * can run (all wait for I/O or have exited), or at a timer tick once the
- * oldest queued request has waited IOSCHED_MAX_WAIT_TICKS ticks. See
+ * oldest queued request not held has waited IOSCHED_MAX_WAIT_TICKS ticks
+ * since its submission. See
  * docs/virtio-blk.md; harness/models/virtio_blk.py mirrors it. */
 #ifndef ZVM_IOSCHED_H
 #define ZVM_IOSCHED_H

@@ -7,6 +7,7 @@
 
 #include "console.h"
 #include "console_fake.h"
+#include "record.h"
 
 struct traced traced;
 
@@ -20,6 +21,7 @@ void zvm_trace(const char *event, const char *fmt, ...)
 	va_end(ap);
 	snprintf(traced.last, sizeof(traced.last), "%s %s", event, line);
 	traced.count++;
+	record("%s", traced.last);
 }
 
 void console_write(const char *s, unsigned long len)
