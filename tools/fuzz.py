@@ -11,7 +11,6 @@ does both). A finding is written to build/fuzz/findings/<target>/ and fails
 the run. ZVM_HIL_FIRMWARE builds another firmware tree (make mutants)."""
 
 import argparse
-import hashlib
 import importlib.util
 import os
 import re
@@ -25,11 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the models fuzz/oracles/ use (harness.models)
 FUZZ = REPO / "fuzz"
 FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds")).resolve()
-# Another firmware tree's targets are built apart from the repository's.
-OUT = REPO / "build" / "fuzz" / ("" if FIRMWARE == REPO / "firmware_builds" else
-                                 "trees/" + hashlib.sha1(bytes(FIRMWARE)).hexdigest()[:12])
-FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined",
-         f"-I{FUZZ / 'host'}", f"-I{FIRMWARE / 'hypervisor'}", f"-I{FIRMWARE / 'common'}"]
+FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined"]
 HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 # Each target: the firmware's sources it exercises, fuzz/host/ fakes beyond
 # HOST, its defines, the libraries.
@@ -39,19 +34,30 @@ TARGETS = {
 }
 
 
-def build(name: str) -> Path:
+def out_dir(firmware: Path = FIRMWARE) -> Path:
+    """Where the targets of `firmware` are built: another tree's (a mutant's
+    copy) beside it, gone with it."""
+    firmware = firmware.resolve()
+    return REPO / "build" / "fuzz" if firmware == REPO / "firmware_builds" else \
+        firmware.parent / "fuzz-build"
+
+
+def build(name: str, firmware: Path = FIRMWARE) -> Path:
     sources, fakes, defines, libs = TARGETS[name]
-    binary = OUT / name
+    out = out_dir(firmware)
+    binary = out / name
     inputs = [FUZZ / "targets" / f"{name}.c", *(FUZZ / "host" / f for f in HOST + fakes),
-              *(FIRMWARE / s for s in sources)]
-    headers = [*FUZZ.rglob("*.h"), *FIRMWARE.rglob("*.h")]
+              *(firmware / s for s in sources)]
+    headers = [*FUZZ.rglob("*.h"), *firmware.rglob("*.h")]
     if binary.exists() and all(p.stat().st_mtime <= binary.stat().st_mtime
                                for p in [*inputs, *headers]):
         return binary
     if not shutil.which("clang"):
         raise SystemExit("clang is not installed (make deps)")
-    OUT.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["clang", *FLAGS, *defines, *map(str, inputs), *libs, "-o", str(binary)],
+    out.mkdir(parents=True, exist_ok=True)
+    includes = [f"-I{FUZZ / 'host'}", f"-I{firmware / 'hypervisor'}", f"-I{firmware / 'common'}"]
+    done = subprocess.run(["clang", *FLAGS, *includes, *defines, *map(str, inputs), *libs,
+                           "-o", str(binary)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"fuzz target {name} does not build:\n{done.stderr}")
@@ -63,7 +69,7 @@ def run(name: str, seconds: float, replay: bool, scratch: bool) -> dict:
     what it finds new in a scratch directory, merged into the corpus after
     unless `scratch`."""
     binary, corpus = build(name), FUZZ / "corpus" / name
-    findings = OUT / "findings" / name
+    findings = out_dir() / "findings" / name
     findings.mkdir(parents=True, exist_ok=True)
     args = [str(binary), f"-artifact_prefix={findings}/", "-print_final_stats=1"]
     with tempfile.TemporaryDirectory(prefix=f"zvm-fuzz-{name}-") as new:
@@ -105,15 +111,17 @@ def _recorded(record: Path) -> dict[tuple[int, int], list[str]]:
     return runs
 
 
-def differential(name: str, inputs: list[Path] | None = None) -> list[str]:
+def differential(name: str, inputs: list[Path] | None = None,
+                 firmware: Path = FIRMWARE) -> list[str]:
     """Where the C and the model (fuzz/oracles/<name>.py) disagree, input by
     input: the target runs each input once, recording what it did
     (fuzz/host/record.h), and the oracle checks that against the model's
-    outcome for the same bytes. `inputs`: the target's corpus by default."""
+    outcome for the same bytes. `inputs`: the target's corpus by default;
+    `firmware`: the tree the target is built from."""
     spec = importlib.util.spec_from_file_location(f"oracle_{name}", FUZZ / "oracles" / f"{name}.py")
     oracle = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(oracle)
-    binary = build(name)
+    binary = build(name, firmware)
     inputs = sorted((FUZZ / "corpus" / name).iterdir()) if inputs is None else inputs
     problems = []
     with tempfile.TemporaryDirectory(prefix=f"zvm-fuzz-{name}-") as tmp:

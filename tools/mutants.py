@@ -57,14 +57,25 @@ def build(tree: Path) -> str | None:
     return None
 
 
-def run_suite(tree: Path, first: str | None = None) -> tuple[str, str]:
+def run_suite(tree: Path, first: str | None = None, fuzz_target: str | None = None) \
+        -> tuple[str, str]:
     """('killed', by which test) or ('survived', ''): the tests `first`, then
-    (if they all pass) the whole suite."""
+    (if they all pass) the whole suite, then the host fuzz target's
+    differential check on the corpus."""
     for tests in ([first] if first else []) + [SUITE_PATH]:
         fate = _run_tests(tree, tests)
         if fate[0] == "killed":
             return fate
+    if fuzz_target and (disagree := fuzz_tool().differential(fuzz_target, firmware=tree)):
+        return "killed", f"fuzz/oracles/{fuzz_target}.py (not the QEMU suite): {disagree[0]}"
     return "survived", ""
+
+
+def fuzz_tool():
+    """tools/fuzz.py as a module."""
+    sys.path.insert(0, str(REPO / "tools"))
+    import fuzz
+    return fuzz
 
 
 def _run_tests(tree: Path, tests: str) -> tuple[str, str]:
@@ -102,7 +113,7 @@ def main() -> int:
                 broken += 1
                 print(f"  {m['name']:30} DOES NOT BUILD: {problem}")
                 continue
-            fate, by = run_suite(tree, m.get("first"))
+            fate, by = run_suite(tree, m.get("first"), m.get("fuzz"))
             killed += fate == "killed"
             print(f"  {m['name']:30} {fate:8} {time.monotonic() - started:5.1f} s  {by}"
                   f"\n  {'':30} ({m['what']})")
