@@ -15,7 +15,7 @@ APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	lava-common lava-dispatcher cmake ninja-build gperf clang llvm libclang-rt-14-dev libfdt-dev
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
-.PHONY: deps apt-deps linux-assets compile firmware run test bench mutants fuzz clean distclean
+.PHONY: deps apt-deps linux-assets compile firmware run test bench mutants fuzz coverage clean distclean
 
 deps: apt-deps $(SYSROOT)/.unpacked $(LAVA_SERVER)/.unpacked linux-assets $(VENV)/.installed
 
@@ -70,6 +70,11 @@ bench: compile
 # each target FUZZ_SECONDS (default 60), what adds coverage kept in fuzz/corpus/.
 fuzz: compile
 	$(VENV)/bin/python tools/fuzz.py --seconds $(or $(FUZZ_SECONDS),60)
+
+# Line coverage of the hypervisor's C: the fuzz corpora on the host (llvm-cov)
+# next to the QEMU suite (tools/line_coverage.py; build/coverage/).
+coverage: compile
+	$(VENV)/bin/python tools/line_coverage.py
 
 # Deliberate firmware faults (mutants/firmware.toml): the suite must catch each.
 mutants: compile

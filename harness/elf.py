@@ -32,6 +32,14 @@ def flatten(path: Path, end_symbol: str | None = "__image_end") -> FlatImage:
         return FlatImage(start, bytes(data), elf.header["e_entry"], image_end)
 
 
+def code_range(path: Path) -> tuple[int, int]:
+    """The addresses of the ELF's executable loaded segments: [first, last)."""
+    with open(path, "rb") as f:
+        code = [s for s in ELFFile(f).iter_segments()
+                if s["p_type"] == "PT_LOAD" and s["p_flags"] & 1]  # PF_X
+        return min(s["p_vaddr"] for s in code), max(s["p_vaddr"] + s["p_memsz"] for s in code)
+
+
 def symbolize(path: Path, addr: int) -> str:
     """`function (file:line)` for an address in the ELF, from its symbols and
     DWARF line table; what is known when only part of it is."""

@@ -65,10 +65,29 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
         cmd += ["-icount", icount]
     if gdb_port is not None:
         cmd += ["-gdb", f"tcp:127.0.0.1:{gdb_port}"]
-    return cmd + list(board.extra_args)
+    return cmd + coverage_args(kernel) + list(board.extra_args)
 
 
 COUNTED_CNTFRQ = 1_000_000_000
+
+
+# make coverage (tools/coverage.py) sets this to a directory: there QEMU logs
+# each block of code it translates in the hypervisor's address range, with
+# the instructions' encodings (which tell the hypervisor's code from a
+# guest's that runs at the same addresses), for the firmware's line coverage.
+COVERAGE_DIR = "ZVM_HIL_COVERAGE_DIR"
+
+
+def coverage_args(kernel: Path) -> list[str]:
+    out = os.environ.get(COVERAGE_DIR)
+    if not out:
+        return []
+    from .elf import code_range
+
+    first, last = code_range(kernel)
+    # %d: QEMU's pid; the image's directory names the ELF the addresses are of.
+    return ["-d", "in_asm", "-dfilter", f"{first:#x}..{last - 1:#x}",
+            "-D", str(Path(out) / f"{kernel.parent.name}.%d.log")]
 
 
 def cpu_arg(board: QemuBoard, icount: str) -> str:

@@ -42,9 +42,12 @@ def out_dir(firmware: Path = FIRMWARE) -> Path:
         firmware.parent / "fuzz-build"
 
 
-def build(name: str, firmware: Path = FIRMWARE) -> Path:
+def build(name: str, firmware: Path = FIRMWARE, extra_flags: tuple[str, ...] = (),
+          out: Path | None = None) -> Path:
+    """The target `name` built from `firmware` into `out` (out_dir's by
+    default), unless it is newer than everything it is built from."""
     sources, fakes, defines, libs = TARGETS[name]
-    out = out_dir(firmware)
+    out = out or out_dir(firmware)
     binary = out / name
     inputs = [FUZZ / "targets" / f"{name}.c", *(FUZZ / "host" / f for f in HOST + fakes),
               *(firmware / s for s in sources)]
@@ -56,8 +59,8 @@ def build(name: str, firmware: Path = FIRMWARE) -> Path:
         raise SystemExit("clang is not installed (make deps)")
     out.mkdir(parents=True, exist_ok=True)
     includes = [f"-I{FUZZ / 'host'}", f"-I{firmware / 'hypervisor'}", f"-I{firmware / 'common'}"]
-    done = subprocess.run(["clang", *FLAGS, *includes, *defines, *map(str, inputs), *libs,
-                           "-o", str(binary)],
+    done = subprocess.run(["clang", *FLAGS, *extra_flags, *includes, *defines,
+                           *map(str, inputs), *libs, "-o", str(binary)],
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"fuzz target {name} does not build:\n{done.stderr}")
