@@ -9,6 +9,7 @@ import anchor_ratio
 import boot_ratio
 import build_ratio
 import deterministic_ratio
+import fuzz_ratio
 import kvm_unit_tests_ratio
 import lava_ratio
 import linux_ratio
@@ -21,7 +22,7 @@ import zephyr_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
               linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio,
-              lava_ratio, smp_ratio, zephyr_ratio]
+              lava_ratio, smp_ratio, zephyr_ratio, fuzz_ratio]
 
 
 def main() -> int:
@@ -41,7 +42,8 @@ def main() -> int:
         target = "-" if row["target"] is None else f"<= {row['target']:g}{row['unit']}"
         status = {None: "", True: "met", False: "NOT MET"}[row["met"]]
         note = f"  ({row['note']})" if row.get("note") else ""
-        value = "-" if row["value"] is None else f"{row['value']:.3f}{row['unit']}"
+        digits = 0 if row["unit"] == "/s" else 3
+        value = "-" if row["value"] is None else f"{row['value']:.{digits}f}{row['unit']}"
         print(f"{row['name']:58} {value:>10} {target:>9}  {status}{note}")
     return 0
 

@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the models fuzz/oracles/ use (harness.models)
 FUZZ = REPO / "fuzz"
 FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds")).resolve()
-FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=undefined"]
+FLAGS = ["-g", "-O1", "-fsanitize=fuzzer"]
+SANITIZERS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
 HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 # Each target: the firmware's sources it exercises, fuzz/host/ fakes beyond
 # HOST, its defines, the libraries.
@@ -43,9 +44,10 @@ def out_dir(firmware: Path = FIRMWARE) -> Path:
 
 
 def build(name: str, firmware: Path = FIRMWARE, extra_flags: tuple[str, ...] = (),
-          out: Path | None = None) -> Path:
+          out: Path | None = None, sanitized: bool = True) -> Path:
     """The target `name` built from `firmware` into `out` (out_dir's by
-    default), unless it is newer than everything it is built from."""
+    default), under ASan and UBSan unless not `sanitized`, unless it is
+    newer than everything it is built from."""
     sources, fakes, defines, libs = TARGETS[name]
     out = out or out_dir(firmware)
     binary = out / name
@@ -59,7 +61,8 @@ def build(name: str, firmware: Path = FIRMWARE, extra_flags: tuple[str, ...] = (
         raise SystemExit("clang is not installed (make deps)")
     out.mkdir(parents=True, exist_ok=True)
     includes = [f"-I{FUZZ / 'host'}", f"-I{firmware / 'hypervisor'}", f"-I{firmware / 'common'}"]
-    done = subprocess.run(["clang", *FLAGS, *extra_flags, *includes, *defines,
+    sanitizers = SANITIZERS if sanitized else []
+    done = subprocess.run(["clang", *FLAGS, *sanitizers, *extra_flags, *includes, *defines,
                            *map(str, inputs), *libs, "-o", str(binary)],
                           capture_output=True, text=True)
     if done.returncode != 0:
@@ -67,11 +70,12 @@ def build(name: str, firmware: Path = FIRMWARE, extra_flags: tuple[str, ...] = (
     return binary
 
 
-def run(name: str, seconds: float, replay: bool, scratch: bool) -> dict:
+def run(name: str, seconds: float, replay: bool, scratch: bool, binary: Path | None = None) \
+        -> dict:
     """Runs a target: its corpus once (replay), or fuzzing for `seconds`,
     what it finds new in a scratch directory, merged into the corpus after
     unless `scratch`."""
-    binary, corpus = build(name), FUZZ / "corpus" / name
+    binary, corpus = binary or build(name), FUZZ / "corpus" / name
     findings = out_dir() / "findings" / name
     findings.mkdir(parents=True, exist_ok=True)
     args = [str(binary), f"-artifact_prefix={findings}/", "-print_final_stats=1"]
