@@ -32,6 +32,8 @@ HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 TARGETS = {
     "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
     "iosched": (["hypervisor/iosched.c"], [], [], []),
+    "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c"],
+             ["sysregs_fake.c", "vm_sched_fake.c", "vm_timer_fake.c", "shell_fake.c"], [], []),
 }
 
 

@@ -236,6 +236,8 @@ static void data_abort(struct trap_frame *frame, uint64_t esr)
 		vgic_load(&vcpu_current()->vgic);
 	}
 
+	if (size < 8)	/* a narrower load has the register's other bits zero */
+		result &= (1UL << (8 * size)) - 1;
 	if (!is_write && srt != 31)
 		frame->x[srt] = result;
 	frame->elr += 4;

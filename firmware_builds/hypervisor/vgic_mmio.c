@@ -81,8 +81,8 @@ static int bitmap_access(const struct bank *b, uint64_t offset, int is_write, ui
 	unsigned int w;
 	uint32_t v = (uint32_t)value;
 
-	if (in_bank(offset, GICD_IGROUPR, &w)) {
-		*result = 0xffffffff;		/* all Group 1, writes ignored */
+	if (in_bank(offset, GICD_IGROUPR, &w)) {	/* all Group 1, writes ignored */
+		*result = w >= b->first_word && w <= b->last_word ? 0xffffffff : 0;
 		return 1;
 	}
 	if (!in_bank(offset, GICD_ISENABLER, &w) && !in_bank(offset, GICD_ICENABLER, &w) &&
