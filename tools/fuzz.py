@@ -32,6 +32,9 @@ HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 TARGETS = {
     "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
     "iosched": (["hypervisor/iosched.c"], [], [], []),
+    "vblk": (["hypervisor/vblk.c", "hypervisor/iosched.c"],
+             ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c"], ["-include", "barrier_fake.h"],
+             ["-lz", "-Wl,--wrap=iosched_submit,--wrap=iosched_register"]),
     "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c"],
              ["sysregs_fake.c", "vm_sched_fake.c", "vm_timer_fake.c", "shell_fake.c"], [], []),
 }

@@ -22,7 +22,7 @@ struct blk_request {
 	uint16_t vm_id;			/* the VM's id, for the scheduler's trace */
 	uint32_t type, ioprio;		/* type with the barrier flag */
 	uint64_t sector;
-	uint32_t len;			/* data bytes */
+	uint64_t len;			/* data bytes: eight buffers may exceed 4 GiB */
 	uint32_t nsegs;
 	uint64_t seg_ipa[BLK_MAX_SEGS];
 	uint32_t seg_len[BLK_MAX_SEGS];

@@ -55,7 +55,7 @@ void iosched_submit(struct blk_request *r)
 	while (*tail)
 		tail = &(*tail)->next;
 	*tail = r;
-	zvm_trace("blk-req", "vm=0x%x seq=0x%x type=0x%x ioprio=0x%x sector=0x%lx len=0x%x",
+	zvm_trace("blk-req", "vm=0x%x seq=0x%x type=0x%x ioprio=0x%x sector=0x%lx len=0x%lx",
 		  r->vm_id, r->seq, r->type, r->ioprio, r->sector, r->len);
 }
 

@@ -14,15 +14,18 @@ static uint8_t bounce[HOSTBLK_MAX_BYTES];
 
 static void complete(struct blk_request *r);
 
-static void reset(struct vblk *d)
+static void reset(struct vm *vm)
 {
+	struct vblk *d = &vm->blk;
 	uint64_t base = d->disk_base, sectors = d->disk_sectors;
-	uint32_t in_flight = d->in_flight;	/* still queued: they complete into nothing */
 
+	/* Its queued requests go unanswered: after a reset the device must not
+	 * touch the queues (virtio 1.1, 2.4.1), whose memory the driver may
+	 * have given to something else by then. */
+	iosched_forget(vm);
 	memset(d, 0, sizeof(*d));
 	d->disk_base = base;
 	d->disk_sectors = sectors;
-	d->in_flight = in_flight;
 }
 
 /* A request's data fits the bounce buffer: at most SEG_MAX segments of at
@@ -255,7 +258,7 @@ uint64_t vblk_mmio(struct vm *vm, uint64_t offset, int is_write, uint64_t value)
 		break;
 	case VIRTIO_MMIO_STATUS:
 		if (value == 0) {
-			reset(d);
+			reset(vm);
 			break;
 		}
 		/* FEATURES_OK only for a feature set we offered, with VERSION_1. */
