@@ -86,7 +86,8 @@ class LineTable:
                     state = entry.state
                     if state is None:
                         continue
-                    name = files[state.file - 1].name.decode() if state.file else ""
+                    index = state.file - (1 if program["version"] < 5 else 0)
+                    name = files[index].name.decode() if 0 <= index < len(files) else ""
                     own = not state.end_sequence and (HYPERVISOR / name).is_file()
                     rows.append((state.address, (name, state.line) if own else None))
         for address, where in sorted(rows, key=lambda r: r[0]):
