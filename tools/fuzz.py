@@ -32,6 +32,7 @@ HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 TARGETS = {
     "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
     "iosched": (["hypervisor/iosched.c"], [], [], []),
+    "memory": (["hypervisor/heap.c", "hypervisor/range_alloc.c", "hypervisor/vm_mem_dynamic.c", "hypervisor/stage2.c", "hypervisor/vm_swap.c", "hypervisor/zpool.c"], ["locks_fake.c", "sysregs_fake.c"], ["-DCONFIG_VM_DYNAMIC_MEMORY", "-include", "tlb_fake.h"], ["-llzo2"]),
     "vblk": (["hypervisor/vblk.c", "hypervisor/iosched.c"],
              ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c"], ["-include", "barrier_fake.h"],
              ["-lz", "-Wl,--wrap=iosched_submit,--wrap=iosched_register"]),

@@ -196,6 +196,9 @@ class VmModel(SwappingVm):
                     gap = self._gap_around(page)
                     if gap:
                         yield from self._alloc(*gap)
+                    if self.oom:  # vm_mem_resident_pa fails the hypercall: the VM goes on
+                        self.oom = False
+                        return
                     b = self._block_at(page)
                 if b is None or self.oom:
                     return

@@ -39,7 +39,7 @@ def test_a_few_seconds_of_fuzzing_find_nothing_and_keep_the_corpus(target):
     before = sorted(p.name for p in corpus.iterdir())
     result = fuzz.run(target, 2, replay=False, scratch=True)
     assert result["ok"], result["finding"]
-    assert result["exec_per_sec"] > 1000
+    assert result["runs"] > 100  # it fuzzed (make bench measures how fast)
     assert sorted(p.name for p in corpus.iterdir()) == before
 
 
