@@ -12,7 +12,8 @@ ZVM := $(VENV)/bin/zvm-hil
 
 APT_PACKAGES := qemu-system-arm gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu \
 	device-tree-compiler liblzo2-dev gdb-multiarch python3-venv python3-dev util-linux \
-	lava-common lava-dispatcher cmake ninja-build gperf clang llvm libclang-rt-14-dev libfdt-dev zlib1g-dev
+	lava-common lava-dispatcher cmake ninja-build gperf clang llvm libclang-rt-14-dev libfdt-dev zlib1g-dev \
+	chromium
 ARM64_PACKAGES := liblzo2-dev:arm64 liblzo2-2:arm64 libfdt-dev:arm64
 
 .PHONY: deps apt-deps linux-assets compile firmware run test bench mutants fuzz coverage clean distclean

@@ -14,6 +14,7 @@ import kvm_unit_tests_ratio
 import lava_ratio
 import linux_ratio
 import memory_ratio
+import report_ratio
 import shell_ratio
 import smp_ratio
 import swap_ratio
@@ -22,7 +23,8 @@ import zephyr_ratio
 
 BENCHMARKS = [boot_ratio, anchor_ratio, build_ratio, memory_ratio, swap_ratio, virtio_ratio,
               linux_ratio, deterministic_ratio, kvm_unit_tests_ratio, shell_ratio,
-              lava_ratio, smp_ratio, zephyr_ratio, fuzz_ratio]
+              lava_ratio, smp_ratio, zephyr_ratio, fuzz_ratio,
+              report_ratio]
 
 
 def main() -> int:

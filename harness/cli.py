@@ -89,8 +89,10 @@ def cmd_run(args) -> int:
     print(result.summary())
     if args.artifacts:
         from .bundle.write import write_bundle  # tomli_w and friends: only for bundles
+        from .report import REPORT, TIMELINE
 
-        print(f"artifacts: {write_bundle(args.artifacts, result)}")
+        out = write_bundle(args.artifacts, result)
+        print(f"artifacts: {out}\nreport: {out / REPORT} (timeline: {out / TIMELINE})")
     return result.exit_code
 
 
@@ -142,6 +144,15 @@ def cmd_judge(args) -> int:
         for failure in recorded or ["(passed)"]:
             print(f"  - {failure}")
     return 0 if not now else 1
+
+
+def cmd_report(args) -> int:
+    from .report import TIMELINE, write_report
+
+    report = write_report(args.bundle)
+    print(f"report: {report}\ntimeline: {report.parent / TIMELINE} (open it in "
+          "https://ui.perfetto.dev: Open trace file)")
+    return 0
 
 
 def cmd_lava_job(args) -> int:
@@ -242,6 +253,11 @@ def parser() -> argparse.ArgumentParser:
                                            "(no QEMU)")
     p_judge.add_argument("bundle", metavar="DIR")
     p_judge.set_defaults(func=cmd_judge)
+
+    p_report = sub.add_parser("report", help="write a bundle's report.html and timeline.json "
+                                             "(Perfetto's trace-event JSON) again")
+    p_report.add_argument("bundle", metavar="DIR")
+    p_report.set_defaults(func=cmd_report)
     return p
 
 

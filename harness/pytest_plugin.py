@@ -41,7 +41,8 @@ def pytest_addoption(parser):
     group.addoption("--scenario", default=None,
                     help="scenario for tests that use zvm_system without naming one")
     group.addoption("--artifacts", metavar="DIR", default=None,
-                    help="write a bundle of every run of a failing test into DIR")
+                    help="write a bundle of every run of a failing test into DIR (default: "
+                         "pytest's temporary directory), with its report.html")
     group.addoption("--icount", metavar="MODE", default=None,
                     help="QEMU -icount for every run ('deterministic': shift=0,sleep=off, "
                          "the counter at 1 GHz)")
@@ -241,14 +242,28 @@ def pytest_runtest_makereport(item, call):
     runs = item.stash.get(_RUNS, [])
     if report.when == "call" and item.stash.get(_CASES, []):
         report.zvm_payload_reports = _payload_reports(item, item.stash[_CASES])
-    directory = item.config.getoption("artifacts")
-    if report.when != "call" or not report.failed or not directory or not runs:
+    if report.when != "call" or not report.failed or not runs:
         return
     from .bundle.write import write_bundle
+    from .report import REPORT
 
-    base = Path(directory) / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+    base = _artifacts_dir(item.config) / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
     bundles = [write_bundle(base / f"{i}-{r.scenario.name}", r) for i, r in enumerate(runs)]
     report.sections.append(("zvm-hil artifacts", "\n".join(str(b) for b in bundles)))
+    reports = [str(b / REPORT) for b in bundles]
+    if hasattr(report.longrepr, "addsection"):  # in the failure's own text (JUnit's message)
+        report.longrepr.addsection("zvm-hil report", "\n".join(reports))
+    # JUnit takes a test's properties from its teardown's report: the item's.
+    item.user_properties += [("report", path) for path in reports]
+
+
+def _artifacts_dir(config) -> Path:
+    """--artifacts, or else pytest's own temporary directory for the session
+    (kept for the last few sessions, as pytest keeps tmp_path's)."""
+    directory = config.getoption("artifacts")
+    if directory:
+        return Path(directory)
+    return config._tmp_path_factory.getbasetemp() / "zvm-hil-artifacts"
 
 
 def _payload_reports(item, runs) -> list[dict]:

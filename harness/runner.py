@@ -83,6 +83,7 @@ class RunResult:
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     registers: list[dict] | None = None  # EL2 registers read from the CPU; None: not read
     stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps
+    schedule: bytes | None = None  # the firmware's schedule log (schedule.py); None: not read
     guest_images: dict[str, Image] = field(default_factory=dict)
     commands: list[str] | None = None  # what a session typed at the shell (session.py)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
@@ -197,6 +198,8 @@ class LiveRun:
                     _capture_memory(target, result)
                 result.registers = target.registers()
                 result.stage2_snapshots = target.stage2_snapshots()
+                if not reading.failures:  # QEMU answering (a hung one would not)
+                    result.schedule = _read_schedule(target, self.image.path)
             finally:
                 target.stop()
             result.shutdown_reason, result.timed_out = target.shutdown_reason, reading.timed_out
@@ -280,6 +283,17 @@ def read_until_done(console, target, trace: Trace, timeout: float,
                                             max(deadline - time.monotonic(), 0.1)))
         return Reading([problem] if problem else [])
     return Reading([])
+
+
+def _read_schedule(target, image: Path) -> bytes | None:
+    """The schedule log, for the run's timeline; a target that cannot give it
+    (gone, or no memory reads) leaves the run without one, nothing worse."""
+    from . import schedule
+
+    try:
+        return schedule.read(target, image)
+    except Exception:  # QMP's errors, QEMU gone: the log is for pictures only
+        return None
 
 
 def _capture_memory(target, result: RunResult) -> None:

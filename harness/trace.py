@@ -89,6 +89,7 @@ class Event:
     time: float = 0.0  # seconds since the console was attached
     vm: str | None = None  # the VM whose guest reported it (@guest events)
     cpu: int | None = None  # the physical CPU that reported it (@zvm events: cpu=)
+    ticks: int | None = None  # the generic counter when it was reported (@zvm events: t=)
 
     def __getitem__(self, key: str) -> int | str:
         return self.fields[key]
@@ -150,7 +151,10 @@ def parse_line(line: str, line_no: int = 0, time: float = 0.0) -> Event | Unread
     cpu = fields.pop("cpu", None) if vm is None else None
     if cpu is not None and not isinstance(cpu, int):
         return Unreadable(line_no, line, f"bad value in 'cpu={cpu}' (a CPU's index)")
-    return Event(name, fields, line_no, time, vm, cpu)
+    ticks = fields.pop("t", None) if vm is None else None
+    if ticks is not None and not isinstance(ticks, int):
+        return Unreadable(line_no, line, f"bad value in 't={ticks}' (a counter reading)")
+    return Event(name, fields, line_no, time, vm, cpu, ticks)
 
 
 @dataclass

@@ -7,6 +7,7 @@
 #include "memory_map.h"
 #include "percpu.h"
 #include "spinlock.h"
+#include "sysregs.h"
 
 #define PL011_DR	0x00
 #define PL011_FR	0x18
@@ -101,7 +102,8 @@ void zvm_trace(const char *event, const char *fmt, ...)
 	n += vsnprintf(line + n, sizeof(line) - 1 - n, fmt, ap);
 	va_end(ap);
 	if (n < (int)sizeof(line) - 1)
-		n += snprintf(line + n, sizeof(line) - 1 - n, " cpu=0x%x", this_cpu());
+		n += snprintf(line + n, sizeof(line) - 1 - n, " cpu=0x%x t=0x%lx", this_cpu(),
+			      read_counter());	/* when, on the guests' clock (timelines) */
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';

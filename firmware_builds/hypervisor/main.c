@@ -53,9 +53,9 @@ static void run_description(void)
 
 void hyp_main(void)
 {
-	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx",
+	zvm_trace("boot", "el=0x%lx version=0x%x build=0x%016lx midr=0x%lx cntfrq=0x%lx",
 		  (READ_SYSREG(CurrentEL) >> 2) & 3, ZVM_VERSION, zvm_build_id,
-		  READ_SYSREG(midr_el1));
+		  READ_SYSREG(midr_el1), READ_SYSREG(cntfrq_el0));
 	board_selftest((const void *)RAM_BASE);	/* QEMU's board DTB */
 	lzo_selftest();
 	cpus_start((const void *)RAM_BASE);

@@ -10,6 +10,7 @@
 #include "iosched.h"
 #include "percpu.h"
 #include "psci.h"
+#include "sched_log.h"
 #include "shell.h"
 #include "stage2.h"
 #include "sysregs.h"
@@ -105,6 +106,7 @@ static void switch_to(int next, struct trap_frame *frame)
 
 	current = next;
 	loaded[this_cpu()] = vcpu->vm;
+	sched_log_note(vcpu->vm->id, vcpu->index);
 	hyp_timer_resume();
 	*frame = vcpu->regs;
 	vcpu_load_el1(&vcpu->sys);
@@ -325,6 +327,7 @@ void vm_run_next(struct trap_frame *frame)
 		else
 			hyp_timer_at(until);
 		loaded[this_cpu()] = 0;
+		sched_log_note(SCHED_LOG_IDLE, 0);
 		spin_unlock(&hyp_lock);
 		__asm__ volatile("dsb sy; wfi" ::: "memory");
 		hyp_lock_take();

@@ -17,6 +17,7 @@ DISK_AFTER = "disk-after.img"
 COMMANDS = "commands.json"  # what a session typed at the shell, in order (session.py)
 REGISTERS = "registers.json"  # the EL2 registers read from the CPU (targets/register_probe.py)
 STAGE2_SNAPSHOTS = "stage2-snapshots.json"  # the tables after the first unmaps (the same)
+SCHEDULE = "schedule.json"  # the firmware's schedule log, decoded (harness/schedule.py)
 RUN = "run.json"  # the run options
 REPLAY = "replay.bin"
 QEMU_COMMAND = "qemu-cmdline.txt"

@@ -25,7 +25,8 @@ class Bundle:
 
     def events(self) -> list[Event]:
         with open(self.path / files.TRACE) as f:
-            return [Event(r["event"], r["fields"], r["line"], r["time"], r["vm"])
+            return [Event(r["event"], r["fields"], r["line"], r["time"], r["vm"],
+                          r.get("cpu"), r.get("ticks"))  # older bundles have neither
                     for r in map(json.loads, f)]
 
     def trace(self) -> Trace:
@@ -54,6 +55,15 @@ class Bundle:
     def _json(self, name: str):
         path = self.path / name
         return json.loads(path.read_text()) if path.exists() else None
+
+    def schedule(self):
+        """(schedule.Change list, how many the firmware's rings lost), or None."""
+        from ..schedule import Change
+
+        recorded = self._json(files.SCHEDULE)
+        if recorded is None:
+            return None
+        return [Change(*c) for c in recorded["changes"]], recorded["lost"]
 
     def disk_after(self) -> bytes | None:
         disk = self.path / files.DISK_AFTER

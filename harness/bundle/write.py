@@ -82,6 +82,12 @@ def write_bundle(directory: str | Path, result) -> Path:
         (out / files.COMMANDS).write_text(json.dumps(result.commands, indent=1) + "\n")
     if result.registers is not None:
         (out / files.REGISTERS).write_text(json.dumps(result.registers, indent=1) + "\n")
+    if result.schedule is not None:
+        from ..schedule import decode
+
+        changes, lost = decode(result.schedule)
+        (out / files.SCHEDULE).write_text(json.dumps({
+            "lost": lost, "changes": [[c.cpu, c.ticks, c.vm, c.vcpu] for c in changes]}) + "\n")
     if result.stage2_snapshots is not None:
         (out / files.STAGE2_SNAPSHOTS).write_text(json.dumps(result.stage2_snapshots) + "\n")
     if result.disk_after is not None:
@@ -101,7 +107,8 @@ def write_bundle(directory: str | Path, result) -> Path:
                                             for t, line in result.trace.lines))
     (out / files.TRACE).write_text("".join(
         json.dumps({"line": e.line_no, "time": round(e.time, 6), "event": e.name,
-                    "vm": e.vm, "fields": e.fields}) + "\n" for e in result.trace.events))
+                    "vm": e.vm, "cpu": e.cpu, "ticks": e.ticks, "fields": e.fields}) + "\n"
+        for e in result.trace.events))
     (out / files.RESULT).write_text(json.dumps({
         "passed": result.passed, "exit_code": result.exit_code, "failures": result.failures,
         "timed_out": result.timed_out, "shutdown_reason": result.shutdown_reason,
@@ -115,4 +122,19 @@ def write_bundle(directory: str | Path, result) -> Path:
         "git_commit": command_output(["git", "rev-parse", "HEAD"]),
         **_guest_info(result),
     }, indent=2) + "\n")
+    _write_report(out)
     return out
+
+
+def _write_report(out: Path) -> None:
+    """The bundle's report.html and timeline.json, from what was just written.
+    A report that cannot be drawn says why in report-error.txt: the bundle
+    is the evidence, and it is whole without them."""
+    import traceback
+
+    from ..report import write_report
+
+    try:
+        write_report(out)
+    except Exception:
+        (out / "report-error.txt").write_text(traceback.format_exc())

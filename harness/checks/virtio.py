@@ -17,15 +17,8 @@ def check_virtio(plan, trace, disk: bytes | None, counted_time: bool = False,
     """`disk`: the disk image as the run left it; None: no disk, or the
     target cannot give it (all but the image is still checked).
     `counted_time`: the run's guest time was counted in instructions."""
-    # A passthrough VM has QEMU's whole disk, and no back-end or scheduler to
-    # report: QEMU's device takes each batch in order.
+    vms, p = _predict(plan, trace, counted_time, cpus)
     passthrough = any(vm.spec.passthrough for vm in plan.vms)
-    vms = [vb.VmDisk(vm.spec.name, *((0, plan.disk_size // vb.SECTOR) if vm.spec.passthrough
-                                     else (vm.disk_base, vm.spec.disk_sectors)),
-                     vm.kind.disk_requests(plan, vm, trace))
-           for vm in plan.vms]
-    p = vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed),
-                   _submissions(plan, trace, vms, passthrough, counted_time, cpus))
     failures = [f"virtio-blk model: {problem}" for problem in p.problems]
     seq_of = {key: seq for seq, key in enumerate(p.submitted)}
     for i, vm in enumerate(vms):
@@ -40,15 +33,40 @@ def check_virtio(plan, trace, disk: bytes | None, counted_time: bool = False,
         failures += [str(m) for m in check_sequence(
             "blk scheduler", _scheduler_expectations(p),
             [e for e in trace.events if e.name in SCHEDULER_EVENTS])]
-    for vm in plan.vms:
-        if (share := vm.kind.disk_share(plan, vm)) is not None:
-            start = vm.disk_base * vb.SECTOR
-            p.disk[start:start + len(share)] = share
+    _add_shares(plan, p)
     for (i, k), status in p.status.items():
         report = plan.vms[i].kind.request_report(plan.vms[i], k, status, p.crc[(i, k)])
         if report is not None:
             failures += [str(m) for m in check(trace, [report])]
     return failures + (_check_disk(vms, bytes(p.disk), disk) if disk is not None else [])
+
+
+def predicted_disk(plan, trace, counted_time: bool = False, cpus: int = 1) -> bytes:
+    """The disk image the model expects the run to leave (a report draws it)."""
+    _, p = _predict(plan, trace, counted_time, cpus)
+    _add_shares(plan, p)
+    return bytes(p.disk)
+
+
+def _predict(plan, trace, counted_time: bool, cpus: int):
+    """(the VMs' disks, the model's prediction) for the run's trace."""
+    # A passthrough VM has QEMU's whole disk, and no back-end or scheduler to
+    # report: QEMU's device takes each batch in order.
+    passthrough = any(vm.spec.passthrough for vm in plan.vms)
+    vms = [vb.VmDisk(vm.spec.name, *((0, plan.disk_size // vb.SECTOR) if vm.spec.passthrough
+                                     else (vm.disk_base, vm.spec.disk_sectors)),
+                     vm.kind.disk_requests(plan, vm, trace))
+           for vm in plan.vms]
+    return vms, vb.predict(vms, vb.initial_disk(plan.disk_size, plan.disk_seed),
+                           _submissions(plan, trace, vms, passthrough, counted_time, cpus))
+
+
+def _add_shares(plan, p) -> None:
+    """What guests that write their share of the disk in one go left there."""
+    for vm in plan.vms:
+        if (share := vm.kind.disk_share(plan, vm)) is not None:
+            start = vm.disk_base * vb.SECTOR
+            p.disk[start:start + len(share)] = share
 
 
 def _submissions(plan, trace, vms, passthrough: bool, counted_time: bool,

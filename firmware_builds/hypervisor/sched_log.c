@@ -1,0 +1,22 @@
+#include <stddef.h>
+
+#include "cpus.h"
+#include "percpu.h"
+#include "sched_log.h"
+#include "sysregs.h"
+
+struct sched_log sched_log[MAX_CPUS];
+
+void sched_log_note(unsigned int vm, unsigned int vcpu)
+{
+	struct sched_log *log = &sched_log[this_cpu()];
+	struct sched_record *last = log->count ?
+		&log->records[(log->count - 1) % SCHED_LOG_RECORDS] : NULL;
+
+	if (last && last->vm == vm && last->vcpu == vcpu)
+		return;		/* the same again: no change to record */
+	log->records[log->count % SCHED_LOG_RECORDS] = (struct sched_record){
+		.ticks = read_counter(), .vm = (uint16_t)vm, .vcpu = (uint16_t)vcpu,
+	};
+	log->count++;
+}
