@@ -83,7 +83,7 @@ class RunResult:
     memory: dict[int, bytes] | None = None  # guest-physical reads; None: the target has none
     registers: list[dict] | None = None  # EL2 registers read from the CPU; None: not read
     stage2_snapshots: list[dict] | None = None  # the tables after the first unmaps
-    schedule: bytes | None = None  # the firmware's schedule log (schedule.py); None: not read
+    schedule: list[bytes] | None = None  # the firmware's schedule and interrupt logs (schedule.py)
     guest_images: dict[str, Image] = field(default_factory=dict)
     commands: list[str] | None = None  # what a session typed at the shell (session.py)
     run_id: str = ""  # QEMU runs as `-name zvm-hil:<run_id>`: unique, for ps and for tests
@@ -285,7 +285,7 @@ def read_until_done(console, target, trace: Trace, timeout: float,
     return Reading([])
 
 
-def _read_schedule(target, image: Path) -> bytes | None:
+def _read_schedule(target, image: Path) -> list[bytes] | None:
     """The schedule log, for the run's timeline; a target that cannot give it
     (gone, or no memory reads) leaves the run without one, nothing worse."""
     from . import schedule

@@ -36,7 +36,8 @@ TARGETS = {
     "vblk": (["hypervisor/vblk.c", "hypervisor/iosched.c"],
              ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c"], ["-include", "barrier_fake.h"],
              ["-lz", "-Wl,--wrap=iosched_submit,--wrap=iosched_register"]),
-    "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c"],
+    "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c",
+              "hypervisor/sched_log.c"],
              ["sysregs_fake.c", "vm_sched_fake.c", "vm_timer_fake.c", "shell_fake.c"], [], []),
 }
 

@@ -1,7 +1,9 @@
 /* What each physical CPU ran, and from when: a record at every change, in
- * memory only (no console line, so it costs no time and changes no trace).
- * The harness reads `sched_log` after the run through QEMU (its address
- * from the image's symbols) for the run's timeline (docs/report.md). */
+ * memory only (no console line, so it costs no time and changes no trace);
+ * and in a second log, each interrupt raised for a vCPU (an SPI's edge or
+ * level, an SGI). The harness reads `sched_log` and `irq_log` after the
+ * run through QEMU (their addresses from the image's symbols) for the
+ * run's timeline (docs/report.md). */
 #ifndef ZVM_SCHED_LOG_H
 #define ZVM_SCHED_LOG_H
 
@@ -14,7 +16,7 @@ struct sched_record {
 	uint64_t ticks;		/* CNTPCT_EL0 at the change */
 	uint16_t vm;		/* the VM's id, or SCHED_LOG_IDLE */
 	uint16_t vcpu;
-	uint32_t reserved;
+	uint32_t intid;		/* irq_log: the interrupt raised */
 };
 
 struct sched_log {
@@ -24,5 +26,7 @@ struct sched_log {
 
 /* This CPU now runs vCPU `vcpu` of VM `vm` (SCHED_LOG_IDLE: nothing). */
 void sched_log_note(unsigned int vm, unsigned int vcpu);
+/* This CPU raised interrupt `intid` for vCPU `vcpu` of VM `vm`. */
+void irq_log_note(unsigned int vm, unsigned int vcpu, unsigned int intid);
 
 #endif

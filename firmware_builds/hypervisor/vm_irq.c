@@ -1,3 +1,4 @@
+#include "sched_log.h"
 #include "sysregs.h"
 #include "vgic.h"
 #include "virtio.h"
@@ -26,6 +27,7 @@ static void wake(struct vcpu *vcpu)
 
 static void send_sgi(struct vcpu *to, unsigned int intid)
 {
+	irq_log_note(to->vm->id, to->index, intid);
 	vgic_raise(&to->vgic, intid);
 	wake(to);
 }
@@ -39,6 +41,8 @@ void vm_set_spi_level(struct vm *vm, unsigned int intid, int high)
 {
 	struct vcpu *vcpu = spi_vcpu(vm, intid);
 
+	if (high)
+		irq_log_note(vm->id, vcpu->index, intid);
 	vgic_set_level(&vcpu->vgic, intid, high);
 	wake(vcpu);
 }

@@ -56,13 +56,16 @@ class Bundle:
         path = self.path / name
         return json.loads(path.read_text()) if path.exists() else None
 
-    def schedule(self):
-        """(schedule.Change list, how many the firmware's rings lost), or None."""
+    def schedule(self, interrupts: bool = False):
+        """(schedule.Change list, how many the firmware's rings lost), or None;
+        of the interrupt log if `interrupts`."""
         from ..schedule import Change
 
         recorded = self._json(files.SCHEDULE)
-        if recorded is None:
+        if recorded is None or (interrupts and "interrupts" not in recorded):
             return None
+        if interrupts:
+            return [Change(*c) for c in recorded["interrupts"]], recorded["interrupts_lost"]
         return [Change(*c) for c in recorded["changes"]], recorded["lost"]
 
     def disk_after(self) -> bytes | None:

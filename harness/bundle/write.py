@@ -85,9 +85,11 @@ def write_bundle(directory: str | Path, result) -> Path:
     if result.schedule is not None:
         from ..schedule import decode
 
-        changes, lost = decode(result.schedule)
+        (changes, lost), (interrupts, irqs_lost) = map(decode, result.schedule)
         (out / files.SCHEDULE).write_text(json.dumps({
-            "lost": lost, "changes": [[c.cpu, c.ticks, c.vm, c.vcpu] for c in changes]}) + "\n")
+            "lost": lost, "changes": [[c.cpu, c.ticks, c.vm, c.vcpu] for c in changes],
+            "interrupts_lost": irqs_lost,
+            "interrupts": [[c.cpu, c.ticks, c.vm, c.vcpu, c.intid] for c in interrupts]}) + "\n")
     if result.stage2_snapshots is not None:
         (out / files.STAGE2_SNAPSHOTS).write_text(json.dumps(result.stage2_snapshots) + "\n")
     if result.disk_after is not None:

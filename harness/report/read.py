@@ -1,6 +1,7 @@
 """A bundle's files as ReportData (data.py): its trace placed on the guests'
 clock (each @zvm line's `t=`, a guest's line at the @zvm line before it),
-the firmware's schedule log as what each CPU ran, virtio requests from
+the firmware's schedule log as what each CPU ran and its interrupt log as
+marks on the VMs' tracks, virtio requests from
 submission to completion, each VM's memory blocks as they stood when it
 ended, and the disk's changed sectors against the model's."""
 
@@ -53,8 +54,13 @@ def report_data(path: str | Path) -> ReportData:
         files=sorted(p.name + ("/" if p.is_dir() else "") for p in bundle.path.iterdir()),
         summary=f"{'PASS' if result['passed'] else 'FAIL'}: {bundle.scenario.name} on "
                 f"{bundle.board.name} ({len(events)} events, {end:.3f} s of guest time)")
-    if schedule and schedule[1]:
-        data.summary += f"; the schedule log lost its {schedule[1]} oldest changes"
+    interrupts = bundle.schedule(interrupts=True)
+    if interrupts:
+        data.marks += [Mark(clock.seconds(c.ticks), names.get(c.vm, f"vm{c.vm}"), "irq",
+                            {"intid": c.intid, "vcpu": c.vcpu}) for c in interrupts[0]]
+    for log, what in ((schedule, "changes"), (interrupts, "interrupts")):
+        if log and log[1]:
+            data.summary += f"; the firmware's log lost its {log[1]} oldest {what}"
     return data
 
 
