@@ -529,9 +529,11 @@ def _memory_table(extents: list[_Extent]) -> str:
 # ---------------------------------------------------------------- disk
 
 def _disk_verdict(c: DiskChange) -> str:
-    if c.actual == c.expected:
-        return "as expected" if c.actual else "unchanged, as expected"
-    return "MISMATCH: changed, not expected" if c.actual else "MISMATCH: expected, not changed"
+    if c.actual != c.expected:
+        return "MISMATCH: changed, not expected" if c.actual else "MISMATCH: expected, not changed"
+    if not c.matches:
+        return "MISMATCH: not the bytes the model expected"
+    return "as expected" if c.actual else "unchanged, as expected"
 
 
 def _disk(data: ReportData) -> str:
@@ -540,7 +542,7 @@ def _disk(data: ReportData) -> str:
     if not data.disk:
         return "<p>The run changed no sector of the disk, and none was expected to change.</p>"
     changes = sorted(data.disk, key=lambda c: c.first)
-    bad = [c for c in changes if c.actual != c.expected]
+    bad = [c for c in changes if not c.matches]
     head = (f"<p>{len(changes)} ranges of sectors; "
             + (f'<b style="color:{FAIL}">{len(bad)} differ from the model\'s prediction</b>'
                if bad else "all as the model predicted") + ".</p>")
@@ -555,7 +557,7 @@ def _disk_strip(changes: list[DiskChange]) -> str:
     hi = max(c.first + c.count for c in changes)
     per_px = max(hi - lo, 1) / PLOT_W
     lanes = [("actual", "d-act", lambda c: c.actual), ("expected", "d-exp", lambda c: c.expected),
-             ("mismatch", "d-bad", lambda c: c.actual != c.expected)]
+             ("mismatch", "d-bad", lambda c: not c.matches)]
     out = [f'<svg width="{LABEL_W + PLOT_W + 20}" height="{len(lanes) * 22 + 24}" role="img">']
     for i, (name, cls, shown) in enumerate(lanes):
         y = 4 + i * 22
@@ -589,7 +591,7 @@ def _disk_table(changes: list[DiskChange], bad: list[DiskChange]) -> str:
     rows = ['<table class="data"><tr><th>first sector</th><th>last sector</th><th>sectors</th>'
             + "<th>actual</th><th>expected</th><th></th></tr>"]
     for c in shown:
-        cls = ' class="bad"' if c.actual != c.expected else ""
+        cls = ' class="bad"' if not c.matches else ""
         rows.append(f"<tr{cls}><td>{c.first}</td><td>{c.first + c.count - 1}</td><td>{c.count}</td>"
                     f"<td>{'changed' if c.actual else '—'}</td><td>{'changed' if c.expected else '—'}</td>"
                     f"<td>{_disk_verdict(c)}</td></tr>")

@@ -38,8 +38,9 @@ def failing_run() -> ReportData:
                             Block(0x40020000, 0x10000, "zero"),
                             Block(0x40030000, 0x10000, "resident", pa=0x80090000)],
                 "zephyr-b": [Block(0x40000000, 0x20000, "resident", pa=0x81000000)]},
-        disk=[DiskChange(0, 8, True, True), DiskChange(96, 8, True, False),
-              DiskChange(200, 1, False, True), DiskChange(300, 16, False, False)],
+        disk=[DiskChange(0, 8, True, True), DiskChange(96, 8, True, False, False),
+              DiskChange(200, 1, False, True, False), DiskChange(300, 16, False, False),
+              DiskChange(400, 2, True, True, False)],
         files=["console.log", "trace.txt", "vm output/linux-a.log"],
         summary="blk-two-vms on qemu-virt-gicv3: 6 slices, 6 marks, 2.5 s")
 
@@ -88,7 +89,8 @@ def test_page_draws_every_part():
     for state in ("resident", "lzo", "zero"):
         assert f'class="{state}"' in page
     assert "64 KiB, lzo, clen 1234 B" in page and "0x80090000" in page
-    assert page.count('<tr class="bad">') == 2  # sectors 96.. and 200: actual != expected
+    assert page.count('<tr class="bad">') == 3  # sectors 96.., 200 and 400: not as expected
+    assert "MISMATCH: not the bytes the model expected" in page  # changed, but wrongly
     assert "MISMATCH: changed, not expected" in page
     assert "time (s)" in page
 
