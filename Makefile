@@ -62,7 +62,7 @@ run: compile
 # when cached), so that no build competes with a run that checks its timing.
 test: compile
 	@$(VENV)/bin/python tools/prebuild.py
-	$(VENV)/bin/pytest -n 2 --durations=15
+	$(VENV)/bin/pytest -n 2 --dist worksteal --durations=15
 
 bench: compile
 	cd bench && ../$(VENV)/bin/python run.py

@@ -22,7 +22,7 @@ def page_bytes(ipa: int, pat: int) -> bytes:
     """memory.c's page_bytes."""
     kind = pat & 3
     if kind == 1:
-        return bytes(((pat >> 2) + i // 16) & 0xFF for i in range(PAGE))
+        return b"".join(bytes([((pat >> 2) + j) & 0xFF]) * 16 for j in range(PAGE // 16))
     if kind == 2:
         state, noise = ((pat * 0x9E3779B1) ^ ipa) & 0xFFFFFFFF or 1, PAGE // 16 * ((pat >> 2) % 16 + 1)
         return xorshift32_bytes(state, noise)[0].ljust(PAGE, b"\0")

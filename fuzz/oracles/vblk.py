@@ -72,13 +72,16 @@ class Device:
         self.last_avail = self.used_idx = self.in_flight = self.int_status = 0
 
 
+# The target's disk before each input (fuzz/targets/vblk.c), made once.
+INITIAL_DISK = bytes(((i * 0x9E3779B1) & 0xFFFF_FFFF) >> 24 for i in range(256 * SECTOR))
+
+
 class Model:
     def __init__(self):
         self.lines: list[str] = []
         self.devs = [Device(0, 0), Device(1, 1)]
         self.next_id = 2
-        self.disk = bytearray(((i * 0x9E3779B1) & 0xFFFF_FFFF) >> 24
-                              for i in range(256 * SECTOR))
+        self.disk = bytearray(INITIAL_DISK)
         self.queue: list[tuple[Queued, int, dict]] = []  # with its tick and chain
         self.seq = self.rounds = self.ticks = 0
 
