@@ -24,6 +24,7 @@ SUITE = ["-m", "qemu", "-x", "-q", "-n", "2", "-rf", "-p", "no:cacheprovider"]
 SUITE_PATH = "tests/integration"
 TIMEOUT_S = 900
 ZVM_HIL = Path(sys.executable).parent / "zvm-hil"  # the venv's
+LOGS = REPO / "build" / "mutants"  # the output of the tests that killed each
 
 
 def load() -> list[dict]:
@@ -87,6 +88,10 @@ def _run_tests(tree: Path, tests: str) -> tuple[str, str]:
         return "killed", f"{tests} did not finish in {TIMEOUT_S} s"
     if done.returncode == 0:
         return "survived", ""
+    # What killed it, kept: a kill by a test that has nothing to do with
+    # the mutant is worth reading.
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / f"{tree.parent.name.rsplit('-', 1)[0]}.log").write_text(done.stdout + done.stderr)
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.MULTILINE)
     return "killed", failed[0] if failed else done.stdout.strip().splitlines()[-1]
 
