@@ -22,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the models fuzz/oracles/ use (harness.models)
+sys.path.insert(0, str(REPO / "fuzz" / "oracles"))  # and what they share (oracle_lines.py)
 FUZZ = REPO / "fuzz"
 FIRMWARE = Path(os.environ.get("ZVM_HIL_FIRMWARE", REPO / "firmware_builds")).resolve()
 FLAGS = ["-g", "-O1", "-fsanitize=fuzzer"]
@@ -31,10 +32,11 @@ HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 # HOST, its defines, the libraries.
 TARGETS = {
     "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
-    "iosched": (["hypervisor/iosched.c"], [], [], []),
+    "iosched": (["hypervisor/iosched.c"], ["iosched_pool.c"], [], []),
     "memory": (["hypervisor/heap.c", "hypervisor/range_alloc.c", "hypervisor/vm_mem_dynamic.c", "hypervisor/stage2.c", "hypervisor/vm_swap.c", "hypervisor/zpool.c"], ["locks_fake.c", "sysregs_fake.c"], ["-DCONFIG_VM_DYNAMIC_MEMORY", "-include", "tlb_fake.h"], ["-llzo2"]),
     "vblk": (["hypervisor/vblk.c", "hypervisor/iosched.c"],
-             ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c"], ["-include", "barrier_fake.h"],
+             ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c", "iosched_pool.c"],
+             ["-include", "barrier_fake.h"],
              ["-lz", "-Wl,--wrap=iosched_submit,--wrap=iosched_register"]),
     "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c",
               "hypervisor/sched_log.c"],

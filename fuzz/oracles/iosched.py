@@ -7,10 +7,9 @@ predicts must be the C's, line for line: sequence numbers and round
 numbers counted from the input's first, since the C's carry on across
 inputs."""
 
-import re
-
 from harness.models.virtio_blk import FLUSH, GET_ID, IN, OUT, Queued, Request, dispatch_order
 from harness.spec import BARRIER
+from oracle_lines import first_difference, relative
 
 MAX_VMS, QUEUE_MAX, MAX_WAIT_TICKS = 8, 128, 10
 TYPES = (IN, OUT, FLUSH, GET_ID, 2)
@@ -71,23 +70,6 @@ def predict(data: bytes) -> list[str]:
     return lines
 
 
-def _relative(lines: list[str]) -> list[str]:
-    """seq= and n= counted from the first of the input."""
-    firsts: dict[str, int] = {}
-
-    def rebase(m: re.Match) -> str:
-        value = int(m.group(2), 16)
-        first = firsts.setdefault(m.group(1), value)
-        return f"{m.group(1)}={value - first:#x}"
-    return [re.sub(r"\b(seq|n)=0x([0-9a-f]+)", rebase, line) for line in lines]
-
-
 def check(data: bytes, lines: list[str]) -> str | None:
     """Where the C's trace (`lines`) departs from the model's, if it does."""
-    expected, actual = predict(data), _relative(lines)
-    for n, (e, a) in enumerate(zip(expected, actual)):
-        if e != a:
-            return f"line {n}: the model says {e!r}, the C {a!r}"
-    if len(expected) != len(actual):
-        return f"the model says {len(expected)} lines, the C {len(actual)}"
-    return None
+    return first_difference(predict(data), relative(lines))

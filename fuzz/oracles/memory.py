@@ -12,6 +12,7 @@ from harness.models.memblock import FAULT_CODE, Op, Shared, VmMemory, VmModel
 from harness.models.patterns import xorshift32_bytes
 from harness.models.swap import Swap
 from harness.trace import PREFIX, Event, parse_line
+from oracle_lines import first_difference
 
 HEAP_BASE, IPA_BASE, PAGE = 0x200000000000, 0x40000000, 4096
 SLOTS, MAX_BLOCKS, HEADER = 3, 64, 5
@@ -123,10 +124,4 @@ def _normal(line: str) -> str:
 
 def check(data: bytes, lines: list[str]) -> str | None:
     """Where the C's trace (`lines`) departs from the model's, if it does."""
-    expected, actual = predict(data), [_normal(line) for line in lines]
-    for n, (e, a) in enumerate(zip(expected, actual)):
-        if e != a:
-            return f"line {n}: the model says {e!r}, the C {a!r}"
-    if len(expected) != len(actual):
-        return f"the model says {len(expected)} lines, the C {len(actual)}"
-    return None
+    return first_difference(predict(data), [_normal(line) for line in lines])

@@ -14,6 +14,8 @@ on the word (the doubleword's half) its offset falls in. Every read, every
 acknowledge and EOI, the line length after each character written: the
 model's must be the C's, line for line."""
 
+from oracle_lines import first_difference
+
 NR_IRQS, PENDING, ACTIVE = 96, 1, 2
 IRQ_UART, IRQ_VTIMER = 33, 27
 SIZES = {0: 0x10000, 2: 0x1000}  # GICD, UART; GICR: 0x20000 a vCPU
@@ -385,10 +387,4 @@ def predict(data: bytes) -> list[str]:
 
 def check(data: bytes, lines: list[str]) -> str | None:
     """Where the C's record (`lines`) departs from the model's, if it does."""
-    expected = predict(data)
-    for n, (e, a) in enumerate(zip(expected, lines)):
-        if e != a:
-            return f"line {n}: the model says {e!r}, the C {a!r}"
-    if len(expected) != len(lines):
-        return f"the model says {len(expected)} lines, the C {len(lines)}"
-    return None
+    return first_difference(predict(data), lines)

@@ -10,13 +10,13 @@ trace it predicts must be the C's, line for line: @zvm lines, register
 reads, every write into a guest (with its CRC-32), every disk access and
 interrupt, and the disk's CRC-32 at the end."""
 
-import re
 import struct
 import zlib
 
 from harness.models.virtio_blk import (FLUSH, IN, IOERR, MAX_BYTES, OK, OUT, SECTOR, Queued,
                                        Request, VmDisk, dispatch_order, execute)
 from harness.models.virtqueue import Bad, directions_ok, take_chain
+from oracle_lines import first_difference, relative
 
 RAM_BASE, RAM = 0x4000_0000, (0x10000, 0x2001_0000)
 DISKS = ((0, 160), (160, 96))
@@ -274,22 +274,6 @@ class Model:
         return self.lines
 
 
-def _relative(lines: list[str]) -> list[str]:
-    """seq= and n= counted from the first of the input (the C's carry on)."""
-    firsts: dict[str, int] = {}
-
-    def rebase(m: re.Match) -> str:
-        value = int(m.group(2), 16)
-        return f"{m.group(1)}={value - firsts.setdefault(m.group(1), value):#x}"
-    return [re.sub(r"\b(seq|n)=0x([0-9a-f]+)", rebase, line) for line in lines]
-
-
 def check(data: bytes, lines: list[str]) -> str | None:
     """Where the C's trace (`lines`) departs from the model's, if it does."""
-    expected, actual = Model().run(data), _relative(lines)
-    for n, (e, a) in enumerate(zip(expected, actual)):
-        if e != a:
-            return f"line {n}: the model says {e!r}, the C {a!r}"
-    if len(expected) != len(actual):
-        return f"the model says {len(expected)} lines, the C {len(actual)}"
-    return None
+    return first_difference(Model().run(data), relative(lines))

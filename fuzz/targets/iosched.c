@@ -17,10 +17,9 @@
 #include "blk_request.h"
 #include "description.h"
 #include "iosched.h"
+#include "iosched_pool.h"
 #include "record.h"
 #include "virtio.h"
-
-#define POOL (MAX_VMS * BLK_QUEUE_MAX)
 
 static char vm_objects[MAX_VMS];	/* iosched only compares VM pointers */
 static int queued[MAX_VMS], held[MAX_VMS];
@@ -68,21 +67,13 @@ static void submit(int vm, uint8_t kind, uint8_t ioprio)
 /* Between inputs: every VM forgotten and let go, the pool checked whole. */
 static void reset(void)
 {
-	static struct blk_request *all[POOL];
-	int n = 0;
-
 	for (int vm = 0; vm < MAX_VMS; vm++) {
 		if (held[vm])
 			iosched_hold(vm_of(vm), 0);
 		iosched_forget(vm_of(vm));
 		held[vm] = queued[vm] = 0;
 	}
-	while (n < POOL && (all[n] = iosched_alloc()) != NULL)
-		n++;
-	assert(n == POOL && iosched_alloc() == NULL);
-	while (n)
-		iosched_free(all[--n]);
-	assert(!iosched_pending());
+	assert_iosched_pool_whole();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -28,6 +28,7 @@
 #include "description.h"
 #include "hostblk_fake.h"
 #include "iosched.h"
+#include "iosched_pool.h"
 #include "record.h"
 #include "vblk.h"
 #include "virtio.h"
@@ -36,7 +37,7 @@
 #include "vm_mem_fake.h"
 
 #define NVMS		2
-#define POOL		(MAX_VMS * BLK_QUEUE_MAX)
+#define POOL		IOSCHED_POOL
 #define RAM_BASE	0x40000000UL
 #define OPS		10
 
@@ -282,18 +283,10 @@ static void check_vms(void)
 /* Between inputs: the VMs gone, the pool checked whole. */
 static void reset_all(void)
 {
-	static struct blk_request *all[POOL];
-	int n = 0;
-
 	for (int slot = 0; slot < NVMS; slot++)
 		iosched_forget(&vms[slot]);
 	ntaken = 0;
-	while (n < POOL && (all[n] = iosched_alloc()) != NULL)
-		n++;
-	assert(n == POOL && iosched_alloc() == NULL);
-	while (n)
-		iosched_free(all[--n]);
-	assert(!iosched_pending());
+	assert_iosched_pool_whole();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
