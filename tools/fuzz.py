@@ -33,13 +33,15 @@ HOST = ["console_fake.c", "record.c"]  # fuzz/host/: what every target links
 TARGETS = {
     "description": (["hypervisor/description.c"], [], ["-DCONFIG_VM_DYNAMIC_MEMORY"], ["-lfdt"]),
     "iosched": (["hypervisor/iosched.c"], ["iosched_pool.c"], [], []),
-    "memory": (["hypervisor/heap.c", "hypervisor/range_alloc.c", "hypervisor/vm_mem_dynamic.c", "hypervisor/stage2.c", "hypervisor/vm_swap.c", "hypervisor/zpool.c"], ["locks_fake.c", "sysregs_fake.c"], ["-DCONFIG_VM_DYNAMIC_MEMORY", "-include", "tlb_fake.h"], ["-llzo2"]),
+    "memory": ([f"hypervisor/{f}.c" for f in ("heap", "range_alloc", "vm_mem_dynamic", "stage2",
+                                              "vm_swap", "zpool")],
+               ["locks_fake.c", "sysregs_fake.c"],
+               ["-DCONFIG_VM_DYNAMIC_MEMORY", "-include", "tlb_fake.h"], ["-llzo2"]),
     "vblk": (["hypervisor/vblk.c", "hypervisor/iosched.c"],
              ["vm_mem_fake.c", "hostblk_fake.c", "vm_irq_fake.c", "iosched_pool.c"],
              ["-include", "barrier_fake.h"],
              ["-lz", "-Wl,--wrap=iosched_submit,--wrap=iosched_register"]),
-    "mmio": (["hypervisor/vgic.c", "hypervisor/vgic_mmio.c", "hypervisor/vuart.c", "hypervisor/vm_irq.c",
-              "hypervisor/sched_log.c"],
+    "mmio": ([f"hypervisor/{f}.c" for f in ("vgic", "vgic_mmio", "vuart", "vm_irq", "sched_log")],
              ["sysregs_fake.c", "vm_sched_fake.c", "vm_timer_fake.c", "shell_fake.c"], [], []),
 }
 
