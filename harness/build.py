@@ -94,6 +94,7 @@ class Builder:
         cflags = self._cflags(program)
         flags = " ".join(cflags)
         memo = self.build_dir / "keys" / f"{program.name}-{zlib.crc32(flags.encode()):08x}"
+        looked = time.time()  # the inputs' stats are as of now
         inputs = [(p, p.stat()) for p in (*program.headers(), *program.sources(),
                                          program.linker_script, *program.libraries)]
         signature = "\n".join([self.toolchain_id, flags, *(_stat_id(p, st) for p, st in inputs)])
@@ -104,8 +105,10 @@ class Builder:
                 return image
         image = self._build(program, cflags)
         # A file changed twice within one tick of the file system's clock
-        # keeps its time stamp: remember only inputs older than that.
-        if max(st.st_mtime for _, st in inputs) < time.time() - RACY_S:
+        # keeps its time stamp: remember only inputs that were older than
+        # that when their stats were taken (a change during a long build
+        # would otherwise be remembered as the stats from before it).
+        if max(st.st_mtime for _, st in inputs) < looked - RACY_S:
             memo.parent.mkdir(parents=True, exist_ok=True)
             tmp = _temp_name(memo)
             tmp.write_text(f"{signature}\n{image.key}")
