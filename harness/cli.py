@@ -104,6 +104,7 @@ def _run_repeated(board, scenario, args, options) -> int:
 
     from .bundle.write import write_bundle
     from .repeat import repeat
+    from .report import REPORT
 
     if args.gdb or args.record or args.replay:
         raise HarnessError("--repeat runs the scenario afresh each time: not with --gdb, "
@@ -115,7 +116,8 @@ def _run_repeated(board, scenario, args, options) -> int:
         out = Path(args.artifacts or tempfile.mkdtemp(prefix="zvm-hil-repeat-"))
         for n in kept:
             write_bundle(out / f"run-{n}", repeated.results[n - 1])
-        print(f"artifacts: {out} (run-{', run-'.join(map(str, kept))})")
+        print(f"artifacts: {out} (run-{', run-'.join(map(str, kept))}), "
+              f"each with its {REPORT}")
     consistent = repeated.identical or not args.deterministic
     return 0 if repeated.passed == args.repeat and consistent else 1
 
