@@ -64,23 +64,31 @@ def _function_at(elf: ELFFile, addr: int) -> str | None:
 
 
 def _line_at(elf: ELFFile, addr: int) -> str | None:
+    previous = None
+    for address, name, line, end in line_rows(elf):
+        if previous and previous[0] <= addr < address:
+            return f"{previous[1]}:{previous[2]}"
+        previous = None if end else (address, name, line)
+    return None
+
+
+def line_rows(elf: ELFFile):
+    """Every row of the ELF's DWARF line tables, compilation unit by unit:
+    (address, file name, line, whether it ends a sequence). DWARF 5 numbers
+    a table's files from 0 (GCC 12's default), earlier versions from 1."""
     dwarf = elf.get_dwarf_info()
     for cu in dwarf.iter_CUs():
         program = dwarf.line_program_for_CU(cu)
         if program is None:
             continue
-        previous = None
+        names, first = program["file_entry"], 1 if program["version"] < 5 else 0
         for entry in program.get_entries():
             state = entry.state
             if state is None:
                 continue
-            if previous and previous.address <= addr < state.address:
-                names = program["file_entry"]
-                index = previous.file - (1 if program["version"] < 5 else 0)
-                name = names[index].name.decode() if 0 <= index < len(names) else "?"
-                return f"{name}:{previous.line}"
-            previous = None if state.end_sequence else state
-    return None
+            index = state.file - first
+            name = names[index].name.decode() if 0 <= index < len(names) else "?"
+            yield state.address, name, state.line, state.end_sequence
 
 
 def symbol(elf: ELFFile, name: str) -> int:

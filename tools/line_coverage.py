@@ -19,6 +19,8 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from harness.elf import line_rows
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tools"))
 import fuzz  # noqa: E402  (tools/fuzz.py: the targets and how they build)
@@ -77,19 +79,8 @@ class LineTable:
             elf = ELFFile(f)
             self.segments = [(s["p_vaddr"], s.data()) for s in elf.iter_segments()
                              if s["p_type"] == "PT_LOAD" and s["p_flags"] & 1]
-            rows = []
-            dwarf = elf.get_dwarf_info()
-            for cu in dwarf.iter_CUs():
-                program = dwarf.line_program_for_CU(cu)
-                files = program["file_entry"]
-                for entry in program.get_entries():
-                    state = entry.state
-                    if state is None:
-                        continue
-                    index = state.file - (1 if program["version"] < 5 else 0)
-                    name = files[index].name.decode() if 0 <= index < len(files) else ""
-                    own = not state.end_sequence and (HYPERVISOR / name).is_file()
-                    rows.append((state.address, (name, state.line) if own else None))
+            rows = [(address, (name, line) if not end and (HYPERVISOR / name).is_file() else None)
+                    for address, name, line, end in line_rows(elf)]
         for address, where in sorted(rows, key=lambda r: r[0]):
             self.starts.append(address)
             self.lines.append(where)
