@@ -60,14 +60,21 @@ def first_divergence(recorded, now) -> str | None:
     return f"diverged at event {i}: recorded {then}, now {later}"
 
 
+def prepared(bundle) -> tuple:
+    """The bundle's run made again without running it: (hypervisor image,
+    {guest: image}, plan, whether its time was counted), from its own images."""
+    counted = RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board)
+    image, guests, plan = prepare(bundle.board, bundle.scenario,
+                                  Images(bundle.hypervisor, bundle.guests), counted)
+    return image, guests, plan, counted
+
+
 def rejudge(path) -> tuple[list[str], list[str]]:
     """(the verdict given again from the bundle's evidence, the recorded one)."""
     from .checks.judge import Evidence, judge
 
     bundle = read_bundle(path)
-    images = Images(bundle.hypervisor, bundle.guests)
-    counted = RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board)
-    image, guests, plan = prepare(bundle.board, bundle.scenario, images, counted)
+    image, guests, plan, counted = prepared(bundle)
     evidence = Evidence(bundle.trace(), bundle.result.get("reading", []),
                         bundle.result["timed_out"], bundle.memory(), bundle.disk_after(),
                         bundle.registers(), counted,

@@ -56,7 +56,7 @@ def report_data(path: str | Path) -> ReportData:
                 f"{bundle.board.name} ({len(events)} events, {end:.3f} s of guest time)")
     interrupts = bundle.schedule(interrupts=True)
     if interrupts:
-        data.marks += [Mark(clock.seconds(c.ticks), names.get(c.vm, f"vm{c.vm}"), "irq",
+        data.marks += [Mark(clock.seconds(c.ticks), _name(names, c.vm), "irq",
                             {"intid": c.intid, "vcpu": c.vcpu}) for c in interrupts[0]]
     for log, what in ((schedule, "changes"), (interrupts, "interrupts")):
         if log and log[1]:
@@ -91,15 +91,20 @@ def _slices(changes, clock: Clock, names: dict[int, str], end: float) -> list[Sl
             stop = clock.seconds(following.ticks) if following else end
             if c.vm is not None:
                 out.append(Slice(cpu, clock.seconds(c.ticks), stop,
-                                 names.get(c.vm, f"vm{c.vm}"), c.vcpu))
+                                 _name(names, c.vm), c.vcpu))
     return out
+
+
+def _name(names: dict[int, str], vm: int) -> str:
+    """A VM's name from its id; one the run never created is still named."""
+    return names.get(vm, f"vm{vm}")
 
 
 def _track(event, names: dict[int, str]) -> str:
     if event.vm is not None:  # a guest's own line
         return event.vm
     vm = event.get("vm")
-    return names.get(vm, f"vm{vm}") if isinstance(vm, int) else HYPERVISOR
+    return _name(names, vm) if isinstance(vm, int) else HYPERVISOR
 
 
 def _marks(events, times, names, failures: list[str], end: float) -> list[Mark]:
@@ -126,7 +131,7 @@ def _requests(events, times, names) -> list[Request]:
     for i, e in enumerate(events):
         if e.name == "blk-req":
             finished, status = done.get((e["vm"], e["seq"]), (None, None))
-            out.append(Request(names.get(e["vm"], f"vm{e['vm']}"), e["seq"], e["type"],
+            out.append(Request(_name(names, e["vm"]), e["seq"], e["type"],
                                e["sector"], e["len"], times[i], finished, status))
     return out
 
@@ -162,7 +167,7 @@ def _memory(events, names: dict[int, str]) -> dict[str, list[Block]]:
         elif e.name == "vm-exit":
             ended[vm] = dict(blocks)
     ended = {**live, **ended}
-    return {names.get(vm, f"vm{vm}"): sorted(blocks.values(), key=lambda b: b.ipa)
+    return {_name(names, vm): sorted(blocks.values(), key=lambda b: b.ipa)
             for vm, blocks in sorted(ended.items()) if blocks}
 
 
@@ -198,12 +203,10 @@ def _runs(flags: list[tuple[bool, bool, bool]]) -> list[DiskChange]:
 def _expected_disk(bundle: Bundle) -> bytes | None:
     """The model's disk for the bundle's run, or None where it has none."""
     from ..checks.virtio import predicted_disk
-    from ..runner import Images, RunOptions, prepare
+    from ..repro import prepared
 
     try:
-        counted = RunOptions(icount=bundle.run.get("icount")).counted_time(bundle.board)
-        _, _, plan = prepare(bundle.board, bundle.scenario,
-                             Images(bundle.hypervisor, bundle.guests), counted)
+        _, _, plan, counted = prepared(bundle)
         if plan is None or not plan.disk_size:
             return None
         return predicted_disk(plan, bundle.trace(), counted, getattr(bundle.board, "cpus", 1))
