@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,16 @@ def alive(pid: int) -> bool:
 def test_scenario():
     """The path of a scenario kept with the tests (tests/integration/scenarios/)."""
     return lambda name: str(INTEGRATION_SCENARIOS / f"{name}.toml")
+
+
+def run_a_failing_test(tmp_path: Path, *pytest_args: str) -> subprocess.CompletedProcess:
+    """A pytest session, in a process of its own, of one test that fails:
+    its guest faults (guest-crash). For what the plugin leaves of a failure."""
+    test_file = tmp_path / "test_fails.py"
+    test_file.write_text(
+        "def test_fails(zvm_run):\n"
+        f"    result = zvm_run({str(INTEGRATION_SCENARIOS / 'guest-crash.toml')!r})\n"
+        "    assert result.passed, result.summary()\n")
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(test_file), "--rootdir", str(tmp_path), *pytest_args],
+                          capture_output=True, text=True, timeout=120)

@@ -5,29 +5,20 @@ and its JUnit properties; the page opens in a real headless browser
 VM, its screenshot kept in the bundle."""
 
 import json
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from harness.report import TIMELINE
 from harness.report.browser import check_page
+from tests.conftest import run_a_failing_test
 
 pytestmark = pytest.mark.qemu
 
 
 def test_a_failing_test_gets_a_report_that_opens_in_a_browser(tmp_path):
-    test_file = tmp_path / "test_fails.py"
-    test_file.write_text(
-        "def test_fails(zvm_run):\n"
-        "    result = zvm_run('tests/integration/scenarios/guest-crash.toml')\n"
-        "    assert result.passed, result.summary()\n")
     junit = tmp_path / "junit.xml"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(test_file), f"--basetemp={tmp_path / 'base'}",
-                           f"--junitxml={junit}", "--rootdir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    done = run_a_failing_test(tmp_path, f"--basetemp={tmp_path / 'base'}", f"--junitxml={junit}")
     assert done.returncode == 1, done.stdout
     case = ET.parse(junit).find(".//testcase")
     reports = [p.get("value") for p in case.iter("property") if p.get("name") == "report"]

@@ -16,6 +16,7 @@ from harness.errors import ConfigError
 from harness.repro import comparable, repro
 from harness.runner import DETERMINISTIC_ICOUNT, RunOptions, run_scenario
 from harness.scenarios import load_scenario
+from tests.conftest import run_a_failing_test
 
 pytestmark = pytest.mark.qemu
 
@@ -101,15 +102,8 @@ def test_gdb_attaches_and_stops_at_a_hypervisor_function(tmp_path):
 
 
 def test_a_failing_test_leaves_a_bundle_that_repro_reproduces(tmp_path):
-    test_file = tmp_path / "test_fails.py"
-    test_file.write_text(
-        "def test_fails(zvm_run):\n"
-        "    result = zvm_run('tests/integration/scenarios/guest-crash.toml')\n"
-        "    assert result.passed, result.summary()\n")
     artifacts = tmp_path / "artifacts"
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(test_file), f"--artifacts={artifacts}", "--rootdir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+    done = run_a_failing_test(tmp_path, f"--artifacts={artifacts}")
     assert done.returncode == 1, done.stdout
     bundles = list(artifacts.glob("*/0-guest-crash"))
     assert len(bundles) == 1 and str(bundles[0]) in done.stdout  # the failure names it
