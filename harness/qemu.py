@@ -71,7 +71,7 @@ def qemu_command(board: QemuBoard, kernel: Path, qmp_fd: int,
 COUNTED_CNTFRQ = 1_000_000_000
 
 
-# make coverage (tools/coverage.py) sets this to a directory: there QEMU logs
+# make coverage (tools/line_coverage.py) sets this to a directory: there QEMU logs
 # each block of code it translates in the hypervisor's address range, with
 # the instructions' encodings (which tell the hypervisor's code from a
 # guest's that runs at the same addresses), for the firmware's line coverage.

@@ -65,8 +65,9 @@ def build(name: str, firmware: Path = FIRMWARE, extra_flags: tuple[str, ...] = (
     inputs = [FUZZ / "targets" / f"{name}.c", *(FUZZ / "host" / f for f in HOST + fakes),
               *(firmware / s for s in sources)]
     headers = [*FUZZ.rglob("*.h"), *firmware.rglob("*.h")]
+    # This file too: it holds each target's sources, defines and flags.
     if binary.exists() and all(p.stat().st_mtime <= binary.stat().st_mtime
-                               for p in [*inputs, *headers]):
+                               for p in [*inputs, *headers, Path(__file__)]):
         return binary
     if not shutil.which("clang"):
         raise SystemExit("clang is not installed (make deps)")

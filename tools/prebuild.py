@@ -1,9 +1,8 @@
 """Builds what the shipped scenarios and the tests' own need (the hypervisor's
 variants, the guests, kvm-unit-tests, the Zephyr applications, the host's
-fuzz targets), once, before
-`make test`: its runs then never build beside a guest that checks its
-timing in host time (kvm-unit-tests' timer latency), and a cached tree makes
-this a few seconds."""
+fuzz targets), once, before `make test`: its runs then never build beside a
+guest that checks its timing in host time, and a cached tree makes this a
+few seconds."""
 
 import sys
 from pathlib import Path
